@@ -1,0 +1,35 @@
+// Expected failures are typed errors with a stable code and an exit code; the
+// CLI renders them in one place (lib/cli/render-error.ts) as one line.
+
+export const EXIT = {
+  clean: 0,
+  blocked: 1,
+  usage: 2,
+  npm: 3,
+  internal: 70,
+} as const
+
+export class SafeNpmError extends Error {
+  readonly code: string
+  readonly exitCode: number
+  constructor(message: string, code: string, exitCode: number) {
+    super(message)
+    this.name = 'SafeNpmError'
+    this.code = code
+    this.exitCode = exitCode
+  }
+}
+
+/** Bad arguments, package.json, lockfile or configuration: exit 2. */
+export class UsageError extends SafeNpmError {
+  constructor(message: string, code = 'EUSAGE') {
+    super(message, code, EXIT.usage)
+  }
+}
+
+/** npm or Arborist failed (resolution, network, reify): exit 3. */
+export class NpmFailure extends SafeNpmError {
+  constructor(message: string, code = 'ENPM') {
+    super(message, code, EXIT.npm)
+  }
+}

@@ -1,0 +1,30 @@
+// Durations in policies are written the way people say them: 36h, 3d, 2w.
+const UNIT_MS: Record<string, number> = {
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+}
+
+const DURATION = /^(\d+)(m|h|d|w)$/
+
+export function isDuration(text: string): boolean {
+  return DURATION.test(text)
+}
+
+/** Milliseconds in a duration like "3d"; throws on anything else (validate first). */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text)
+  if (!match) throw new Error(`not a duration: ${text}`)
+  return Number(match[1]) * UNIT_MS[match[2]]
+}
+
+/** A short human form of a span of milliseconds: "2h", "3d 4h", "45m". */
+export function formatSpan(ms: number): string {
+  const minutes = Math.floor(Math.abs(ms) / 60_000)
+  const days = Math.floor(minutes / 1440)
+  const hours = Math.floor((minutes % 1440) / 60)
+  if (days > 0) return hours > 0 ? `${days}d ${hours}h` : `${days}d`
+  if (hours > 0) return `${hours}h`
+  return `${minutes}m`
+}

@@ -1,0 +1,153 @@
+// Finding, reading, validating and layering policy files.
+import { cosmiconfig, type PublicExplorer } from 'cosmiconfig'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { mergeWithFloor, type MergedPolicy, type PolicyLayer } from './merge.js'
+import { PolicyError } from './errors.js'
+import { policySchema, type PolicyDocument } from './schema.js'
+import { describeIssue } from './validation-message.js'
+
+const MODULE_NAME = 'safe-npm'
+const SEARCH_PLACES = [
+  'package.json',
+  '.safe-npmrc',
+  '.safe-npmrc.json',
+  '.safe-npmrc.yaml',
+  '.safe-npmrc.yml',
+  'safe-npm.config.json',
+  'safe-npm.config.js',
+  'safe-npm.config.cjs',
+  'safe-npm.config.mjs',
+]
+const DATA_FILE = /\.(json|ya?ml)$|(^|[/\\])\.safe-npmrc$/i
+
+export interface LoadPolicyOptions {
+  /** The project directory. */
+  cwd: string
+  /** `--policy FILE`: used instead of discovery. */
+  policyFile?: string
+  /** `--org-policy FILE` or SAFE_NPM_ORG_POLICY. */
+  orgPolicyFile?: string
+}
+
+export interface LoadedPolicy extends MergedPolicy {
+  /** Every file that contributed, in the order applied; empty when only the embedded default applies. */
+  files: string[]
+}
+
+/** Parser messages span lines (cosmiconfig: "JSON Error in FILE:\n<reason>"); keep them on one. */
+function oneLine(message: unknown): string {
+  return String(message)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ')
+}
+
+function explorer(): PublicExplorer {
+  return cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false })
+}
+
+function isInside(file: string, directory: string): boolean {
+  const relative = path.relative(directory, file)
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+}
+
+function label(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file)
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative
+}
+
+export function validatePolicy(value: unknown, source: string): PolicyDocument {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new PolicyError(`${source}: a policy must be a JSON object`, 'EPOLICYINVALID')
+  }
+  const result = policySchema.safeParse(value, { reportInput: true })
+  if (result.success) return result.data
+  const [first, ...rest] = result.error.issues
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''
+  throw new PolicyError(`${source}: ${describeIssue(first, value)}${more}`, 'EPOLICYINVALID')
+}
+
+async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): Promise<{ document: PolicyDocument; file: string } | null> {
+  if (!mayRunCode && !DATA_FILE.test(file)) {
+    throw new PolicyError(
+      `${label(file, cwd)}: policies from outside the project must be JSON or YAML; safe-npm runs no code from them`,
+      'EPOLICYCODE',
+    )
+  }
+  let result
+  try {
+    result = await explorer().load(file)
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    if (err.code === 'ENOENT') throw new PolicyError(`${label(file, cwd)}: policy file not found`, 'EPOLICYNOTFOUND')
+    throw new PolicyError(`${label(file, cwd)}: cannot be read: ${oneLine(err.message ?? err)}`, 'EPOLICYPARSE')
+  }
+  if (!result || result.isEmpty) throw new PolicyError(`${label(file, cwd)}: the policy file is empty`, 'EPOLICYINVALID')
+  return { document: validatePolicy(result.config, label(file, cwd)), file }
+}
+
+function resolveExtends(spec: string, fromFile: string, cwd: string): string {
+  if (spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec)) {
+    return path.resolve(path.dirname(fromFile), spec)
+  }
+  try {
+    return createRequire(path.join(cwd, 'package.json')).resolve(spec)
+  } catch {
+    throw new PolicyError(
+      `${label(fromFile, cwd)}: extends "${spec}" is neither a relative file nor a package installed in node_modules`,
+      'EPOLICYNOTFOUND',
+    )
+  }
+}
+
+/** A policy file and, before it, everything it extends (depth first). */
+async function layersOf(
+  file: string,
+  cwd: string,
+  isOrganisation: boolean,
+  seen: Set<string>,
+  document?: PolicyDocument,
+): Promise<PolicyLayer[]> {
+  if (seen.has(file)) throw new PolicyError(`${label(file, cwd)}: extends itself in a cycle`, 'EPOLICYCYCLE')
+  seen.add(file)
+  const own = document ?? (await readPolicyFile(file, cwd, !isOrganisation && isInside(file, cwd)))!.document
+  const bases = typeof own.extends === 'string' ? [own.extends] : own.extends ?? []
+  const layers: PolicyLayer[] = []
+  for (const spec of bases) {
+    const target = resolveExtends(spec, file, cwd)
+    // Extended policies are data: a package or file outside the project never runs code.
+    layers.push(...(await layersOf(target, cwd, isOrganisation || !isInside(target, cwd), seen)))
+  }
+  const source = path.basename(file) === 'package.json' ? `${label(file, cwd)}#${MODULE_NAME}` : label(file, cwd)
+  layers.push({ source, isOrganisation, document: own })
+  return layers
+}
+
+export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPolicy> {
+  const cwd = path.resolve(options.cwd)
+  const organisation = options.orgPolicyFile
+    ? await layersOf(path.resolve(cwd, options.orgPolicyFile), cwd, true, new Set())
+    : []
+
+  let project: PolicyLayer[] = []
+  if (options.policyFile) {
+    const file = path.resolve(cwd, options.policyFile)
+    project = await layersOf(file, cwd, false, new Set())
+  } else {
+    let found
+    try {
+      found = await explorer().search(cwd)
+    } catch (error) {
+      throw new PolicyError(`policy cannot be read: ${oneLine((error as Error).message ?? error)}`, 'EPOLICYPARSE')
+    }
+    if (found && !found.isEmpty) {
+      const source = label(found.filepath, cwd)
+      const document = validatePolicy(found.config, path.basename(found.filepath) === 'package.json' ? `${source}#${MODULE_NAME}` : source)
+      project = await layersOf(found.filepath, cwd, false, new Set(), document)
+    }
+  }
+  const merged = mergeWithFloor(organisation, project)
+  return { ...merged, files: [...organisation, ...project].map((layer) => layer.source) }
+}

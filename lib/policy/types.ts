@@ -1,0 +1,28 @@
+import type { RuleId } from '../rules/ids.js'
+import type { Severity } from '../rules/rule.js'
+import type { SourceReach } from './schema.js'
+
+export interface PolicyException {
+  package: string
+  rule: string
+  reason: string
+  expires?: string
+  /** Where the exception was written. */
+  source: string
+}
+
+/** The policy after defaults, extends and the organisation floor are applied. */
+export interface EffectivePolicy {
+  rules: Record<RuleId, Severity>
+  registries: {
+    /** null: the registries npm is configured with. */
+    allowed: string[] | null
+    scopes: Record<string, string>
+    private: Record<string, string>
+  }
+  packages: { deny: string[]; allow: string[] }
+  minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn' }
+  scripts: { allow: Record<string, boolean>; npmAllowScripts: boolean }
+  sources: { git: SourceReach; remote: SourceReach; file: SourceReach; directory: SourceReach }
+  exceptions: PolicyException[]
+}

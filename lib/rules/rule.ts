@@ -1,0 +1,121 @@
+// The contract between the engine and the rules. A rule sees a narrow view of
+// one package (PackageView), the facts gathered for it once (PackageFacts) and
+// the effective policy; it returns raw findings (message id + arguments). The
+// engine applies severities, exceptions and expiry; a rule never decides those.
+
+import type { EffectivePolicy } from '../policy/types.js'
+
+export type Severity = 'block' | 'warn' | 'off'
+
+export type SourceKind =
+  | 'registry'
+  | 'git'
+  | 'remote'
+  | 'file'
+  | 'directory'
+  | 'workspace'
+  | 'root'
+
+/** What a rule may know about one node of the tree. Built by package-view.ts. */
+export interface PackageView {
+  name: string
+  version: string
+  /** Location in the tree, like `node_modules/a/node_modules/b`; '' for the root. */
+  location: string
+  /** The resolved URL (registry tarball, git URL, file: path) or null. */
+  resolved: string | null
+  integrity: string | null
+  source: SourceKind
+  /** True when the root project or a workspace depends on it directly. */
+  isDirect: boolean
+  /** Names from the root to this package: ['my-app', 'a', 'b']. */
+  path: string[]
+  /** The spec of the first edge that brought it in (`^1.2.0`, `github:a/b`). */
+  spec: string | null
+  /** True when its version came from package-lock.json / an existing node_modules, not a fresh resolution. */
+  isFromLockfile: boolean
+  isDev: boolean
+  isOptional: boolean
+  /** Lifecycle scripts from the manifest (empty object when none). */
+  scripts: Record<string, string>
+  /** True when the package ships a binding.gyp (implicit `node-gyp rebuild`). */
+  hasBindingGyp: boolean
+  /** Ranges this package must satisfy, from every edge that points at it. */
+  requestedRanges: string[]
+  /** Deprecation message from the manifest, if any. */
+  deprecated: string | null
+}
+
+/** One version's entry as read from a full packument. */
+export interface VersionFacts {
+  version: string
+  publishedAt: Date | null
+  publisher: string | null
+  scripts: Record<string, string>
+  hasProvenance: boolean
+  hasTrustedPublisher: boolean
+  deprecated: string | null
+}
+
+/** What the engine learned about a package from its registry, gathered once. */
+export interface PackageFacts {
+  /** 'known' when the packument was read; 'unverifiable' when it could not be; 'not-applicable' for non-registry sources. */
+  status: 'known' | 'unverifiable' | 'not-applicable'
+  /** Why the facts are unverifiable (registry error, time-out, bad JSON). */
+  reason?: string
+  /** Facts of the resolved version, when known. */
+  version?: VersionFacts
+  /** Every published version of the package, oldest first, when known. */
+  versions?: VersionFacts[]
+  /** dist-tags of the packument, when known. */
+  distTags?: Record<string, string>
+}
+
+export interface RuleContext {
+  policy: EffectivePolicy
+  /** Fixed once per run so every rule agrees on "now". */
+  now: Date
+  /** Registries npm is configured with (default registry + scoped ones), normalised with a trailing slash. */
+  configuredRegistries: string[]
+  /** The default registry npm is configured with. */
+  defaultRegistry: string
+}
+
+export interface RawFinding {
+  messageId: string
+  /** Values substituted into the message template: `{name}` → args.name. */
+  args: Record<string, string | number>
+  /** Severity chosen by the rule from its own policy section when one rule carries several (e.g. sources.git). Otherwise the engine uses the rule's severity. */
+  severity?: Severity
+}
+
+export interface RuleMeta {
+  id: string
+  description: string
+  defaultSeverity: Severity
+  /** Message templates by id, with `{arg}` placeholders. */
+  messages: Record<string, string>
+  /** How to fix, by message id; shown under the finding. */
+  hints?: Record<string, string>
+}
+
+export interface Rule {
+  meta: RuleMeta
+  /** Which severity the policy gives this rule ('off' skips the rule). */
+  severity(policy: EffectivePolicy): Severity
+  check(pkg: PackageView, facts: PackageFacts, context: RuleContext): RawFinding[]
+}
+
+export interface Finding {
+  /** `rule-id/message-id`: stable, the SARIF rule id and the docs anchor. */
+  code: string
+  ruleId: string
+  messageId: string
+  severity: Exclude<Severity, 'off'>
+  package: { name: string; version: string; location: string }
+  /** Names from the root: ['my-app', 'a', 'b']. */
+  path: string[]
+  message: string
+  hint: string | null
+  args: Record<string, string | number>
+}
