@@ -38,6 +38,8 @@ export interface PackageView {
   isOptional: boolean
   /** Lifecycle scripts from the manifest (empty object when none). */
   scripts: Record<string, string>
+  /** npm's own flag (from the manifest or the lockfile) that the package has an install script. */
+  hasInstallScript: boolean
   /** True when the package ships a binding.gyp (implicit `node-gyp rebuild`). */
   hasBindingGyp: boolean
   /** Ranges this package must satisfy, from every edge that points at it. */
@@ -79,6 +81,12 @@ export interface RuleContext {
   configuredRegistries: string[]
   /** The default registry npm is configured with. */
   defaultRegistry: string
+  /** Scope → registry, as npm is configured. */
+  scopedRegistries: Record<string, string>
+  /** npm rewrites registry.npmjs.org URLs of a lockfile to the configured registry (replace-registry-host). */
+  rewritesNpmjs: boolean
+  /** The project's own `allowScripts` from package.json (npm approve-scripts), when it has one. */
+  npmAllowScripts: Record<string, boolean> | null
 }
 
 export interface RawFinding {

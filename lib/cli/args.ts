@@ -1,0 +1,64 @@
+// safe-npm's own flags are taken out of argv first; everything else is npm's
+// and goes to npm's own config loader untouched.
+import { UsageError } from '../errors.js'
+
+export interface OwnOptions {
+  policyFile?: string
+  orgPolicyFile?: string
+  json: boolean
+  lockfile: boolean
+  help: boolean
+  version: boolean
+}
+
+export interface ParsedArgs {
+  command: string | null
+  own: OwnOptions
+  /** Arguments after the command, for npm's config loader (flags and specs). */
+  npmArgs: string[]
+  /** The original arguments, for commands handed to npm unchanged. */
+  original: string[]
+}
+
+const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile'> = {
+  '--policy': 'policyFile',
+  '--org-policy': 'orgPolicyFile',
+}
+const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'help' | 'version'> = {
+  '--json': 'json',
+  '--lockfile': 'lockfile',
+  '--help': 'help',
+  '-h': 'help',
+  '--version': 'version',
+  '-v': 'version',
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const own: OwnOptions = { json: false, lockfile: false, help: false, version: false }
+  const rest: string[] = []
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]
+    if (arg === '--') {
+      rest.push(...argv.slice(index))
+      break
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
+    if (flag in VALUE_FLAGS) {
+      const value = inline ?? argv[++index]
+      if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
+        throw new UsageError(`${flag} needs a file path`, 'EUSAGE')
+      }
+      own[VALUE_FLAGS[flag]] = value
+      continue
+    }
+    if (flag in BOOLEAN_FLAGS && inline === undefined) {
+      own[BOOLEAN_FLAGS[flag]] = true
+      continue
+    }
+    rest.push(arg)
+  }
+  const commandIndex = rest.findIndex((arg) => !arg.startsWith('-'))
+  const command = commandIndex === -1 ? null : rest[commandIndex]
+  const npmArgs = commandIndex === -1 ? rest : [...rest.slice(0, commandIndex), ...rest.slice(commandIndex + 1)]
+  return { command, own, npmArgs, original: argv }
+}

@@ -1,0 +1,145 @@
+// The pipeline behind install, ci and check: npm config → policy → ideal tree
+// → facts → rules → decision → report → reify the same tree → allowed scripts.
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gatherFacts } from '../engine/facts.js'
+import { judge } from '../engine/judge.js'
+import { EXIT, UsageError } from '../errors.js'
+import { ArboristSession } from '../npm/arborist-session.js'
+import { loadNpmConfig, type NpmConfig } from '../npm/npm-config.js'
+import { loadPolicy } from '../policy/load.js'
+import { parsePackagePattern } from '../rules/package-pattern.js'
+import { RULES } from '../rules/index.js'
+import { scriptAllowance } from '../rules/install-scripts.js'
+import type { RuleContext } from '../rules/rule.js'
+import { toJsonReport, type InstallOutcome } from '../report/json-report.js'
+import { createStyle, formatJudgement } from '../report/text-report.js'
+import type { ParsedArgs } from './args.js'
+import type { Io } from './io.js'
+
+export type GuardMode = 'install' | 'ci' | 'check'
+
+async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
+  try {
+    const manifest = JSON.parse(await readFile(path.join(projectDir, 'package.json'), 'utf8'))
+    const field = manifest?.allowScripts
+    if (field && typeof field === 'object' && !Array.isArray(field)) {
+      return Object.fromEntries(Object.entries(field).filter(([, value]) => typeof value === 'boolean')) as Record<string, boolean>
+    }
+  } catch {
+    // an unreadable package.json is reported by the session
+  }
+  return null
+}
+
+function ruleContext(config: NpmConfig, policy: RuleContext['policy'], npmAllowScripts: RuleContext['npmAllowScripts'], now: Date): RuleContext {
+  return {
+    policy,
+    now,
+    configuredRegistries: [config.defaultRegistry, ...Object.values(config.scopedRegistries)],
+    defaultRegistry: config.defaultRegistry,
+    scopedRegistries: config.scopedRegistries,
+    rewritesNpmjs: (config.flat.replaceRegistryHost ?? 'npmjs') !== 'never',
+    npmAllowScripts,
+  }
+}
+
+function formatSummary(outcome: InstallOutcome, seconds: number): string {
+  const parts: string[] = []
+  const count = (n: number, verb: string) => `${verb} ${n} package${n === 1 ? '' : 's'}`
+  if (outcome.added) parts.push(count(outcome.added, 'added'))
+  if (outcome.removed) parts.push(count(outcome.removed, 'removed'))
+  if (outcome.changed) parts.push(count(outcome.changed, 'changed'))
+  const what = parts.length === 0 ? 'up to date' : parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`
+  return `${what}${outcome.dryRun ? ' (dry run)' : ''} in ${seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds.toFixed(1)}s`}`
+}
+
+export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Promise<number> {
+  const started = Date.now()
+  const progress = (text: string) => {
+    if (io.stderrIsTTY && !parsed.own.json) io.stderr.write(`safe-npm: ${text}\n`)
+  }
+  const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
+  if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
+  const specs = config.positionals
+  if (mode !== 'install' && specs.length > 0) {
+    throw new UsageError(`safe-npm ${mode} takes no package arguments (got ${specs.join(' ')})`, 'EUSAGE')
+  }
+  const loaded = await loadPolicy({
+    cwd: config.prefix,
+    policyFile: parsed.own.policyFile,
+    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
+  })
+  const policy = loaded.policy
+  const now = new Date()
+  const ageRuleOn = policy.rules['minimum-release-age'] !== 'off'
+  const session = new ArboristSession(config, {
+    add: specs,
+    before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
+    // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
+    beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
+    workspaces: (config.get('workspace') as string[] | undefined) ?? [],
+    isCleanInstall: mode === 'ci',
+  })
+
+  const readsLockfileOnly = mode === 'check' && parsed.own.lockfile
+  progress(readsLockfileOnly ? 'reading package-lock.json' : 'resolving the dependency tree')
+  if (readsLockfileOnly) await session.loadLockfileTree()
+  else {
+    const { ageGateFallback } = await session.buildIdealTree()
+    if (ageGateFallback) progress(`no version old enough satisfies a range (${ageGateFallback}); checking the newest instead`)
+  }
+  if (mode === 'ci') session.verifyMatchesLockfile()
+
+  const packages = session.packages()
+  progress(`gathering facts for ${packages.length} packages`)
+  const facts = await gatherFacts(packages, { npmOptions: config.flat, cache: session.packumentCache })
+  const context = ruleContext(config, policy, policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null, now)
+  const judgement = judge(packages, facts, RULES, context)
+  const style = createStyle(io.stdoutIsTTY && !io.env.NO_COLOR)
+  const report = formatJudgement(judgement, loaded.files, style)
+
+  const finish = (install: InstallOutcome | null) => {
+    if (parsed.own.json) io.stdout.write(`${JSON.stringify(toJsonReport(mode, judgement, loaded.files, install), null, 2)}\n`)
+    return judgement.isBlocked ? EXIT.blocked : EXIT.clean
+  }
+
+  if (mode === 'check' || judgement.isBlocked) {
+    if (!parsed.own.json) {
+      // For check the report is the output; for a blocked install it explains the abort.
+      const out = mode === 'check' ? io.stdout : io.stderr
+      out.write(`${report}\n`)
+      if (judgement.isBlocked) out.write(`${style.red(mode === 'check' ? 'safe-npm: blocked by policy.' : 'safe-npm: blocked by policy; nothing was installed or written.')}\n`)
+    }
+    return finish(null)
+  }
+
+  if (!parsed.own.json && judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0) {
+    io.stderr.write(`${report}\n`)
+  }
+  const dryRun = Boolean(config.get('dry-run'))
+  const ignoreScripts = Boolean(config.get('ignore-scripts'))
+  progress(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
+  const summary = await session.reify({ dryRun })
+  const withScripts = packages.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none')
+  const allowed = withScripts.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  const outcome: InstallOutcome = {
+    ...summary,
+    dryRun,
+    scriptsRun: [],
+    scriptsSkipped: withScripts.filter((pkg) => !allowed.includes(pkg) || ignoreScripts).map((pkg) => `${pkg.name}@${pkg.version}`),
+  }
+  if (!dryRun && !ignoreScripts) {
+    if (allowed.length > 0) progress(`running install scripts of ${allowed.map((pkg) => pkg.name).join(', ')}`)
+    await session.runDependencyScripts(allowed.map((pkg) => pkg.location))
+    outcome.scriptsRun = allowed.map((pkg) => `${pkg.name}@${pkg.version}`)
+    if (specs.length === 0) await session.runRootScripts()
+  }
+  if (!parsed.own.json) {
+    io.stdout.write(`\n${formatSummary(outcome, (Date.now() - started) / 1000)}\n`)
+    if (outcome.scriptsSkipped.length > 0) {
+      io.stdout.write(`install scripts not run (not on the allowlist): ${outcome.scriptsSkipped.join(', ')}\n`)
+    }
+  }
+  return finish(outcome)
+}

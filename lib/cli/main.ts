@@ -1,0 +1,83 @@
+// Entry point: picks the command; everything it does not guard goes to npm.
+import { createRequire } from 'node:module'
+import { parseArgs } from './args.js'
+import { runGuard, type GuardMode } from './guard.js'
+import { processIo, type Io } from './io.js'
+import { passToNpm } from './passthrough.js'
+import { showPolicy } from './policy-command.js'
+import { renderError } from './render-error.js'
+import { UsageError } from '../errors.js'
+
+const GUARDED: Record<string, GuardMode> = {
+  install: 'install',
+  i: 'install',
+  in: 'install',
+  ins: 'install',
+  inst: 'install',
+  insta: 'install',
+  instal: 'install',
+  isnt: 'install',
+  isnta: 'install',
+  isntal: 'install',
+  isntall: 'install',
+  add: 'install',
+  ci: 'ci',
+  'clean-install': 'ci',
+  ic: 'ci',
+  'install-clean': 'ci',
+  'isntall-clean': 'ci',
+  check: 'check',
+}
+
+// npm commands that install or run packages which safe-npm cannot check yet:
+// refused rather than handed to npm unchecked, so `alias npm=safe-npm` stays safe.
+const UNGUARDED_INSTALLERS = new Set(['update', 'up', 'upgrade', 'udpate', 'dedupe', 'ddp', 'install-test', 'it', 'install-ci-test', 'cit', 'clean-install-test', 'sit', 'exec', 'x', 'link', 'ln', 'rebuild', 'rb', 'init', 'create', 'innit', 'find-dupes'])
+
+const HELP = `safe-npm: a policy guard in front of npm install
+
+Usage:
+  safe-npm install [<spec>...] [npm flags]   judge the tree npm would install, then install exactly that tree
+  safe-npm ci [npm flags]                    npm ci, with every lockfile entry judged first
+  safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
+  safe-npm policy                            print the effective policy and where each setting came from
+  safe-npm <other npm command>               handed to npm unchanged
+
+Options:
+  --policy <file>       use this policy instead of the discovered one
+  --org-policy <file>   the organisation floor (also SAFE_NPM_ORG_POLICY)
+  --json                machine-readable output on stdout
+  --lockfile            check: judge package-lock.json as it is
+
+Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or config error,
+3 npm/Arborist failure (resolution, network, install), 70 internal error.`
+
+function version(): string {
+  const require = createRequire(import.meta.url)
+  return require('../../../package.json').version
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  try {
+    const parsed = parseArgs(argv)
+    if (parsed.own.version && !parsed.command) {
+      io.stdout.write(`${version()}\n`)
+      return 0
+    }
+    if (!parsed.command || parsed.command === 'help' || (parsed.own.help && (parsed.command in GUARDED || parsed.command === 'policy'))) {
+      io.stdout.write(`${HELP}\n`)
+      return 0
+    }
+    const mode = GUARDED[parsed.command]
+    if (mode) return await runGuard(mode, parsed, io)
+    if (parsed.command === 'policy') return await showPolicy(parsed, io)
+    if (UNGUARDED_INSTALLERS.has(parsed.command)) {
+      throw new UsageError(
+        `safe-npm does not guard "npm ${parsed.command}" yet; run npm ${parsed.command} directly if you accept an unchecked install`,
+        'EUNGUARDED',
+      )
+    }
+    return await passToNpm(argv, io)
+  } catch (error) {
+    return renderError(error, io)
+  }
+}

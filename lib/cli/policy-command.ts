@@ -1,0 +1,37 @@
+// `safe-npm policy`: the effective policy and where each setting came from.
+import { loadNpmConfig } from '../npm/npm-config.js'
+import { loadPolicy } from '../policy/load.js'
+import type { ParsedArgs } from './args.js'
+import type { Io } from './io.js'
+
+export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
+  const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
+  const loaded = await loadPolicy({
+    cwd: config.prefix,
+    policyFile: parsed.own.policyFile,
+    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
+  })
+  const { ageMs: _ageMs, ...minimumReleaseAge } = loaded.policy.minimumReleaseAge
+  const policy = {
+    ...loaded.policy,
+    minimumReleaseAge,
+    registries: { ...loaded.policy.registries, allowed: loaded.policy.registries.allowed ?? [config.defaultRegistry, ...Object.values(config.scopedRegistries)] },
+  }
+  if (parsed.own.json) {
+    io.stdout.write(`${JSON.stringify({ files: loaded.files, policy, origins: Object.fromEntries(loaded.origins) }, null, 2)}\n`)
+    return 0
+  }
+  io.stdout.write(`Effective policy (${loaded.files.length > 0 ? loaded.files.join(' + ') : 'embedded default'}):\n`)
+  const width = Math.max(...[...loaded.origins.keys()].map((key) => key.length))
+  for (const [key, source] of loaded.origins) {
+    const value = key.split('.').reduce<any>((node, part) => node?.[part.replace(/^"|"$/g, '')], policy)
+    io.stdout.write(`  ${key.padEnd(width)}  ${JSON.stringify(value)}  (${source})\n`)
+  }
+  if (loaded.policy.registries.allowed === null) {
+    io.stdout.write(`  ${'registries.allowed'.padEnd(width)}  ${JSON.stringify(policy.registries.allowed)}  (default: the registries npm is configured with)\n`)
+  }
+  for (const exception of loaded.policy.exceptions) {
+    io.stdout.write(`  exception: ${exception.rule} for ${exception.package}${exception.expires ? ` until ${exception.expires}` : ''}: ${exception.reason}  (${exception.source})\n`)
+  }
+  return 0
+}

@@ -1,0 +1,85 @@
+// Facts are gathered once per package and shared by every rule. Most come
+// from the packuments Arborist already fetched while resolving; nodes kept
+// from a lockfile carry only a few fields, so their packuments are fetched
+// here (from npm's cache first: a version's publish time never changes).
+import pacote from 'pacote'
+import type { PackageFacts, PackageView } from '../rules/rule.js'
+import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
+
+export interface FactsOptions {
+  /** npm's flat options (registry, auth, cache, proxy…). */
+  npmOptions: Record<string, any>
+  cache: RecordingPackumentCache
+  concurrency?: number
+  /** Called once per packument this function had to fetch itself. */
+  onFetch?: (name: string) => void
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await task(items[index])
+    }
+  })
+  await Promise.all(workers)
+  return results
+}
+
+function describeFailure(error: any): string {
+  const code = error?.code ? `${error.code}: ` : ''
+  return `${code}${String(error?.message ?? error).split('\n')[0]}`
+}
+
+async function fetchSummary(name: string, options: FactsOptions, preferOnline: boolean): Promise<PackumentSummary> {
+  options.onFetch?.(name)
+  const packument = await pacote.packument(name, {
+    ...options.npmOptions,
+    fullMetadata: true,
+    // A fresh copy is only needed when the cached one lacks the version.
+    preferOffline: !preferOnline,
+    preferOnline,
+    offline: false,
+    packumentCache: undefined,
+  })
+  return summarisePackument(packument)
+}
+
+function factsFrom(summary: PackumentSummary, view: PackageView): PackageFacts {
+  return {
+    status: 'known',
+    version: summary.byVersion.get(view.version),
+    versions: summary.versions,
+    distTags: summary.distTags,
+  }
+}
+
+export async function gatherFacts(views: PackageView[], options: FactsOptions): Promise<Map<string, PackageFacts>> {
+  const facts = new Map<string, PackageFacts>()
+  const byName = new Map<string, PackageView[]>()
+  for (const view of views) {
+    if (view.source !== 'registry') {
+      facts.set(view.location, { status: 'not-applicable' })
+      continue
+    }
+    byName.set(view.name, [...(byName.get(view.name) ?? []), view])
+  }
+  await mapLimit([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
+    let summary = options.cache.summaries.get(name)
+    const isComplete = (candidate?: PackumentSummary) => sameName.every((view) => candidate?.byVersion.has(view.version))
+    try {
+      if (!isComplete(summary)) summary = await fetchSummary(name, options, false)
+      if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
+    } catch (error) {
+      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeFailure(error) })
+      return
+    }
+    for (const view of sameName) {
+      if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
+      else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })
+    }
+  })
+  return facts
+}

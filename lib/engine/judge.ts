@@ -1,0 +1,92 @@
+// The core: runs every rule over every package, then applies what the policy
+// says about severities and exceptions. It knows nothing about any single rule.
+import { matchesPackage } from '../rules/package-pattern.js'
+import type { Finding, PackageFacts, PackageView, RawFinding, Rule, RuleContext } from '../rules/rule.js'
+import type { PolicyException } from '../policy/types.js'
+
+export interface AppliedException {
+  exception: PolicyException
+  finding: Finding
+}
+
+export interface Judgement {
+  /** Findings that apply, blocks first. */
+  findings: Finding[]
+  /** Findings an exception waived. */
+  waived: AppliedException[]
+  /** Exceptions past their expiry date: they no longer apply. */
+  expiredExceptions: PolicyException[]
+  /** Exceptions in force that matched no finding. */
+  unusedExceptions: PolicyException[]
+  isBlocked: boolean
+  packageCount: number
+}
+
+export function interpolate(template: string, args: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in args ? String(args[key]) : whole))
+}
+
+function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'block' | 'warn'): Finding {
+  const template = rule.meta.messages[raw.messageId]
+  if (!template) throw new Error(`rule ${rule.meta.id} reported undeclared message id ${raw.messageId}`)
+  const hint = rule.meta.hints?.[raw.messageId]
+  return {
+    code: `${rule.meta.id}/${raw.messageId}`,
+    ruleId: rule.meta.id,
+    messageId: raw.messageId,
+    severity,
+    package: { name: pkg.name, version: pkg.version, location: pkg.location },
+    path: pkg.path,
+    message: interpolate(template, raw.args),
+    hint: hint ? interpolate(hint, raw.args) : null,
+    args: raw.args,
+  }
+}
+
+function isExpired(exception: PolicyException, now: Date): boolean {
+  // An exception is good through the whole of its expiry day (UTC).
+  return exception.expires !== undefined && new Date(`${exception.expires}T23:59:59.999Z`) < now
+}
+
+export function judge(
+  packages: PackageView[],
+  facts: Map<string, PackageFacts>,
+  rules: Rule[],
+  context: RuleContext,
+): Judgement {
+  const expiredExceptions = context.policy.exceptions.filter((exception) => isExpired(exception, context.now))
+  const liveExceptions = context.policy.exceptions.filter((exception) => !isExpired(exception, context.now))
+  const used = new Set<PolicyException>()
+  const findings: Finding[] = []
+  const waived: AppliedException[] = []
+  const activeRules = rules.filter((rule) => rule.severity(context.policy) !== 'off')
+
+  for (const pkg of packages) {
+    const packageFacts = facts.get(pkg.location) ?? { status: 'unverifiable', reason: 'no facts were gathered' }
+    for (const rule of activeRules) {
+      for (const raw of rule.check(pkg, packageFacts, context)) {
+        const severity = raw.severity ?? rule.severity(context.policy)
+        if (severity === 'off') continue
+        const finding = toFinding(rule, raw, pkg, severity)
+        const exception = liveExceptions.find(
+          (candidate) => candidate.rule === rule.meta.id && matchesPackage(candidate.package, pkg.name, pkg.version),
+        )
+        if (exception) {
+          used.add(exception)
+          waived.push({ exception, finding })
+        } else {
+          findings.push(finding)
+        }
+      }
+    }
+  }
+  findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'block' ? -1 : 1))
+  return {
+    findings,
+    waived,
+    expiredExceptions,
+    unusedExceptions: liveExceptions.filter((exception) => !used.has(exception)),
+    isBlocked: findings.some((finding) => finding.severity === 'block'),
+    packageCount: packages.length,
+  }
+}

@@ -1,0 +1,83 @@
+// npm's configuration, read the way npm reads it: npm's own loader
+// (@npmcli/config) over builtin, global, user and project .npmrc, the
+// environment and the command line, with npm's own flag definitions.
+import Config from '@npmcli/config'
+import npmDefinitions from '@npmcli/config/lib/definitions/index.js'
+import { existsSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { UsageError } from '../errors.js'
+
+export interface NpmConfig {
+  /** Options for Arborist and pacote, as npm passes them (registry, auth, scoped registries…). */
+  flat: Record<string, any>
+  /** Positional arguments after the command (package specs). */
+  positionals: string[]
+  get(key: string): any
+  /** The project directory npm would use (nearest package.json/node_modules). */
+  prefix: string
+  defaultRegistry: string
+  /** Scope → registry, from `@scope:registry` settings. */
+  scopedRegistries: Record<string, string>
+}
+
+/** npm's installation folder, for its builtin npmrc; null when it cannot be found. */
+function findNpmPath(env: NodeJS.ProcessEnv): string | null {
+  const candidates: string[] = []
+  if (env.npm_execpath) candidates.push(path.resolve(path.dirname(env.npm_execpath), '..'))
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue
+    const bin = path.join(dir, 'npm')
+    if (existsSync(bin)) {
+      try {
+        candidates.push(path.resolve(path.dirname(realpathSync(bin)), '..'))
+      } catch {
+        // a dangling link on PATH: try the next one
+      }
+    }
+  }
+  return candidates.find((dir) => existsSync(path.join(dir, 'package.json'))) ?? null
+}
+
+export function normaliseRegistry(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`
+}
+
+export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<NpmConfig> {
+  const npmPath = findNpmPath(env) ?? path.resolve(cwd, '.safe-npm-no-npm')
+  const config = new Config({
+    npmPath,
+    definitions: npmDefinitions.definitions,
+    shorthands: npmDefinitions.shorthands,
+    flatten: npmDefinitions.flatten,
+    argv: [process.execPath, 'npm', ...args],
+    cwd,
+    env,
+    execPath: process.execPath,
+    platform: process.platform,
+    warn: false,
+  })
+  try {
+    await config.load()
+  } catch (error) {
+    throw new UsageError(`npm configuration cannot be read: ${(error as Error).message.split('\n')[0]}`, 'ENPMCONFIG')
+  }
+  for (const [where, layer] of config.data) {
+    if (layer.loadError && (layer.loadError as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UsageError(`npm ${where} config ${layer.source} cannot be read: ${layer.loadError.message}`, 'ENPMCONFIG')
+    }
+  }
+  const flat = config.flat
+  const scopedRegistries: Record<string, string> = {}
+  for (const [key, value] of Object.entries(flat)) {
+    const match = /^(@[^:]+):registry$/.exec(key)
+    if (match && typeof value === 'string') scopedRegistries[match[1]] = normaliseRegistry(value)
+  }
+  return {
+    flat,
+    positionals: config.parsedArgv.remain,
+    get: (key: string) => config.get(key),
+    prefix: config.localPrefix,
+    defaultRegistry: normaliseRegistry(flat.registry),
+    scopedRegistries,
+  }
+}

@@ -1,0 +1,85 @@
+// The one adapter between Arborist's Node and what rules see (PackageView).
+// An Arborist upgrade should only touch this file and arborist-session.ts.
+import npa from 'npm-package-arg'
+import type { PackageView, SourceKind } from '../rules/rule.js'
+
+/** Which kind of source an edge spec / resolved URL names. */
+export function sourceKind(node: any, registries: string[]): SourceKind {
+  if (node.isProjectRoot || node.isRoot) return 'root'
+  if (node.isWorkspace || node.target?.isWorkspace) return 'workspace'
+  if (node.isLink) return 'directory'
+  const resolved: string | null = node.resolved ?? null
+  for (const edge of node.edgesIn ?? []) {
+    try {
+      const spec = npa.resolve(edge.name, edge.rawSpec ?? edge.spec ?? '*', edge.from?.realpath)
+      const type = spec.type === 'alias' ? (spec as any).subSpec?.type : spec.type
+      if (type === 'git') return 'git'
+      if (type === 'remote') return 'remote'
+      if (type === 'file') return 'file'
+      if (type === 'directory') return 'directory'
+    } catch {
+      // an unparsable spec is judged by its resolved URL below
+    }
+  }
+  if (!resolved) return 'registry'
+  if (/^git(\+|:)|^github:|^gitlab:|^bitbucket:/.test(resolved)) return 'git'
+  if (resolved.startsWith('file:')) return 'file'
+  // A tarball URL that is not under a configured registry path and does not
+  // have the registry tarball shape is a remote tarball.
+  if (/^https?:/.test(resolved) && !/\/-\/[^/]+\.tgz$/.test(resolved) && !registries.some((r) => resolved.startsWith(r))) {
+    return 'remote'
+  }
+  return 'registry'
+}
+
+/** Names from the root to the node, following the first (shallowest) edge in. */
+export function dependencyPath(node: any): string[] {
+  const names: string[] = []
+  const seen = new Set<any>()
+  let current = node
+  while (current && !seen.has(current)) {
+    seen.add(current)
+    if (current.isProjectRoot || current.isRoot) {
+      names.unshift(current.packageName || current.name || 'root')
+      break
+    }
+    names.unshift(current.name)
+    const edges = [...(current.edgesIn ?? [])].filter((edge: any) => edge.from)
+    edges.sort((a: any, b: any) => a.from.depth - b.from.depth)
+    const from = edges[0]?.from
+    current = from?.isLink ? from.target : from
+    if (current?.target && current.isLink) current = current.target
+  }
+  return names
+}
+
+/** `locked`: location → version of the entries read from package-lock.json. */
+export function toPackageView(node: any, registries: string[], locked: Map<string, string>): PackageView {
+  const manifest = node.package ?? {}
+  const scripts: Record<string, string> = {}
+  for (const [event, command] of Object.entries(manifest.scripts ?? {})) {
+    if (typeof command === 'string') scripts[event] = command
+  }
+  const edgesIn = [...(node.edgesIn ?? [])]
+  const isDirect = edgesIn.some((edge: any) => edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
+  const firstSpec = edgesIn.find((edge: any) => edge.from?.isProjectRoot || edge.from?.isWorkspace)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
+  return {
+    name: node.packageName ?? node.name,
+    version: node.version ?? manifest.version ?? '',
+    location: node.location,
+    resolved: node.resolved ?? null,
+    integrity: node.integrity ?? null,
+    source: sourceKind(node, registries),
+    isDirect,
+    path: dependencyPath(node),
+    spec: firstSpec,
+    isFromLockfile: locked.get(node.location) === node.version,
+    isDev: Boolean(node.dev),
+    isOptional: Boolean(node.optional),
+    scripts,
+    hasInstallScript: Boolean(node.hasInstallScript),
+    hasBindingGyp: Boolean(manifest.gypfile) || manifest.scripts?.install === 'node-gyp rebuild',
+    requestedRanges: edgesIn.map((edge: any) => edge.rawSpec).filter((spec: unknown): spec is string => typeof spec === 'string'),
+    deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
+  }
+}

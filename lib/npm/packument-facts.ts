@@ -1,0 +1,77 @@
+// Facts read from full packuments, kept small: Arborist's packument cache is
+// an LRU that may drop entries, so a summary is taken the moment pacote
+// stores a full packument, and the packument itself can go.
+import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
+import type { VersionFacts } from '../rules/rule.js'
+
+export interface PackumentSummary {
+  name: string
+  modified: string | null
+  distTags: Record<string, string>
+  /** Every version, oldest first by publish time (unknown times last). */
+  versions: VersionFacts[]
+  byVersion: Map<string, VersionFacts>
+}
+
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall']
+
+function scriptsOf(manifest: any): Record<string, string> {
+  const scripts: Record<string, string> = {}
+  for (const [event, command] of Object.entries(manifest?.scripts ?? {})) {
+    if (typeof command === 'string') scripts[event] = command
+  }
+  return scripts
+}
+
+export function summarisePackument(packument: any): PackumentSummary {
+  if (!packument || typeof packument !== 'object' || typeof packument.name !== 'string' || typeof packument.versions !== 'object') {
+    throw Object.assign(new Error('the registry answered with something that is not a packument'), { code: 'EBADPACKUMENT' })
+  }
+  const time = packument.time && typeof packument.time === 'object' ? packument.time : {}
+  const versions: VersionFacts[] = []
+  for (const [version, manifest] of Object.entries<any>(packument.versions ?? {})) {
+    const stamp = typeof time[version] === 'string' ? new Date(time[version]) : null
+    versions.push({
+      version,
+      publishedAt: stamp && !Number.isNaN(stamp.getTime()) ? stamp : null,
+      publisher: manifest?._npmUser?.name ?? null,
+      scripts: scriptsOf(manifest),
+      hasProvenance: Boolean(manifest?.dist?.attestations?.provenance),
+      hasTrustedPublisher: Boolean(manifest?._npmUser?.trustedPublisher),
+      deprecated: typeof manifest?.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
+    })
+  }
+  versions.sort((a, b) => (a.publishedAt?.getTime() ?? Infinity) - (b.publishedAt?.getTime() ?? Infinity))
+  return {
+    name: packument.name,
+    modified: typeof time.modified === 'string' ? time.modified : packument.modified ?? null,
+    distTags: packument['dist-tags'] ?? {},
+    versions,
+    byVersion: new Map(versions.map((facts) => [facts.version, facts])),
+  }
+}
+
+export function hasInstallScripts(scripts: Record<string, string>): boolean {
+  return INSTALL_SCRIPTS.some((event) => event in scripts)
+}
+
+/**
+ * A packument cache for Arborist and pacote that records a summary of every
+ * full packument stored in it, so the guard reads facts Arborist already
+ * fetched instead of asking the registry again.
+ */
+export class RecordingPackumentCache extends PackumentCache {
+  readonly summaries = new Map<string, PackumentSummary>()
+
+  set(key: string, value: any, ...rest: unknown[]) {
+    if (key.startsWith('full:') && value && typeof value === 'object') {
+      try {
+        const summary = summarisePackument(value)
+        this.summaries.set(summary.name, summary)
+      } catch {
+        // not a packument: the facts gatherer will fetch and report it
+      }
+    }
+    return super.set(key, value, ...rest)
+  }
+}

@@ -1,0 +1,43 @@
+// The --json shape. Stable: fields are only ever added (see README, "JSON output").
+import type { Judgement } from '../engine/judge.js'
+import type { ReifySummary } from '../npm/arborist-session.js'
+
+export interface InstallOutcome extends ReifySummary {
+  dryRun: boolean
+  scriptsRun: string[]
+  scriptsSkipped: string[]
+}
+
+export function toJsonReport(
+  command: string,
+  judgement: Judgement,
+  policyFiles: string[],
+  install: InstallOutcome | null,
+): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    command,
+    result: judgement.isBlocked ? 'blocked' : judgement.findings.length > 0 ? 'warnings' : 'clean',
+    policy: { files: policyFiles },
+    packageCount: judgement.packageCount,
+    findings: judgement.findings.map((finding) => ({
+      code: finding.code,
+      rule: finding.ruleId,
+      message: finding.message,
+      severity: finding.severity,
+      package: finding.package,
+      path: finding.path,
+      hint: finding.hint,
+      data: finding.args,
+    })),
+    waived: judgement.waived.map(({ exception, finding }) => ({
+      code: finding.code,
+      package: finding.package,
+      reason: exception.reason,
+      source: exception.source,
+    })),
+    expiredExceptions: judgement.expiredExceptions,
+    unusedExceptions: judgement.unusedExceptions,
+    install,
+  }
+}

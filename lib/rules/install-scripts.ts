@@ -1,0 +1,60 @@
+import { matchesPackage } from './package-pattern.js'
+import type { PackageFacts, PackageView, Rule, RuleContext } from './rule.js'
+
+const INSTALL_EVENTS = ['preinstall', 'install', 'postinstall'] as const
+
+/** The install-time scripts a package would run, as `event: command`. */
+export function installScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
+  const scripts: Record<string, string> = {}
+  const sources = [facts.version?.scripts ?? {}, pkg.scripts]
+  for (const source of sources) {
+    for (const event of INSTALL_EVENTS) if (source[event]) scripts[event] = source[event]
+  }
+  if (Object.keys(scripts).length === 0 && pkg.hasBindingGyp) scripts.install = 'node-gyp rebuild'
+  // npm runs `prepare` of a git dependency after building it from source.
+  if (pkg.source === 'git' && pkg.scripts.prepare) scripts.prepare = pkg.scripts.prepare
+  if (Object.keys(scripts).length === 0 && pkg.hasInstallScript) scripts.install = '(an install script not named in the lockfile)'
+  return scripts
+}
+
+export type ScriptAllowance = 'allowed' | 'refused' | 'unreviewed' | 'none'
+
+/**
+ * Whether the package's install scripts may run. The policy's scripts.allow
+ * decides first (false refuses for good); npm's allowScripts in package.json
+ * counts as a second allowlist when the policy lets it.
+ */
+export function scriptAllowance(pkg: PackageView, facts: PackageFacts, context: RuleContext): ScriptAllowance {
+  if (Object.keys(installScriptsOf(pkg, facts)).length === 0) return 'none'
+  const entries = Object.entries(context.policy.scripts.allow)
+  if (context.policy.scripts.npmAllowScripts && context.npmAllowScripts) entries.push(...Object.entries(context.npmAllowScripts))
+  const matching = entries.filter(([pattern]) => matchesPackage(pattern, pkg.name, pkg.version))
+  if (matching.some(([, allowed]) => allowed === false)) return 'refused'
+  if (matching.some(([, allowed]) => allowed === true)) return 'allowed'
+  return 'unreviewed'
+}
+
+export const installScriptsRule: Rule = {
+  meta: {
+    id: 'install-scripts',
+    description: 'Install scripts (preinstall, install, postinstall, an implicit node-gyp build, prepare of a git dependency) run only for packages on the allowlist.',
+    defaultSeverity: 'warn',
+    messages: {
+      unreviewed: '{name}@{version} has an install script that is not on the allowlist, so it is not run: {scripts}',
+      refused: '{name}@{version} has an install script that the policy refuses, so it is not run: {scripts}',
+    },
+    hints: {
+      unreviewed: 'Review the script; if it is needed, add "{name}" to scripts.allow in the policy (or run npm approve-scripts).',
+      refused: 'The package may not work without its script; the policy says so on purpose.',
+    },
+  },
+  severity: (policy) => policy.rules['install-scripts'],
+  check(pkg, facts, context) {
+    const allowance = scriptAllowance(pkg, facts, context)
+    if (allowance === 'none' || allowance === 'allowed') return []
+    const scripts = Object.entries(installScriptsOf(pkg, facts))
+      .map(([event, command]) => `${event}: ${command}`)
+      .join('; ')
+    return [{ messageId: allowance, args: { name: pkg.name, version: pkg.version, scripts } }]
+  },
+}

@@ -1,0 +1,63 @@
+import semver from 'semver'
+import { formatSpan } from '../policy/duration.js'
+import { matchesAny } from './package-pattern.js'
+import type { PackageFacts, PackageView, Rule } from './rule.js'
+
+/** The newest version old enough that satisfies every range that asks for this package. */
+export function newestMatureVersion(pkg: PackageView, facts: PackageFacts, cutoff: number): string | null {
+  const ranges = pkg.requestedRanges.filter((range) => semver.validRange(range) !== null)
+  const candidates = (facts.versions ?? []).filter(
+    (entry) =>
+      entry.publishedAt !== null &&
+      entry.publishedAt.getTime() <= cutoff &&
+      semver.valid(entry.version) !== null &&
+      ranges.every((range) => semver.satisfies(entry.version, range)),
+  )
+  const sorted = candidates.map((entry) => entry.version).sort(semver.rcompare)
+  return sorted.find((version) => semver.prerelease(version) === null) ?? sorted[0] ?? null
+}
+
+export const minimumReleaseAgeRule: Rule = {
+  meta: {
+    id: 'minimum-release-age',
+    description: 'Versions younger than the minimum release age are not installed: most malicious versions are found and pulled within days.',
+    defaultSeverity: 'block',
+    messages: {
+      'too-young': '{name}@{version} was published {published} ({age} ago), younger than the minimum release age of {limit}',
+      'unknown-publish-time': '{name}@{version} has no publish time in its packument, so its age cannot be checked',
+    },
+    hints: {
+      'too-young': '{mature}',
+      'unknown-publish-time': 'Add an exception if the registry never records publish times.',
+    },
+  },
+  severity: (policy) => policy.rules['minimum-release-age'],
+  check(pkg, facts, { policy, now }) {
+    if (pkg.source !== 'registry' || facts.status !== 'known') return []
+    if (matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version)) return []
+    const publishedAt = facts.version?.publishedAt
+    if (!publishedAt) {
+      return [
+        { messageId: 'unknown-publish-time', args: { name: pkg.name, version: pkg.version }, severity: policy.minimumReleaseAge.missingTime },
+      ]
+    }
+    const age = now.getTime() - publishedAt.getTime()
+    if (age >= policy.minimumReleaseAge.ageMs) return []
+    const mature = newestMatureVersion(pkg, facts, now.getTime() - policy.minimumReleaseAge.ageMs)
+    return [
+      {
+        messageId: 'too-young',
+        args: {
+          name: pkg.name,
+          version: pkg.version,
+          published: publishedAt.toISOString(),
+          age: formatSpan(age),
+          limit: policy.minimumReleaseAge.age,
+          mature: mature
+            ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: pin it, or wait until ${new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()}.`
+            : `No older version satisfies what depends on it; wait until ${new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()} or add a reviewed exception.`,
+        },
+      },
+    ]
+  },
+}

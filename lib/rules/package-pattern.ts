@@ -1,0 +1,36 @@
+// Package patterns as the policy writes them: a name glob (minimatch) with an
+// optional semver range: "left-pad", "@evil/*", "event-stream@3.3.6", "sharp@^0.33".
+import { minimatch } from 'minimatch'
+import semver from 'semver'
+
+export interface PackagePattern {
+  name: string
+  range: string | null
+}
+
+export function parsePackagePattern(pattern: string): PackagePattern {
+  const at = pattern.lastIndexOf('@')
+  if (at > 0) return { name: pattern.slice(0, at), range: pattern.slice(at + 1) || null }
+  return { name: pattern, range: null }
+}
+
+// Patterns only ever name packages: no negation, comments or extglobs that
+// could turn one entry into match-everything.
+const MINIMATCH_OPTIONS = { nonegate: true, nocomment: true, noext: true }
+
+export function matchesName(pattern: string, name: string): boolean {
+  return pattern === name || minimatch(name, pattern, MINIMATCH_OPTIONS)
+}
+
+/** True when `name@version` is covered by the pattern. A range never matches a non-semver version. */
+export function matchesPackage(pattern: string, name: string, version: string): boolean {
+  const parsed = parsePackagePattern(pattern)
+  if (!matchesName(parsed.name, name)) return false
+  if (!parsed.range) return true
+  return semver.valid(version) !== null && semver.satisfies(version, parsed.range, { includePrerelease: true })
+}
+
+export function matchesAny(patterns: Iterable<string>, name: string, version: string): string | null {
+  for (const pattern of patterns) if (matchesPackage(pattern, name, version)) return pattern
+  return null
+}

@@ -1,0 +1,41 @@
+// Minimal typings for npm's own libraries, which ship none. Only what
+// safe-npm touches is declared; the Arborist surface stays inside lib/npm/.
+declare module '@npmcli/config' {
+  class Config {
+    constructor(options: Record<string, unknown>)
+    load(): Promise<void>
+    get(key: string, where?: string): any
+    find(key: string): string | null
+    get flat(): Record<string, any>
+    get valid(): boolean
+    localPrefix: string
+    globalPrefix: string
+    parsedArgv: { remain: string[]; cooked: string[]; original: string[] }
+    data: Map<string, { source: string; data: Record<string, unknown>; loadError?: Error }>
+  }
+  export default Config
+}
+declare module '@npmcli/config/lib/definitions/index.js' {
+  const npmDefinitions: {
+    definitions: Record<string, unknown>
+    shorthands: Record<string, string[]>
+    flatten: (obj: unknown, flat?: unknown) => unknown
+  }
+  export default npmDefinitions
+}
+declare module '@npmcli/arborist' {
+  const Arborist: any
+  export default Arborist
+}
+declare module '@npmcli/arborist/lib/packument-cache.js' {
+  const PackumentCache: any
+  export default PackumentCache
+}
+declare module '@npmcli/run-script' {
+  const runScript: (options: Record<string, unknown>) => Promise<unknown>
+  export default runScript
+}
+declare module 'pacote' {
+  export function packument(spec: string, options: Record<string, unknown>): Promise<any>
+  export function manifest(spec: string, options: Record<string, unknown>): Promise<any>
+}

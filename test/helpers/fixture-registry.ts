@@ -1,0 +1,656 @@
+// A fixture npm registry of the project's own: a real node:http server on
+// 127.0.0.1 serving packuments (full and abbreviated, chosen by Accept, as the
+// public registry does) and real gzipped tarballs, so end-to-end tests can run
+// the real npm and the real safe-npm binary without touching the internet.
+
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import semver from 'semver';
+import { create as createTar } from 'tar';
+
+export type DependencyMap = Record<string, string>;
+
+export interface FixtureVersion {
+  version: string;
+  /** ISO time, or a relative age such as '-30d', '-2h' (see resolveTime). */
+  publishedAt: string;
+  dependencies?: DependencyMap;
+  optionalDependencies?: DependencyMap;
+  peerDependencies?: DependencyMap;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  scripts?: Record<string, string>;
+  /** Extra files in the tarball, relative to package/ (e.g. 'index.js', 'binding.gyp', 'install.js'). */
+  files?: Record<string, string>;
+  /** `_npmUser.name`; default 'alice'. */
+  publisher?: string;
+  deprecated?: string;
+  /** Adds `dist.attestations` with an SLSA v1 provenance predicate. */
+  provenance?: boolean;
+  /** Adds `_npmUser.trustedPublisher` (GitHub OIDC). */
+  trustedPublisher?: boolean;
+  /** A string is normalised to `{ <unscoped name>: path }`; missing targets get a stub file. */
+  bin?: string | Record<string, string>;
+  engines?: Record<string, string>;
+  os?: string[];
+  cpu?: string[];
+  /** Any further package.json fields (bundleDependencies, repository, devDependencies, ...). */
+  manifest?: Record<string, unknown>;
+}
+
+export interface FixturePackage {
+  name: string;
+  versions: FixtureVersion[];
+  /** `latest` defaults to the highest non-prerelease version (highest overall if all are prereleases). */
+  distTags?: Record<string, string>;
+  /** Packument `time.modified`; ISO or relative age. Defaults to the newest publish time. */
+  modified?: string;
+  /** Packument-level maintainers; default: every publisher of the package. */
+  maintainers?: string[];
+}
+
+export type FailureKind = 'error500' | 'badjson' | 'timeout';
+/** Which requests of a package a failure applies to. */
+export type FailureTarget = 'all' | 'packument' | 'tarball';
+
+export interface RegistryRequest {
+  method: string;
+  /** The raw request URL (path and query, still percent-encoded). */
+  url: string;
+  /** The decoded path without query, e.g. '/@acme/internal'. */
+  path: string;
+  accept: string;
+  kind: 'packument' | 'manifest' | 'tarball' | 'ping' | 'advisories' | 'other';
+  /** The package name the request was about, when it was about one. */
+  name?: string;
+}
+
+export interface StartRegistryOptions {
+  /** Port to listen on; default 0 (random). */
+  port?: number;
+  /** Reference time for relative ages; default Date.now() at the call. */
+  now?: number;
+  /** Delay every response by this many milliseconds. */
+  delayMs?: number;
+}
+
+export interface FixtureRegistry {
+  /** 'http://127.0.0.1:PORT/' with a trailing slash. */
+  url: string;
+  close(): Promise<void>;
+  /** Adds (or, with the same version, replaces) a version at run time; the tarball is rebuilt. */
+  publish(name: string, version: FixtureVersion, options?: { tag?: string }): Promise<void>;
+  setDistTag(name: string, tag: string, version: string): void;
+  /** Every request received, in order. Clear it with `requests.length = 0`. */
+  requests: RegistryRequest[];
+  setFailure(name: string, kind: FailureKind | null, target?: FailureTarget): void;
+  /** The packument document the server would send, for in-process assertions. */
+  packument(name: string, options?: { abbreviated?: boolean }): Promise<Record<string, any> | undefined>;
+  /** The tarball bytes of name@version. */
+  tarball(name: string, version: string): Promise<Buffer | undefined>;
+}
+
+const ABBREVIATED_TYPE = 'application/vnd.npm.install-v1+json';
+const FIXED_MTIME = new Date('1985-10-26T08:15:00.000Z');
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
+// The fields the public registry keeps in an abbreviated ("corgi") version.
+const ABBREVIATED_VERSION_FIELDS = [
+  'name',
+  'version',
+  'deprecated',
+  'dependencies',
+  'optionalDependencies',
+  'devDependencies',
+  'bundleDependencies',
+  'peerDependencies',
+  'peerDependenciesMeta',
+  'acceptDependencies',
+  'bin',
+  'directories',
+  'engines',
+  'os',
+  'cpu',
+  'funding',
+  'license',
+  '_hasShrinkwrap',
+  'hasInstallScript',
+  'dist',
+];
+
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/**
+ * Turns '-30d', '-2h', '-15m', '-10s', '-1w', '-1y' (past; a bare '30d' is
+ * also an age in the past) or '+1d' (future) into an ISO time relative to
+ * `now`; an ISO time passes through unchanged.
+ */
+export function resolveTime(value: string, now: number = Date.now()): string {
+  const match = /^([+-])?(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)$/.exec(value.trim());
+  if (match) {
+    const sign = match[1] === '+' ? 1 : -1;
+    return new Date(now + sign * Number(match[2]) * UNITS[match[3]]).toISOString();
+  }
+  const parsed = Date.parse(value);
+  if (Number.isNaN(parsed)) {
+    throw new Error(`fixture registry: not a time or relative age: ${JSON.stringify(value)}`);
+  }
+  return new Date(parsed).toISOString();
+}
+
+const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/registry/', import.meta.url));
+
+/**
+ * Reads the fixture packages in test/fixtures/registry/ (one JSON file per
+ * package, found by its `name` field) and turns relative ages into ISO times.
+ * Without `names` every fixture package is returned.
+ */
+export function loadFixturePackages(names?: string[], now: number = Date.now()): FixturePackage[] {
+  const byName = new Map<string, FixturePackage>();
+  for (const file of readdirSync(FIXTURES_DIR).sort()) {
+    if (!file.endsWith('.json')) continue;
+    const pkg = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8')) as FixturePackage;
+    if (byName.has(pkg.name)) throw new Error(`fixture registry: ${pkg.name} defined twice (${file})`);
+    byName.set(pkg.name, pkg);
+  }
+  const wanted = names ?? [...byName.keys()];
+  return wanted.map((name) => {
+    const pkg = byName.get(name);
+    if (!pkg) throw new Error(`fixture registry: no fixture package named ${name} in ${FIXTURES_DIR}`);
+    return resolvePackageTimes(structuredClone(pkg), now);
+  });
+}
+
+function resolvePackageTimes(pkg: FixturePackage, now: number): FixturePackage {
+  return {
+    ...pkg,
+    modified: pkg.modified === undefined ? undefined : resolveTime(pkg.modified, now),
+    versions: pkg.versions.map((v) => ({ ...v, publishedAt: resolveTime(v.publishedAt, now) })),
+  };
+}
+
+interface BuiltTarball {
+  bytes: Buffer;
+  shasum: string;
+  integrity: string;
+  fileCount: number;
+  unpackedSize: number;
+}
+
+interface PackageState {
+  name: string;
+  versions: Map<string, FixtureVersion>;
+  explicitTags: Record<string, string>;
+  modified?: string;
+  maintainers?: string[];
+}
+
+interface Failure {
+  kind: FailureKind;
+  target: FailureTarget;
+}
+
+function unscopedName(name: string): string {
+  return name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+}
+
+function person(name: string): { name: string; email: string } {
+  return { name, email: `${name.replace(/[^a-zA-Z0-9._-]/g, '-').toLowerCase()}@example.com` };
+}
+
+function normaliseBin(name: string, bin: FixtureVersion['bin']): Record<string, string> | undefined {
+  if (bin === undefined) return undefined;
+  if (typeof bin === 'string') return { [unscopedName(name)]: bin };
+  return bin;
+}
+
+function hasInstallScript(version: FixtureVersion): boolean {
+  const scripts = version.scripts ?? {};
+  return INSTALL_SCRIPTS.some((s) => typeof scripts[s] === 'string') || 'binding.gyp' in (version.files ?? {});
+}
+
+function sortVersions(versions: Iterable<string>): string[] {
+  return [...versions].sort(semver.compare);
+}
+
+/** The package.json as the author wrote it: what goes into the tarball. */
+function authoredManifest(name: string, version: FixtureVersion): Record<string, unknown> {
+  const manifest: Record<string, unknown> = {
+    name,
+    version: version.version,
+    description: `Fixture package ${name}`,
+    main: 'index.js',
+    license: 'MIT',
+    scripts: version.scripts ?? {},
+    dependencies: version.dependencies ?? {},
+  };
+  if (version.optionalDependencies) manifest.optionalDependencies = version.optionalDependencies;
+  if (version.peerDependencies) manifest.peerDependencies = version.peerDependencies;
+  if (version.peerDependenciesMeta) manifest.peerDependenciesMeta = version.peerDependenciesMeta;
+  const bin = normaliseBin(name, version.bin);
+  if (bin) manifest.bin = bin;
+  if (version.engines) manifest.engines = version.engines;
+  if (version.os) manifest.os = version.os;
+  if (version.cpu) manifest.cpu = version.cpu;
+  return { ...manifest, ...(version.manifest ?? {}) };
+}
+
+function tarballFiles(name: string, version: FixtureVersion): Record<string, string> {
+  const manifest = authoredManifest(name, version);
+  const files: Record<string, string> = {
+    'package.json': `${JSON.stringify(manifest, null, 2)}\n`,
+    'README.md': `# ${name}\n\nFixture package for safe-npm tests.\n`,
+  };
+  const main = typeof manifest.main === 'string' ? manifest.main : 'index.js';
+  files[normalize(main).split(sep).join('/')] =
+    `module.exports = ${JSON.stringify({ name, version: version.version })};\n`;
+  for (const target of Object.values(normaliseBin(name, version.bin) ?? {})) {
+    files[normalize(target).split(sep).join('/')] = `#!/usr/bin/env node\nconsole.log(${JSON.stringify(`${name}@${version.version}`)});\n`;
+  }
+  Object.assign(files, version.files ?? {});
+  for (const file of Object.keys(files)) {
+    const n = normalize(file);
+    if (n.startsWith('..') || n.startsWith(sep) || /^[a-zA-Z]:/.test(n)) {
+      throw new Error(`fixture registry: file ${file} of ${name}@${version.version} leaves package/`);
+    }
+  }
+  return files;
+}
+
+async function buildTarball(files: Record<string, string>): Promise<BuiltTarball> {
+  const dir = await mkdtemp(join(tmpdir(), 'safe-npm-fixture-tgz-'));
+  try {
+    const names = Object.keys(files)
+      .map((f) => normalize(f).split(sep).join('/'))
+      .sort();
+    let unpackedSize = 0;
+    for (const [file, content] of Object.entries(files)) {
+      const path = join(dir, 'package', file);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+      unpackedSize += Buffer.byteLength(content);
+    }
+    const out = join(dir, 'out.tgz');
+    await createTar(
+      { gzip: true, cwd: dir, portable: true, mtime: FIXED_MTIME, file: out },
+      names.map((f) => `package/${f}`),
+    );
+    const bytes = await readFile(out);
+    return {
+      bytes,
+      shasum: createHash('sha1').update(bytes).digest('hex'),
+      integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+      fileCount: names.length,
+      unpackedSize,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json', head = false) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-cache',
+    vary: 'Accept, Accept-Encoding',
+  });
+  res.end(head ? undefined : text);
+}
+
+function parsePackagePath(segments: string[]): { name: string; rest: string[] } | undefined {
+  if (segments.length === 0) return undefined;
+  if (segments[0].startsWith('@')) {
+    if (segments.length < 2 || segments[0].length < 2) return undefined;
+    return { name: `${segments[0]}/${segments[1]}`, rest: segments.slice(2) };
+  }
+  return { name: segments[0], rest: segments.slice(1) };
+}
+
+export async function startRegistry(
+  packages: FixturePackage[],
+  options: StartRegistryOptions = {},
+): Promise<FixtureRegistry> {
+  const now = options.now ?? Date.now();
+  const state = new Map<string, PackageState>();
+  const tarballs = new Map<string, Promise<BuiltTarball>>();
+  const failures = new Map<string, Failure>();
+  const requests: RegistryRequest[] = [];
+
+  for (const input of packages) {
+    const pkg = resolvePackageTimes(structuredClone(input), now);
+    if (state.has(pkg.name)) throw new Error(`fixture registry: ${pkg.name} given twice`);
+    const versions = new Map<string, FixtureVersion>();
+    for (const v of pkg.versions) {
+      if (!semver.valid(v.version)) throw new Error(`fixture registry: invalid version ${pkg.name}@${v.version}`);
+      versions.set(v.version, v);
+    }
+    state.set(pkg.name, {
+      name: pkg.name,
+      versions,
+      explicitTags: { ...(pkg.distTags ?? {}) },
+      modified: pkg.modified,
+      maintainers: pkg.maintainers,
+    });
+  }
+
+  let url = '';
+
+  function tarballUrl(name: string, version: string): string {
+    return `${url}${name}/-/${unscopedName(name)}-${version}.tgz`;
+  }
+
+  function getTarball(name: string, version: FixtureVersion): Promise<BuiltTarball> {
+    const key = `${name}@${version.version}`;
+    let built = tarballs.get(key);
+    if (!built) {
+      built = buildTarball(tarballFiles(name, version));
+      tarballs.set(key, built);
+      built.catch(() => tarballs.delete(key));
+    }
+    return built;
+  }
+
+  function distTags(pkg: PackageState): Record<string, string> {
+    const all = sortVersions(pkg.versions.keys());
+    const stable = all.filter((v) => semver.prerelease(v) === null);
+    const tags: Record<string, string> = {};
+    const latest = stable.at(-1) ?? all.at(-1);
+    if (latest) tags.latest = latest;
+    return { ...tags, ...pkg.explicitTags };
+  }
+
+  async function versionManifest(pkg: PackageState, version: FixtureVersion, maintainersSoFar: string[]) {
+    const tarball = await getTarball(pkg.name, version);
+    const publisher = version.publisher ?? 'alice';
+    const npmUser: Record<string, unknown> = person(publisher);
+    if (version.trustedPublisher) {
+      npmUser.trustedPublisher = {
+        id: 'github',
+        oidcConfigId: `oidc:${createHash('sha256').update(pkg.name).digest('hex').slice(0, 32)}`,
+      };
+    }
+    const dist: Record<string, unknown> = {
+      tarball: tarballUrl(pkg.name, version.version),
+      shasum: tarball.shasum,
+      integrity: tarball.integrity,
+      fileCount: tarball.fileCount,
+      unpackedSize: tarball.unpackedSize,
+    };
+    if (version.provenance) {
+      dist.attestations = {
+        url: `${url}-/npm/v1/attestations/${pkg.name}@${version.version}`,
+        provenance: { predicateType: 'https://slsa.dev/provenance/v1' },
+      };
+    }
+    const manifest: Record<string, unknown> = {
+      ...authoredManifest(pkg.name, version),
+      _id: `${pkg.name}@${version.version}`,
+      _nodeVersion: '20.20.0',
+      _npmVersion: '11.19.1',
+      _npmUser: npmUser,
+      _hasShrinkwrap: false,
+      maintainers: maintainersSoFar.map(person),
+      dist,
+    };
+    if ('binding.gyp' in (version.files ?? {})) manifest.gypfile = true;
+    if (hasInstallScript(version)) manifest.hasInstallScript = true;
+    if (version.deprecated !== undefined) manifest.deprecated = version.deprecated;
+    return manifest;
+  }
+
+  async function fullPackument(pkg: PackageState): Promise<Record<string, any>> {
+    const ordered = sortVersions(pkg.versions.keys())
+      .map((v) => pkg.versions.get(v)!)
+      .sort((a, b) => Date.parse(a.publishedAt) - Date.parse(b.publishedAt));
+    const versions: Record<string, unknown> = {};
+    const time: Record<string, string> = {};
+    const publishers: string[] = [];
+    for (const v of ordered) {
+      const publisher = v.publisher ?? 'alice';
+      if (!publishers.includes(publisher)) publishers.push(publisher);
+      versions[v.version] = await versionManifest(pkg, v, [...publishers]);
+    }
+    const times = ordered.map((v) => Date.parse(v.publishedAt));
+    const created = times.length ? new Date(Math.min(...times)).toISOString() : new Date(now).toISOString();
+    const newest = times.length ? new Date(Math.max(...times)).toISOString() : created;
+    time.created = created;
+    time.modified = pkg.modified ?? newest;
+    for (const v of sortVersions(pkg.versions.keys())) time[v] = pkg.versions.get(v)!.publishedAt;
+    const tags = distTags(pkg);
+    return {
+      _id: pkg.name,
+      _rev: `${ordered.length}-${createHash('md5').update(`${pkg.name}${time.modified}`).digest('hex')}`,
+      name: pkg.name,
+      description: `Fixture package ${pkg.name}`,
+      'dist-tags': tags,
+      versions,
+      time,
+      maintainers: (pkg.maintainers ?? publishers).map(person),
+      readme: `# ${pkg.name}\n\nFixture package for safe-npm tests.\n`,
+      readmeFilename: 'README.md',
+      license: 'MIT',
+    };
+  }
+
+  async function packument(name: string, abbreviated = false): Promise<Record<string, any> | undefined> {
+    const pkg = state.get(name);
+    if (!pkg) return undefined;
+    const full = await fullPackument(pkg);
+    if (!abbreviated) return full;
+    const versions: Record<string, unknown> = {};
+    for (const [version, manifest] of Object.entries(full.versions as Record<string, Record<string, unknown>>)) {
+      const short: Record<string, unknown> = {};
+      for (const field of ABBREVIATED_VERSION_FIELDS) {
+        const value = manifest[field];
+        if (value === undefined) continue;
+        // Like the public registry: empty dependency maps are left out.
+        if (field.endsWith('ependencies') && value && typeof value === 'object' && Object.keys(value).length === 0) {
+          continue;
+        }
+        short[field] = value;
+      }
+      versions[version] = short;
+    }
+    return { name: full.name, modified: full.time.modified, 'dist-tags': full['dist-tags'], versions };
+  }
+
+  function failureFor(name: string, target: 'packument' | 'tarball'): FailureKind | undefined {
+    const failure = failures.get(name);
+    if (!failure) return undefined;
+    return failure.target === 'all' || failure.target === target ? failure.kind : undefined;
+  }
+
+  /** Returns true when the response has been dealt with by a failure. */
+  function applyFailure(res: ServerResponse, kind: FailureKind | undefined): boolean {
+    if (!kind) return false;
+    if (kind === 'timeout') {
+      // Never answer; close() destroys the connection.
+      return true;
+    }
+    if (kind === 'error500') {
+      sendJson(res, 500, { error: 'Internal Server Error' });
+      return true;
+    }
+    const broken = '{"name": "broken", "versions": {"1.0.0": {"name": ';
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(broken) });
+    res.end(broken);
+    return true;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const accept = req.headers.accept ?? '';
+    const rawPath = rawUrl.split('?')[0];
+    let segments: string[];
+    try {
+      segments = rawPath
+        .split('/')
+        .filter(Boolean)
+        .map((s) => decodeURIComponent(s))
+        .flatMap((s) => s.split('/'))
+        .filter(Boolean);
+    } catch {
+      segments = [];
+    }
+    const path = `/${segments.join('/')}`;
+    const entry: RegistryRequest = { method, url: rawUrl, path, accept, kind: 'other' };
+    requests.push(entry);
+    const head = method === 'HEAD';
+
+    // Drain any request body (advisory bulk POSTs, etc.).
+    req.resume();
+    await new Promise<void>((resolve) => {
+      if (req.readableEnded) resolve();
+      else req.on('end', () => resolve()).on('error', () => resolve());
+    });
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+
+    if (segments[0] === '-') {
+      if (segments[1] === 'ping') {
+        entry.kind = 'ping';
+        return sendJson(res, 200, {}, 'application/json', head);
+      }
+      if (segments.slice(1, 4).join('/') === 'npm/v1/security' && method === 'POST') {
+        entry.kind = 'advisories';
+        return sendJson(res, 200, {});
+      }
+      return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+    }
+
+    if (method !== 'GET' && method !== 'HEAD') {
+      return sendJson(res, 405, { error: 'Method not allowed' });
+    }
+    const parsed = parsePackagePath(segments);
+    if (!parsed) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+    const { name, rest } = parsed;
+    entry.name = name;
+    const pkg = state.get(name);
+
+    if (rest.length === 2 && rest[0] === '-') {
+      entry.kind = 'tarball';
+      if (applyFailure(res, failureFor(name, 'tarball'))) return;
+      const prefix = `${unscopedName(name)}-`;
+      const file = rest[1];
+      const version = file.startsWith(prefix) && file.endsWith('.tgz') ? file.slice(prefix.length, -4) : '';
+      const fixture = pkg?.versions.get(version);
+      if (!pkg || !fixture) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+      const tarball = await getTarball(name, fixture);
+      res.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': tarball.bytes.length,
+        'cache-control': 'max-age=31536000',
+      });
+      res.end(head ? undefined : tarball.bytes);
+      return;
+    }
+
+    if (rest.length === 0) {
+      entry.kind = 'packument';
+      if (applyFailure(res, failureFor(name, 'packument'))) return;
+      const abbreviated = accept.includes(ABBREVIATED_TYPE);
+      const doc = await packument(name, abbreviated);
+      if (!doc) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+      return sendJson(res, 200, doc, abbreviated ? ABBREVIATED_TYPE : 'application/json', head);
+    }
+
+    if (rest.length === 1) {
+      // GET /<name>/<version|tag>: one full version manifest.
+      entry.kind = 'manifest';
+      if (applyFailure(res, failureFor(name, 'packument'))) return;
+      const doc = await packument(name);
+      if (!doc) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+      const version = doc['dist-tags'][rest[0]] ?? rest[0];
+      const manifest = doc.versions[version];
+      if (!manifest) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+      return sendJson(res, 200, manifest, 'application/json', head);
+    }
+
+    return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: String((error as Error)?.message ?? error) });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  let closed: Promise<void> | undefined;
+
+  return {
+    url,
+    requests,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+    async publish(name, version, publishOptions = {}) {
+      if (!semver.valid(version.version)) throw new Error(`fixture registry: invalid version ${name}@${version.version}`);
+      const resolved: FixtureVersion = { ...structuredClone(version), publishedAt: resolveTime(version.publishedAt) };
+      let pkg = state.get(name);
+      if (!pkg) {
+        pkg = { name, versions: new Map(), explicitTags: {} };
+        state.set(name, pkg);
+      }
+      pkg.versions.set(resolved.version, resolved);
+      tarballs.delete(`${name}@${resolved.version}`);
+      if (publishOptions.tag) pkg.explicitTags[publishOptions.tag] = resolved.version;
+      if (pkg.modified !== undefined && Date.parse(resolved.publishedAt) > Date.parse(pkg.modified)) {
+        pkg.modified = resolved.publishedAt;
+      }
+      await getTarball(name, resolved);
+    },
+    setDistTag(name, tag, version) {
+      const pkg = state.get(name);
+      if (!pkg?.versions.has(version)) throw new Error(`fixture registry: no ${name}@${version}`);
+      pkg.explicitTags[tag] = version;
+    },
+    setFailure(name, kind, target = 'all') {
+      if (kind === null) failures.delete(name);
+      else failures.set(name, { kind, target });
+    },
+    packument(name, packumentOptions = {}) {
+      return packument(name, packumentOptions.abbreviated ?? false);
+    },
+    async tarball(name, version) {
+      const fixture = state.get(name)?.versions.get(version);
+      return fixture ? (await getTarball(name, fixture)).bytes : undefined;
+    },
+  };
+}
