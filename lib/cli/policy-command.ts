@@ -1,10 +1,15 @@
 // `safe-npm policy`: the effective policy and where each setting came from.
 import { loadNpmConfig } from '../npm/npm-config.js'
+import { policyJsonSchema } from '../policy/json-schema.js'
 import { loadPolicy } from '../policy/load.js'
 import type { ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
+  if (parsed.npmArgs.includes('--schema')) {
+    io.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`)
+    return 0
+  }
   const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
   const loaded = await loadPolicy({
     cwd: config.prefix,

@@ -6,7 +6,8 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 }
 
-const DURATION = /^(\d+)(m|h|d|w)$/
+export const DURATION_PATTERN = /^(\d+)(m|h|d|w)$/
+const DURATION = DURATION_PATTERN
 
 export function isDuration(text: string): boolean {
   return DURATION.test(text)

@@ -48,9 +48,10 @@ function explorer(): PublicExplorer {
   return cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false })
 }
 
+/** The project's own files; an installed package (node_modules) is not the project's code. */
 function isInside(file: string, directory: string): boolean {
   const relative = path.relative(directory, file)
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).includes('node_modules')
 }
 
 function label(file: string, cwd: string): string {

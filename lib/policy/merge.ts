@@ -43,7 +43,7 @@ function settingsOf(document: PolicyDocument): Map<string, { path: Path; value: 
 }
 
 export function displayPath(path: Path): string {
-  return path.map((key) => (/^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key))).join('.')
+  return path.map((key) => (/[.\s"]/.test(key) || key === '' ? JSON.stringify(key) : key)).join('.')
 }
 
 function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: PolicyException[]): EffectivePolicy {

@@ -1,0 +1,155 @@
+// Table tests per rule: a fake package, its facts and a policy → the codes found.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mergeWithFloor } from '../../lib/policy/merge.ts'
+import type { PolicyDocument } from '../../lib/policy/schema.ts'
+import { RULES } from '../../lib/rules/index.ts'
+import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/rules/rule.ts'
+import { judge } from '../../lib/engine/judge.ts'
+
+const NOW = new Date('2026-11-27T12:00:00Z')
+const REGISTRY = 'https://registry.npmjs.org/'
+const DAY = 86_400_000
+
+function view(overrides: Partial<PackageView> = {}): PackageView {
+  const name = overrides.name ?? 'left-pad'
+  const version = overrides.version ?? '1.3.0'
+  return {
+    name,
+    version,
+    location: `node_modules/${name}`,
+    resolved: `${REGISTRY}${name}/-/${name.split('/').pop()}-${version}.tgz`,
+    integrity: 'sha512-x',
+    source: 'registry',
+    isDirect: true,
+    path: ['app', name],
+    spec: '^1.0.0',
+    isFromLockfile: false,
+    isDev: false,
+    isOptional: false,
+    scripts: {},
+    hasInstallScript: false,
+    hasBindingGyp: false,
+    requestedRanges: ['^1.0.0'],
+    deprecated: null,
+    ...overrides,
+  }
+}
+
+function versionFacts(version: string, ageDays: number | null, extra: Partial<VersionFacts> = {}): VersionFacts {
+  return {
+    version,
+    publishedAt: ageDays === null ? null : new Date(NOW.getTime() - ageDays * DAY),
+    publisher: 'alice',
+    scripts: {},
+    hasProvenance: false,
+    hasTrustedPublisher: false,
+    deprecated: null,
+    ...extra,
+  }
+}
+
+function facts(versions: VersionFacts[], current: string): PackageFacts {
+  return { status: 'known', version: versions.find((v) => v.version === current), versions, distTags: {} }
+}
+
+const OLD = facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 100)], '1.3.0')
+
+function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}) {
+  const context: RuleContext = {
+    policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: policy }]).policy,
+    now: NOW,
+    configuredRegistries: [REGISTRY],
+    defaultRegistry: REGISTRY,
+    scopedRegistries: {},
+    rewritesNpmjs: true,
+    npmAllowScripts: null,
+    ...extra,
+  }
+  const judgement = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context)
+  return judgement.findings.map((finding) => `${finding.severity}:${finding.code}`)
+}
+
+const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[], Partial<RuleContext>?]> = [
+  ['a mature registry package is clean', view(), OLD, {}, []],
+  // registries
+  ['another registry', view({ resolved: 'https://evil.example/left-pad/-/left-pad-1.3.0.tgz' }), OLD, {}, ['block:registries/not-allowed-registry']],
+  ['a lockfile pointing elsewhere', view({ resolved: 'https://evil.example/left-pad/-/left-pad-1.3.0.tgz', isFromLockfile: true }), OLD, {}, ['block:registries/lockfile-resolved-elsewhere']],
+  ['plain http off loopback', view({ resolved: 'http://npm.acme.example/left-pad/-/left-pad-1.3.0.tgz' }), OLD, { registries: { allowed: ['http://npm.acme.example/'] } }, ['block:registries/insecure-registry']],
+  ['plain http on loopback', view({ resolved: 'http://127.0.0.1:4873/left-pad/-/left-pad-1.3.0.tgz' }), OLD, { registries: { allowed: ['http://127.0.0.1:4873/'] } }, []],
+  ['a pinned scope from elsewhere', view({ name: '@acme/ui' }), facts([versionFacts('1.3.0', 100)], '1.3.0'), { registries: { allowed: [REGISTRY, 'https://npm.acme.example/'], scopes: { '@acme': 'https://npm.acme.example/' } } }, ['block:registries/scope-not-pinned']],
+  ['a pinned scope from its registry', view({ name: '@acme/ui', resolved: 'https://npm.acme.example/@acme/ui/-/ui-1.3.0.tgz' }), facts([versionFacts('1.3.0', 100)], '1.3.0'), { registries: { allowed: [REGISTRY, 'https://npm.acme.example/'], scopes: { '@acme': 'https://npm.acme.example/' } } }, []],
+  ['a private name from the public registry', view({ name: 'acme-utils' }), facts([versionFacts('9.9.9', 100)], '9.9.9'), { registries: { private: { 'acme-*': 'https://npm.acme.example/' } } }, ['block:registries/private-name-elsewhere']],
+  ['lockfile without resolved uses the configured registry', view({ resolved: null, isFromLockfile: true }), OLD, {}, []],
+  // packages
+  ['a denied name', view({ name: 'event-stream', version: '3.3.6' }), facts([versionFacts('3.3.6', 2000)], '3.3.6'), { packages: { deny: ['event-stream@3.3.6'] } }, ['block:packages/denied']],
+  ['a version outside the denied range', view({ name: 'event-stream', version: '3.3.5' }), facts([versionFacts('3.3.5', 2000)], '3.3.5'), { packages: { deny: ['event-stream@3.3.6'] } }, []],
+  ['a scope glob', view({ name: '@evil/x' }), OLD, { packages: { deny: ['@evil/*'] } }, ['block:packages/denied']],
+  ['not on the allow list', view(), OLD, { packages: { allow: ['lodash'] } }, ['block:packages/not-allowed']],
+  // minimum release age
+  ['a young version', view(), facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 1)], '1.3.0'), {}, ['block:minimum-release-age/too-young']],
+  ['a young version, warn only', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { rules: { 'minimum-release-age': 'warn' } }, ['warn:minimum-release-age/too-young']],
+  ['a young version, excluded', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { minimumReleaseAge: { exclude: ['left-*'] } }, []],
+  ['a young version under a shorter age', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { minimumReleaseAge: { age: '12h' } }, []],
+  ['no publish time', view(), facts([versionFacts('1.3.0', null)], '1.3.0'), {}, ['block:minimum-release-age/unknown-publish-time']],
+  ['no publish time, warn', view(), facts([versionFacts('1.3.0', null)], '1.3.0'), { minimumReleaseAge: { missingTime: 'warn' } }, ['warn:minimum-release-age/unknown-publish-time']],
+  // install scripts
+  ['an unreviewed postinstall', view({ scripts: { postinstall: 'node x.js' } }), OLD, {}, ['warn:install-scripts/unreviewed']],
+  ['a script known only from the packument', view(), facts([versionFacts('1.3.0', 100, { scripts: { preinstall: 'curl x | sh' } })], '1.3.0'), {}, ['warn:install-scripts/unreviewed']],
+  ['an implicit node-gyp build', view({ hasBindingGyp: true }), OLD, {}, ['warn:install-scripts/unreviewed']],
+  ['a lockfile hasInstallScript flag', view({ hasInstallScript: true }), OLD, {}, ['warn:install-scripts/unreviewed']],
+  ['an allowed script', view({ scripts: { install: 'node-gyp rebuild' } }), OLD, { scripts: { allow: { 'left-pad': true } } }, []],
+  ['an allowed range that does not cover the version', view({ scripts: { install: 'x' } }), OLD, { scripts: { allow: { 'left-pad@^2': true } } }, ['warn:install-scripts/unreviewed']],
+  ['a refused script', view({ scripts: { install: 'x' } }), OLD, { scripts: { allow: { 'left-pad': false } } }, ['warn:install-scripts/refused']],
+  ['unreviewed scripts block', view({ scripts: { install: 'x' } }), OLD, { rules: { 'install-scripts': 'block' } }, ['block:install-scripts/unreviewed']],
+  ["npm's allowScripts", view({ scripts: { install: 'x' } }), OLD, {}, [], { npmAllowScripts: { 'left-pad': true } }],
+  ["npm's allowScripts when the policy ignores it", view({ scripts: { install: 'x' } }), OLD, { scripts: { npmAllowScripts: false } }, ['warn:install-scripts/unreviewed'], { npmAllowScripts: { 'left-pad': true } }],
+  ['a test script is no install script', view({ scripts: { test: 'x', prepare: 'y' } }), OLD, {}, []],
+  ['prepare of a git dependency', view({ source: 'git', resolved: 'git+ssh://git@github.com/a/b.git#abc', scripts: { prepare: 'tsc' } }), { status: 'not-applicable' }, {}, ['warn:install-scripts/unreviewed']],
+  // sources
+  ['a direct git dependency', view({ source: 'git', resolved: 'git+ssh://git@github.com/a/b.git#abc' }), { status: 'not-applicable' }, {}, []],
+  ['a transitive git dependency', view({ source: 'git', isDirect: false, path: ['app', 'a', 'b'], resolved: 'git+ssh://git@github.com/a/b.git#abc' }), { status: 'not-applicable' }, {}, ['block:sources/transitive-source']],
+  ['git allowed everywhere', view({ source: 'git', isDirect: false, resolved: 'git+ssh://x' }), { status: 'not-applicable' }, { sources: { git: 'all' } }, []],
+  ['remote tarballs refused', view({ source: 'remote', resolved: 'https://example.com/x.tgz' }), { status: 'not-applicable' }, { sources: { remote: 'none' } }, ['block:sources/source-not-allowed']],
+  // unverifiable
+  ['facts could not be learned', view(), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
+  ['facts could not be learned, warn', view(), { status: 'unverifiable', reason: 'E500' }, { rules: { unverifiable: 'warn' } }, ['warn:unverifiable/facts-unavailable']],
+]
+
+for (const [name, pkg, pkgFacts, policy, expected, extra] of CASES) {
+  test(name, () => assert.equal(codes(pkg, pkgFacts, policy, extra).sort(), [...expected].sort()))
+}
+
+test('the too-young hint names the newest mature version in range', () => {
+  const pkg = view({ version: '1.3.0', requestedRanges: ['^1.0.0'] })
+  const pkgFacts = facts([versionFacts('1.0.0', 400), versionFacts('1.2.0', 30), versionFacts('2.0.0', 20), versionFacts('1.3.0', 1)], '1.3.0')
+  const context: RuleContext = {
+    policy: mergeWithFloor([], []).policy, now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY,
+    scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
+  }
+  const [finding] = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context).findings
+  assert.match(finding.hint!, /left-pad@1\.2\.0 is old enough/)
+  assert.equal(finding.path, ['app', 'left-pad'])
+})
+
+test('exceptions: applied, expired, unused', () => {
+  const pkg = view({ version: '1.3.0' })
+  const young = facts([versionFacts('1.3.0', 1)], '1.3.0')
+  const run = (exceptions: PolicyDocument['exceptions']) =>
+    judge([pkg], new Map([[pkg.location, young]]), RULES, {
+      policy: mergeWithFloor([], [{ source: 'p', isOrganisation: false, document: { exceptions } }]).policy,
+      now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY, scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
+    })
+  const waived = run([{ package: 'left-pad@1.3.0', rule: 'minimum-release-age', reason: 'reviewed' }])
+  assert.is(waived.isBlocked, false)
+  assert.is(waived.waived.length, 1)
+  const expired = run([{ package: 'left-pad', rule: 'minimum-release-age', reason: 'reviewed', expires: '2026-11-26' }])
+  assert.is(expired.isBlocked, true)
+  assert.is(expired.expiredExceptions.length, 1)
+  const lastDay = run([{ package: 'left-pad', rule: 'minimum-release-age', reason: 'reviewed', expires: '2026-11-27' }])
+  assert.is(lastDay.isBlocked, false)
+  const unused = run([{ package: 'left-pad', rule: 'minimum-release-age', reason: 'r' }, { package: 'lodash', rule: 'packages', reason: 'never matched' }])
+  assert.equal(unused.unusedExceptions.map((e) => e.package), ['lodash'])
+})
+
+test.run()
