@@ -133,7 +133,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     if (allowed.length > 0) progress(`running install scripts of ${allowed.map((pkg) => pkg.name).join(', ')}`)
     await session.runDependencyScripts(allowed.map((pkg) => pkg.location))
     outcome.scriptsRun = allowed.map((pkg) => `${pkg.name}@${pkg.version}`)
-    if (specs.length === 0) await session.runRootScripts()
+    if (specs.length === 0) await session.runRootScripts({ outputToStderr: parsed.own.json })
   }
   if (!parsed.own.json) {
     io.stdout.write(`\n${formatSummary(outcome, (Date.now() - started) / 1000)}\n`)

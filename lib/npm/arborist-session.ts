@@ -78,6 +78,9 @@ export class ArboristSession {
       before: effectiveBefore,
       minReleaseAgeExclude: [...(flat.minReleaseAgeExclude ?? []), ...this.#session.beforeExclude],
       packumentCache: this.packumentCache,
+      // Open tarballs with bundled dependencies or a shrinkwrap while building,
+      // so the packages they carry are in the tree that gets judged.
+      complete: true,
       ...(this.#session.isCleanInstall ? { packageLock: true, save: false } : {}),
     }
   }
@@ -251,7 +254,7 @@ export class ArboristSession {
   }
 
   /** The project's own lifecycle scripts, as `npm install` runs them with no package arguments. */
-  async runRootScripts(): Promise<void> {
+  async runRootScripts(options: { outputToStderr: boolean }): Promise<void> {
     let manifest: any
     try {
       manifest = JSON.parse(await readFile(path.join(this.path, 'package.json'), 'utf8'))
@@ -265,7 +268,8 @@ export class ArboristSession {
           path: this.path,
           event,
           args: [],
-          stdio: 'inherit',
+          // With --json, stdout carries only the report: script output goes to stderr.
+          stdio: options.outputToStderr ? ['inherit', 2, 2] : 'inherit',
           scriptShell: this.#config.flat.scriptShell || undefined,
           pkg: manifest,
         })

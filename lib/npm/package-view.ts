@@ -8,6 +8,7 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
   if (node.isProjectRoot || node.isRoot) return 'root'
   if (node.isWorkspace || node.target?.isWorkspace) return 'workspace'
   if (node.isLink) return 'directory'
+  if (node.inBundle) return 'bundled'
   const resolved: string | null = node.resolved ?? null
   for (const edge of node.edgesIn ?? []) {
     try {

@@ -15,6 +15,8 @@ export type SourceKind =
   | 'directory'
   | 'workspace'
   | 'root'
+  /** Shipped inside another package's tarball (bundleDependencies): it has no registry facts of its own. */
+  | 'bundled'
 
 /** What a rule may know about one node of the tree. Built by package-view.ts. */
 export interface PackageView {
