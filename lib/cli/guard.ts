@@ -17,7 +17,7 @@ import { createStyle, formatJudgement } from '../report/text-report.js'
 import type { ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
-export type GuardMode = 'install' | 'ci' | 'check'
+export type GuardMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall'
 
 async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
   try {
@@ -62,9 +62,10 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
   if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
   const specs = config.positionals
-  if (mode !== 'install' && specs.length > 0) {
+  if ((mode === 'ci' || mode === 'check') && specs.length > 0) {
     throw new UsageError(`safe-npm ${mode} takes no package arguments (got ${specs.join(' ')})`, 'EUSAGE')
   }
+  if (mode === 'uninstall' && specs.length === 0) throw new UsageError('safe-npm uninstall needs the names of the packages to remove', 'EUSAGE')
   const loaded = await loadPolicy({
     cwd: config.prefix,
     policyFile: parsed.own.policyFile,
@@ -74,7 +75,9 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const now = new Date()
   const ageRuleOn = policy.rules['minimum-release-age'] !== 'off'
   const session = new ArboristSession(config, {
-    add: specs,
+    add: mode === 'install' ? specs : [],
+    ...(mode === 'update' ? { update: specs.length > 0 ? specs : true, save: config.isDefault('save') ? false : Boolean(config.get('save')) } : {}),
+    ...(mode === 'uninstall' ? { rm: specs } : {}),
     before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
@@ -133,13 +136,11 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     if (allowed.length > 0) progress(`running install scripts of ${allowed.map((pkg) => pkg.name).join(', ')}`)
     await session.runDependencyScripts(allowed.map((pkg) => pkg.location))
     outcome.scriptsRun = allowed.map((pkg) => `${pkg.name}@${pkg.version}`)
-    if (specs.length === 0) await session.runRootScripts({ outputToStderr: parsed.own.json })
+    if (mode !== 'update' && mode !== 'uninstall' && specs.length === 0) await session.runRootScripts({ outputToStderr: parsed.own.json })
   }
   if (!parsed.own.json) {
+    // Skipped scripts are already in the report above, as install-scripts findings.
     io.stdout.write(`\n${formatSummary(outcome, (Date.now() - started) / 1000)}\n`)
-    if (outcome.scriptsSkipped.length > 0) {
-      io.stdout.write(`install scripts not run (not on the allowlist): ${outcome.scriptsSkipped.join(', ')}\n`)
-    }
   }
   return finish(outcome)
 }

@@ -27,17 +27,40 @@ const GUARDED: Record<string, GuardMode> = {
   'install-clean': 'ci',
   'isntall-clean': 'ci',
   check: 'check',
+  update: 'update',
+  up: 'update',
+  upgrade: 'update',
+  udpate: 'update',
+  uninstall: 'uninstall',
+  unlink: 'uninstall',
+  remove: 'uninstall',
+  rm: 'uninstall',
+  r: 'uninstall',
+  un: 'uninstall',
+}
+
+// npm's "install, then test" commands: the guarded install, then npm test.
+const INSTALL_THEN_TEST: Record<string, GuardMode> = {
+  'install-test': 'install',
+  it: 'install',
+  'install-ci-test': 'ci',
+  cit: 'ci',
+  'clean-install-test': 'ci',
+  sit: 'ci',
 }
 
 // npm commands that install or run packages which safe-npm cannot check yet:
 // refused rather than handed to npm unchecked, so `alias npm=safe-npm` stays safe.
-const UNGUARDED_INSTALLERS = new Set(['update', 'up', 'upgrade', 'udpate', 'dedupe', 'ddp', 'install-test', 'it', 'install-ci-test', 'cit', 'clean-install-test', 'sit', 'exec', 'x', 'link', 'ln', 'rebuild', 'rb', 'init', 'create', 'innit', 'find-dupes'])
+const UNGUARDED_INSTALLERS = new Set(['dedupe', 'ddp', 'find-dupes', 'exec', 'x', 'link', 'ln', 'rebuild', 'rb', 'init', 'create', 'innit'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
 Usage:
   safe-npm install [<spec>...] [npm flags]   judge the tree npm would install, then install exactly that tree
   safe-npm ci [npm flags]                    npm ci, with every lockfile entry judged first
+  safe-npm update [<name>...]                npm update, judged first
+  safe-npm uninstall <name>...               npm uninstall, judged first (removing can change what else resolves)
+  safe-npm install-test | install-ci-test    the guarded install or ci, then npm test
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy                            print the effective policy and where each setting came from
   safe-npm <other npm command>               handed to npm unchanged
@@ -69,6 +92,11 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     }
     const mode = GUARDED[parsed.command]
     if (mode) return await runGuard(mode, parsed, io)
+    const thenTest = INSTALL_THEN_TEST[parsed.command]
+    if (thenTest) {
+      const code = await runGuard(thenTest, parsed, io)
+      return code === 0 ? await passToNpm(['test'], io) : code
+    }
     if (parsed.command === 'policy') return await showPolicy(parsed, io)
     if (UNGUARDED_INSTALLERS.has(parsed.command)) {
       throw new UsageError(

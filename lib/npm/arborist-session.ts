@@ -21,6 +21,12 @@ export interface SessionOptions {
   workspaces: string[]
   /** npm ci semantics: the lockfile is the tree, package.json must agree, nothing saved. */
   isCleanInstall: boolean
+  /** npm update: true for everything, or the names to update. */
+  update?: true | string[]
+  /** npm uninstall: the names to remove. */
+  rm?: string[]
+  /** Overrides npm's save setting (npm update saves only when asked). */
+  save?: boolean
 }
 
 export interface ReifySummary {
@@ -81,6 +87,9 @@ export class ArboristSession {
       // Open tarballs with bundled dependencies or a shrinkwrap while building,
       // so the packages they carry are in the tree that gets judged.
       complete: true,
+      ...(this.#session.update ? { update: this.#session.update } : {}),
+      ...(this.#session.rm ? { rm: this.#session.rm } : {}),
+      ...(this.#session.save !== undefined ? { save: this.#session.save } : {}),
       ...(this.#session.isCleanInstall ? { packageLock: true, save: false } : {}),
     }
   }

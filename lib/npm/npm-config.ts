@@ -13,6 +13,8 @@ export interface NpmConfig {
   /** Positional arguments after the command (package specs). */
   positionals: string[]
   get(key: string): any
+  /** True when nothing (flag, env, .npmrc) set the key. */
+  isDefault(key: string): boolean
   /** The project directory npm would use (nearest package.json/node_modules). */
   prefix: string
   defaultRegistry: string
@@ -76,6 +78,7 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     flat,
     positionals: config.parsedArgv.remain,
     get: (key: string) => config.get(key),
+    isDefault: (key: string) => config.find(key) === 'default',
     prefix: config.localPrefix,
     defaultRegistry: normaliseRegistry(flat.registry),
     scopedRegistries,
