@@ -1,10 +1,9 @@
 // Entry point: picks the command; everything it does not guard goes to npm.
 import { createRequire } from 'node:module'
 import { parseArgs } from './args.js'
-import { runGuard, type GuardMode } from './guard.js'
+import type { GuardMode } from './guard.js'
 import { processIo, type Io } from './io.js'
 import { passToNpm } from './passthrough.js'
-import { showPolicy } from './policy-command.js'
 import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
@@ -91,13 +90,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return 0
     }
     const mode = GUARDED[parsed.command]
-    if (mode) return await runGuard(mode, parsed, io)
+    // The guard loads Arborist and the policy machinery: only when a command needs them,
+    // so commands handed to npm (alias npm=safe-npm) start as fast as npm.
+    if (mode) return await (await import('./guard.js')).runGuard(mode, parsed, io)
     const thenTest = INSTALL_THEN_TEST[parsed.command]
     if (thenTest) {
-      const code = await runGuard(thenTest, parsed, io)
+      const code = await (await import('./guard.js')).runGuard(thenTest, parsed, io)
       return code === 0 ? await passToNpm(['test'], io) : code
     }
-    if (parsed.command === 'policy') return await showPolicy(parsed, io)
+    if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
     if (UNGUARDED_INSTALLERS.has(parsed.command)) {
       throw new UsageError(
         `safe-npm does not guard "npm ${parsed.command}" yet; run npm ${parsed.command} directly if you accept an unchecked install`,
