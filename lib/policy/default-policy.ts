@@ -16,5 +16,16 @@ export const DEFAULT_POLICY: Required<Omit<PolicyDocument, '$schema' | 'extends'
   minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block' },
   scripts: { allow: {}, npmAllowScripts: true },
   sources: { git: 'direct', remote: 'direct', file: 'direct', directory: 'direct' },
+  intel: {
+    registryAdvisories: true,
+    osv: { enabled: false, url: 'https://api.osv.dev/' },
+    datasets: [],
+    denyLists: [],
+    maxAge: '1d',
+    unreachable: 'warn',
+  },
+  typosquatting: { allow: [] },
+  provenance: { require: [] },
+  dependencyConfusion: { publicRegistry: 'https://registry.npmjs.org/' },
   exceptions: [],
 }

@@ -54,7 +54,10 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
     node[path[path.length - 1]] = value
   }
   // Empty objects leave no leaves, so every section may be missing here.
-  for (const section of ['registries', 'packages', 'minimumReleaseAge', 'scripts']) tree[section] ??= {}
+  for (const section of ['registries', 'packages', 'minimumReleaseAge', 'scripts', 'intel', 'typosquatting', 'provenance', 'dependencyConfusion']) {
+    tree[section] ??= {}
+  }
+  tree.intel.osv ??= {}
   const age = tree.minimumReleaseAge.age as string
   return {
     rules: tree.rules,
@@ -72,6 +75,19 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
     },
     scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts },
     sources: tree.sources,
+    intel: {
+      registryAdvisories: tree.intel.registryAdvisories,
+      osv: { enabled: tree.intel.osv.enabled, url: tree.intel.osv.url },
+      datasets: tree.intel.datasets ?? [],
+      denyLists: tree.intel.denyLists ?? [],
+      maxAge: tree.intel.maxAge,
+      maxAgeMs: parseDuration(tree.intel.maxAge),
+      unreachable: tree.intel.unreachable,
+      vulnerabilities: tree.intel.vulnerabilities ?? null,
+    },
+    typosquatting: { allow: tree.typosquatting.allow ?? [] },
+    provenance: { require: tree.provenance.require ?? [] },
+    dependencyConfusion: { publicRegistry: tree.dependencyConfusion.publicRegistry },
     exceptions,
   }
 }
@@ -92,51 +108,89 @@ export function mergeLayers(layers: PolicyLayer[]): MergedPolicy & { leaves: Map
   return { policy: assemble(leaves, exceptions), origins, leaves }
 }
 
+type Comparison =
+  | 'severity' // block > warn > off
+  | 'reach' // none is stricter than direct, direct than all
+  | 'at-least' // a duration that may only grow (release age)
+  | 'at-most' // a duration that may only shrink (feed max age)
+  | 'keeps-all' // a list whose entries may not be dropped (denials, feeds)
+  | 'adds-none' // a list that may not grow (allowed registries, exclusions)
+  | 'allow-list' // like adds-none, and may not be emptied (empty means everything)
+  | 'same' // a pin that may not change
+  | 'stays-on' // a feed the organisation turned on
+  | 'stays-false' // an explicit refusal
+  | 'threshold' // a vulnerability threshold that may only go down
+
+/** How each setting compares with the organisation's; the first matching path prefix wins. */
+const COMPARISONS: Array<[string, Comparison]> = [
+  ['rules', 'severity'],
+  ['minimumReleaseAge.missingTime', 'severity'],
+  ['intel.unreachable', 'severity'],
+  ['sources', 'reach'],
+  ['minimumReleaseAge.age', 'at-least'],
+  ['intel.maxAge', 'at-most'],
+  ['packages.deny', 'keeps-all'],
+  ['intel.datasets', 'keeps-all'],
+  ['intel.denyLists', 'keeps-all'],
+  ['provenance.require', 'keeps-all'],
+  ['registries.allowed', 'adds-none'],
+  ['minimumReleaseAge.exclude', 'adds-none'],
+  ['typosquatting.allow', 'adds-none'],
+  ['packages.allow', 'allow-list'],
+  ['registries', 'same'],
+  ['intel.osv.url', 'same'],
+  ['dependencyConfusion', 'same'],
+  ['intel.registryAdvisories', 'stays-on'],
+  ['intel.osv.enabled', 'stays-on'],
+  ['scripts', 'stays-false'],
+  ['intel.vulnerabilities', 'threshold'],
+]
+
 const SEVERITY_RANK: Record<string, number> = { off: 0, warn: 1, block: 2 }
 const REACH_RANK: Record<string, number> = { none: 0, direct: 1, all: 2 }
+const VULNERABILITY_RANK: Record<string, number> = { low: 0, moderate: 1, high: 2, critical: 3 }
 
-const isSubset = (inner: string[], outer: string[]) => inner.every((item) => outer.includes(item))
+function comparisonFor(path: Path): Comparison | null {
+  const dotted = path.join('.')
+  return COMPARISONS.find(([prefix]) => dotted === prefix || dotted.startsWith(`${prefix}.`))?.[1] ?? null
+}
 
 /** Why `project` loosens `floor` at this path, or null when it does not. */
 function loosening(path: Path, floor: Leaf, project: Leaf): string | null {
-  const [section, key] = path
   const show = (value: Leaf) => JSON.stringify(value)
-  if (section === 'rules' || (section === 'minimumReleaseAge' && key === 'missingTime')) {
-    return SEVERITY_RANK[project as string] < SEVERITY_RANK[floor as string]
-      ? `${show(project)} is weaker than the organisation's ${show(floor)}`
-      : null
+  const list = (entries: string[]) => entries.map((entry) => show(entry)).join(', ')
+  const floorList = Array.isArray(floor) ? floor : []
+  const projectList = Array.isArray(project) ? project : []
+  const added = projectList.filter((entry) => !floorList.includes(entry))
+  const dropped = floorList.filter((entry) => !projectList.includes(entry))
+  switch (comparisonFor(path)) {
+    case 'severity':
+      return SEVERITY_RANK[project as string] < SEVERITY_RANK[floor as string] ? `${show(project)} is weaker than the organisation's ${show(floor)}` : null
+    case 'reach':
+      return REACH_RANK[project as string] > REACH_RANK[floor as string] ? `${show(project)} allows more than the organisation's ${show(floor)}` : null
+    case 'at-least':
+      return parseDuration(project as string) < parseDuration(floor as string) ? `${show(project)} is shorter than the organisation's ${show(floor)}` : null
+    case 'at-most':
+      return parseDuration(project as string) > parseDuration(floor as string) ? `${show(project)} is longer than the organisation's ${show(floor)}` : null
+    case 'keeps-all':
+      return dropped.length > 0 ? `removes the organisation's ${list(dropped)}` : null
+    case 'adds-none':
+      return added.length > 0 ? `adds ${list(added)} beyond the organisation's list` : null
+    case 'allow-list':
+      if (floorList.length === 0) return null
+      if (projectList.length === 0) return "drops the organisation's allow list"
+      return added.length > 0 ? `adds ${list(added)} beyond the organisation's list` : null
+    case 'same':
+      return project !== floor ? `changes it to ${show(project)}; the organisation set ${show(floor)}` : null
+    case 'stays-on':
+      return floor === true && project !== true ? 'turns off what the organisation turned on' : null
+    case 'stays-false':
+      return floor === false && project !== false ? 'the organisation refuses this (false)' : null
+    case 'threshold':
+      return VULNERABILITY_RANK[project as string] > VULNERABILITY_RANK[floor as string] ? `${show(project)} reports less than the organisation's ${show(floor)}` : null
+    default:
+      return null
   }
-  if (section === 'sources') {
-    return REACH_RANK[project as string] > REACH_RANK[floor as string]
-      ? `${show(project)} allows more than the organisation's ${show(floor)}`
-      : null
-  }
-  if (section === 'minimumReleaseAge' && key === 'age') {
-    return parseDuration(project as string) < parseDuration(floor as string)
-      ? `${show(project)} is shorter than the organisation's ${show(floor)}`
-      : null
-  }
-  if (section === 'registries' && key === 'allowed') {
-    const extra = (project as string[]).filter((url) => !(floor as string[]).includes(url))
-    return extra.length > 0 ? `adds ${extra.map((url) => show(url)).join(', ')}, which the organisation does not allow` : null
-  }
-  if (section === 'packages' && key === 'deny') {
-    const removed = (floor as string[]).filter((entry) => !(project as string[]).includes(entry))
-    return removed.length > 0 ? `removes the organisation's denial of ${removed.map((entry) => show(entry)).join(', ')}` : null
-  }
-  if ((section === 'packages' && key === 'allow') || (section === 'minimumReleaseAge' && key === 'exclude')) {
-    if (section === 'packages' && (floor as string[]).length === 0) return null
-    const extra = (project as string[]).filter((entry) => !(floor as string[]).includes(entry))
-    if (section === 'packages' && (project as string[]).length === 0) return 'drops the organisation\'s allow list'
-    return extra.length > 0 ? `adds ${extra.map((entry) => show(entry)).join(', ')} beyond the organisation's list` : null
-  }
-  if (section === 'registries') {
-    return project !== floor ? `re-pins to ${show(project)}; the organisation pins it to ${show(floor)}` : null
-  }
-  if (section === 'scripts') {
-    return floor === false && project !== false ? `the organisation refuses this (false)` : null
-  }
-  return null
 }
 
 /**

@@ -97,6 +97,56 @@ export const policySchema = z
       })
       .optional()
       .describe('Where non-registry dependencies may appear: none, direct (only in package.json) or all (anywhere in the tree).'),
+    intel: z
+      .strictObject({
+        registryAdvisories: z
+          .boolean()
+          .optional()
+          .describe("Ask the registry's bulk advisory endpoint (the one npm audit uses) and keep the malware advisories."),
+        osv: z
+          .strictObject({
+            enabled: z.boolean().optional(),
+            url: registryUrlSchema.optional().describe('Base URL of the OSV API or a mirror of it.'),
+          })
+          .optional()
+          .describe('The OSV query API (batch queries for every package of the tree).'),
+        datasets: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Offline OSV datasets: directories of OSV JSON files (such as a checkout of the OpenSSF malicious-packages repository).'),
+        denyLists: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Plain deny-list files: one "name" or "name@range" per line, # comments.'),
+        maxAge: durationSchema.optional().describe('How long a downloaded feed is used before it is fetched again.'),
+        unreachable: z
+          .enum(['block', 'warn'])
+          .optional()
+          .describe('What happens when a configured feed cannot be read: block or warn. It is never skipped silently.'),
+        vulnerabilities: z
+          .enum(['low', 'moderate', 'high', 'critical'])
+          .optional()
+          .describe('Report non-malware advisories at or above this severity (rule "vulnerabilities").'),
+      })
+      .optional()
+      .describe('Known-malware feeds.'),
+    typosquatting: z
+      .strictObject({
+        allow: z.array(z.string().min(1)).optional().describe('Names that look like a popular package but are known to be legitimate.'),
+      })
+      .optional(),
+    provenance: z
+      .strictObject({
+        require: z.array(packagePatternSchema).optional().describe('Packages that must carry a valid provenance attestation.'),
+      })
+      .optional(),
+    dependencyConfusion: z
+      .strictObject({
+        publicRegistry: registryUrlSchema
+          .optional()
+          .describe('The public registry where private names and pinned scopes are probed. Default: https://registry.npmjs.org/'),
+      })
+      .optional(),
     exceptions: z
       .array(
         z.strictObject({

@@ -24,5 +24,18 @@ export interface EffectivePolicy {
   minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn' }
   scripts: { allow: Record<string, boolean>; npmAllowScripts: boolean }
   sources: { git: SourceReach; remote: SourceReach; file: SourceReach; directory: SourceReach }
+  intel: {
+    registryAdvisories: boolean
+    osv: { enabled: boolean; url: string }
+    datasets: string[]
+    denyLists: string[]
+    maxAge: string
+    maxAgeMs: number
+    unreachable: 'block' | 'warn'
+    vulnerabilities: 'low' | 'moderate' | 'high' | 'critical' | null
+  }
+  typosquatting: { allow: string[] }
+  provenance: { require: string[] }
+  dependencyConfusion: { publicRegistry: string }
   exceptions: PolicyException[]
 }

@@ -8,6 +8,17 @@ export const RULE_DEFAULT_SEVERITY = {
   'install-scripts': 'warn',
   sources: 'block',
   unverifiable: 'block',
+  'known-malware': 'block',
+  'security-holder': 'block',
+  typosquatting: 'block',
+  'dependency-confusion': 'block',
+  'suspicious-version': 'block',
+  provenance: 'block',
+  'trust-downgrade': 'warn',
+  'publisher-change': 'warn',
+  'new-install-script': 'warn',
+  deprecated: 'warn',
+  vulnerabilities: 'warn',
 } as const
 
 export type RuleId = keyof typeof RULE_DEFAULT_SEVERITY
