@@ -32,15 +32,20 @@ async function readNpmAllowScripts(projectDir: string): Promise<Record<string, b
   return null
 }
 
-function ruleContext(config: NpmConfig, policy: RuleContext['policy'], npmAllowScripts: RuleContext['npmAllowScripts'], now: Date): RuleContext {
+function ruleContext(
+  config: NpmConfig,
+  policy: RuleContext['policy'],
+  now: Date,
+  extra: Pick<RuleContext, 'npmAllowScripts' | 'project' | 'run'>,
+): RuleContext {
   return {
+    ...extra,
     policy,
     now,
     configuredRegistries: [config.defaultRegistry, ...Object.values(config.scopedRegistries)],
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,
     rewritesNpmjs: (config.flat.replaceRegistryHost ?? 'npmjs') !== 'never',
-    npmAllowScripts,
   }
 }
 
@@ -97,7 +102,11 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const packages = session.packages()
   progress(`gathering facts for ${packages.length} packages`)
   const facts = await gatherFacts(packages, { npmOptions: config.flat, cache: session.packumentCache })
-  const context = ruleContext(config, policy, policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null, now)
+  const context = ruleContext(config, policy, now, {
+    npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
+    project: session.project(),
+    run: { feedProblems: [], probes: [] },
+  })
   const judgement = judge(packages, facts, RULES, context)
   const style = createStyle(io.stdoutIsTTY && !io.env.NO_COLOR)
   const report = formatJudgement(judgement, loaded.files, style)

@@ -43,6 +43,29 @@ function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'blo
   }
 }
 
+/** Run-level findings are reported against the project itself. */
+function projectRootView(project: RuleContext['project']): PackageView {
+  return {
+    name: project.name,
+    version: project.version,
+    location: '',
+    resolved: null,
+    integrity: null,
+    source: 'root',
+    isDirect: false,
+    path: [project.name],
+    spec: null,
+    isFromLockfile: false,
+    isDev: false,
+    isOptional: false,
+    scripts: {},
+    hasInstallScript: false,
+    hasBindingGyp: false,
+    requestedRanges: [],
+    deprecated: null,
+  }
+}
+
 function isExpired(exception: PolicyException, now: Date): boolean {
   // An exception is good through the whole of its expiry day (UTC).
   return exception.expires !== undefined && new Date(`${exception.expires}T23:59:59.999Z`) < now
@@ -61,24 +84,30 @@ export function judge(
   const waived: AppliedException[] = []
   const activeRules = rules.filter((rule) => rule.severity(context.policy) !== 'off')
 
+  const record = (rule: Rule, raw: RawFinding, pkg: PackageView) => {
+    const severity = raw.severity ?? rule.severity(context.policy)
+    if (severity === 'off') return
+    const finding = toFinding(rule, raw, pkg, severity)
+    const exception = liveExceptions.find(
+      (candidate) => candidate.rule === rule.meta.id && matchesPackage(candidate.package, pkg.name, pkg.version),
+    )
+    if (exception) {
+      used.add(exception)
+      waived.push({ exception, finding })
+    } else {
+      findings.push(finding)
+    }
+  }
+
   for (const pkg of packages) {
     const packageFacts = facts.get(pkg.location) ?? { status: 'unverifiable', reason: 'no facts were gathered' }
     for (const rule of activeRules) {
-      for (const raw of rule.check(pkg, packageFacts, context)) {
-        const severity = raw.severity ?? rule.severity(context.policy)
-        if (severity === 'off') continue
-        const finding = toFinding(rule, raw, pkg, severity)
-        const exception = liveExceptions.find(
-          (candidate) => candidate.rule === rule.meta.id && matchesPackage(candidate.package, pkg.name, pkg.version),
-        )
-        if (exception) {
-          used.add(exception)
-          waived.push({ exception, finding })
-        } else {
-          findings.push(finding)
-        }
-      }
+      for (const raw of rule.check(pkg, packageFacts, context)) record(rule, raw, pkg)
     }
+  }
+  const root = projectRootView(context.project)
+  for (const rule of activeRules) {
+    for (const raw of rule.checkRun?.(context) ?? []) record(rule, raw, root)
   }
   findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'block' ? -1 : 1))
   return {

@@ -202,6 +202,12 @@ export class ArboristSession {
     return this.#arborist.idealTree ?? this.#arborist.virtualTree
   }
 
+  /** The project at the root of the tree. */
+  project(): { name: string; version: string } {
+    const root = this.#tree()
+    return { name: root.packageName || path.basename(this.path), version: root.version || '' }
+  }
+
   /** Every package of the tree except the project root, workspaces and links themselves. */
   packages(): PackageView[] {
     const registries = [this.#config.defaultRegistry, ...Object.values(this.#config.scopedRegistries)]

@@ -73,6 +73,22 @@ export interface PackageFacts {
   versions?: VersionFacts[]
   /** dist-tags of the packument, when known. */
   distTags?: Record<string, string>
+  /** Description of the resolved version (security holding packages say so there). */
+  description?: string | null
+  /** Reports from malware feeds and advisories that name this version. */
+  advisories?: Advisory[]
+}
+
+export interface Advisory {
+  /** OSV id (MAL-…, GHSA-…), advisory id or deny-list line. */
+  id: string
+  /** Which feed said so: "osv-api", "osv-dataset:<path>", "registry-advisories", "deny-list:<file>". */
+  source: string
+  summary: string
+  isMalware: boolean
+  /** For vulnerabilities: low | moderate | high | critical. */
+  severity?: string
+  url?: string
 }
 
 export interface RuleContext {
@@ -89,6 +105,31 @@ export interface RuleContext {
   rewritesNpmjs: boolean
   /** The project's own `allowScripts` from package.json (npm approve-scripts), when it has one. */
   npmAllowScripts: Record<string, boolean> | null
+  /** The project being installed (the root of the tree). */
+  project: { name: string; version: string }
+  /** Facts about the run as a whole (feeds that could not be read, probe answers), gathered once by the engine. */
+  run: RunFacts
+}
+
+export interface FeedProblem {
+  feed: string
+  reason: string
+}
+
+export interface RunFacts {
+  /** Configured feeds that could not be read (never skipped silently). */
+  feedProblems: FeedProblem[]
+  /** Answers of the public registry for private names and pinned scopes (`check --probe`), when probed. */
+  probes: ProbeAnswer[]
+}
+
+export interface ProbeAnswer {
+  /** A private name pattern's literal name, or a scope. */
+  name: string
+  kind: 'name' | 'scope'
+  /** 'claimed': exists publicly; 'free': nobody has it; 'unknown': the probe failed. */
+  state: 'claimed' | 'free' | 'unknown'
+  detail: string
 }
 
 export interface RawFinding {
@@ -114,6 +155,8 @@ export interface Rule {
   /** Which severity the policy gives this rule ('off' skips the rule). */
   severity(policy: EffectivePolicy): Severity
   check(pkg: PackageView, facts: PackageFacts, context: RuleContext): RawFinding[]
+  /** Findings about the run as a whole (reported against the project root). */
+  checkRun?(context: RuleContext): RawFinding[]
 }
 
 export interface Finding {

@@ -64,6 +64,8 @@ function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument 
     scopedRegistries: {},
     rewritesNpmjs: true,
     npmAllowScripts: null,
+    project: { name: 'app', version: '1.0.0' },
+    run: { feedProblems: [], probes: [] },
     ...extra,
   }
   const judgement = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context)
@@ -126,6 +128,7 @@ test('the too-young hint names the newest mature version in range', () => {
   const context: RuleContext = {
     policy: mergeWithFloor([], []).policy, now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY,
     scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
+    project: { name: 'app', version: '1.0.0' }, run: { feedProblems: [], probes: [] },
   }
   const [finding] = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context).findings
   assert.match(finding.hint!, /left-pad@1\.2\.0 is old enough/)
@@ -139,6 +142,7 @@ test('exceptions: applied, expired, unused', () => {
     judge([pkg], new Map([[pkg.location, young]]), RULES, {
       policy: mergeWithFloor([], [{ source: 'p', isOrganisation: false, document: { exceptions } }]).policy,
       now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY, scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
+      project: { name: 'app', version: '1.0.0' }, run: { feedProblems: [], probes: [] },
     })
   const waived = run([{ package: 'left-pad@1.3.0', rule: 'minimum-release-age', reason: 'reviewed' }])
   assert.is(waived.isBlocked, false)
