@@ -39,6 +39,7 @@ export function summarisePackument(packument: any): PackumentSummary {
       hasProvenance: Boolean(manifest?.dist?.attestations?.provenance),
       hasTrustedPublisher: Boolean(manifest?._npmUser?.trustedPublisher),
       deprecated: typeof manifest?.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
+      description: typeof manifest?.description === 'string' ? manifest.description : null,
     })
   }
   versions.sort((a, b) => (a.publishedAt?.getTime() ?? Infinity) - (b.publishedAt?.getTime() ?? Infinity))

@@ -1,18 +1,30 @@
 // Every rule the engine runs, in report order. Adding a rule: a module beside
 // this file named by its id, its id and default severity in ids.ts, and a line here.
+import { deprecatedRule } from './deprecated.js'
 import { installScriptsRule } from './install-scripts.js'
 import { minimumReleaseAgeRule } from './minimum-release-age.js'
+import { newInstallScriptRule } from './new-install-script.js'
 import { packagesRule } from './packages.js'
+import { publisherChangeRule } from './publisher-change.js'
 import { registriesRule } from './registries.js'
 import type { Rule } from './rule.js'
+import { securityHolderRule } from './security-holder.js'
 import { sourcesRule } from './sources.js'
+import { suspiciousVersionRule } from './suspicious-version.js'
+import { trustDowngradeRule } from './trust-downgrade.js'
 import { unverifiableRule } from './unverifiable.js'
 
 export const RULES: Rule[] = [
   registriesRule,
   packagesRule,
+  securityHolderRule,
+  suspiciousVersionRule,
   sourcesRule,
   minimumReleaseAgeRule,
   installScriptsRule,
+  newInstallScriptRule,
+  publisherChangeRule,
+  trustDowngradeRule,
+  deprecatedRule,
   unverifiableRule,
 ]

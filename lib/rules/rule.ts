@@ -59,6 +59,8 @@ export interface VersionFacts {
   hasProvenance: boolean
   hasTrustedPublisher: boolean
   deprecated: string | null
+  /** The version's description (security holding packages say so there). */
+  description?: string | null
 }
 
 /** What the engine learned about a package from its registry, gathered once. */
@@ -73,8 +75,6 @@ export interface PackageFacts {
   versions?: VersionFacts[]
   /** dist-tags of the packument, when known. */
   distTags?: Record<string, string>
-  /** Description of the resolved version (security holding packages say so there). */
-  description?: string | null
   /** Reports from malware feeds and advisories that name this version. */
   advisories?: Advisory[]
 }

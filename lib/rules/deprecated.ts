@@ -1,0 +1,21 @@
+import type { Rule } from './rule.js'
+
+export const deprecatedRule: Rule = {
+  meta: {
+    id: 'deprecated',
+    description: 'The version is deprecated by its maintainers.',
+    defaultSeverity: 'warn',
+    messages: {
+      deprecated: '{name}@{version} is deprecated: {reason}',
+    },
+    hints: {
+      deprecated: 'Move to the replacement its maintainers name, or a supported version.',
+    },
+  },
+  severity: (policy) => policy.rules.deprecated,
+  check(pkg, facts) {
+    const reason = facts.version?.deprecated ?? pkg.deprecated
+    if (!reason) return []
+    return [{ messageId: 'deprecated', args: { name: pkg.name, version: pkg.version, reason } }]
+  },
+}

@@ -1,0 +1,36 @@
+import { publisherChange } from '../intel/version-signals.js'
+import { history } from './version-history.js'
+import type { Rule } from './rule.js'
+
+export const publisherChangeRule: Rule = {
+  meta: {
+    id: 'publisher-change',
+    description: 'The account that published this version never published any earlier version of the package.',
+    defaultSeverity: 'warn',
+    messages: {
+      'new-publisher': '{name}@{version} was published by "{publisher}", who published none of the {count} earlier versions (earlier publishers: {previous})',
+    },
+    hints: {
+      'new-publisher': 'Check the package\'s changelog or repository for a maintainer handover before trusting this version.',
+    },
+  },
+  severity: (policy) => policy.rules['publisher-change'],
+  check(pkg, facts) {
+    const known = history(facts)
+    if (pkg.source !== 'registry' || !known) return []
+    const change = publisherChange(known.current, known.earlier)
+    if (!change) return []
+    return [
+      {
+        messageId: 'new-publisher',
+        args: {
+          name: pkg.name,
+          version: pkg.version,
+          publisher: change.publisher,
+          count: known.earlier.length,
+          previous: change.previousPublishers.slice(0, 3).join(', '),
+        },
+      },
+    ]
+  },
+}

@@ -1,0 +1,22 @@
+import { isSecurityHolder } from '../intel/version-signals.js'
+import type { Rule } from './rule.js'
+
+export const securityHolderRule: Rule = {
+  meta: {
+    id: 'security-holder',
+    description: 'The registry replaced this package with a security holding package: the real one was removed as malware.',
+    defaultSeverity: 'block',
+    messages: {
+      'holding-package': '{name}@{version} is a security holding package: the registry removed the original package as malicious and left this placeholder',
+    },
+    hints: {
+      'holding-package': 'Remove the dependency and check every machine that installed earlier versions of {name} for compromise.',
+    },
+  },
+  severity: (policy) => policy.rules['security-holder'],
+  check(pkg, facts) {
+    if (pkg.source !== 'registry') return []
+    if (!isSecurityHolder(pkg.version, facts.version?.description)) return []
+    return [{ messageId: 'holding-package', args: { name: pkg.name, version: pkg.version } }]
+  },
+}

@@ -1,0 +1,36 @@
+import { trustDowngrade } from '../intel/version-signals.js'
+import { history } from './version-history.js'
+import type { Rule } from './rule.js'
+
+const SIGNAL_NAMES: Record<string, string> = {
+  provenance: 'a provenance attestation',
+  'trusted-publisher': 'publication by a trusted publisher (OIDC)',
+}
+
+export const trustDowngradeRule: Rule = {
+  meta: {
+    id: 'trust-downgrade',
+    description: 'This version has weaker evidence of where it came from (no provenance, no trusted publisher) than earlier versions had.',
+    defaultSeverity: 'warn',
+    messages: {
+      'lost-signal': '{name}@{version} lacks {signal}, which {lastVersionWith} had',
+    },
+    hints: {
+      'lost-signal': 'A release published outside the package\'s usual CI may come from a stolen token: compare it with {lastVersionWith}.',
+    },
+  },
+  severity: (policy) => policy.rules['trust-downgrade'],
+  check(pkg, facts) {
+    const known = history(facts)
+    if (pkg.source !== 'registry' || !known) return []
+    return trustDowngrade(known.current, known.earlier).map((downgrade) => ({
+      messageId: 'lost-signal',
+      args: {
+        name: pkg.name,
+        version: pkg.version,
+        signal: SIGNAL_NAMES[downgrade.signal] ?? downgrade.signal,
+        lastVersionWith: `${pkg.name}@${downgrade.lastVersionWith}`,
+      },
+    }))
+  },
+}
