@@ -1,0 +1,413 @@
+// Tells whether a package name imitates a popular one. Pure and synchronous:
+// build once per run with TyposquatIndex.fromPopular(), then check() each name.
+//
+// Popular names come ranked, most popular first (the order of the
+// npm-high-impact lists). When a name could imitate several of them, the
+// strongest evidence wins first (a spelling that is equal after folding
+// delimiters, look-alike characters or the scope), then the more popular target.
+//
+// A name in the popular set is never flagged, and neither is any name under the
+// scope of a popular package: only that scope's owner can publish there.
+
+import { npmHighImpact } from 'npm-high-impact'
+import { areKeyboardNeighbours } from './keyboard.js'
+import { NearWordIndex } from './near-word-index.js'
+import {
+  delimiterCount,
+  homoglyphSkeleton,
+  nameTokens,
+  splitPackageName,
+  withoutDelimiters,
+} from './package-name.js'
+import { damerauLevenshtein, describeSingleEdit } from './string-distance.js'
+
+export type TyposquatTechnique =
+  | 'delimiter-variant'
+  | 'homoglyph'
+  | 'scope-confusion'
+  | 'swapped-characters'
+  | 'doubled-character'
+  | 'omitted-character'
+  | 'edit-distance'
+  | 'affix'
+  | 'number-appended'
+
+export interface TyposquatMatch {
+  /** The popular package the name seems to imitate. */
+  imitates: string
+  technique: TyposquatTechnique
+}
+
+export interface TyposquatIndexOptions {
+  /**
+   * How many of the most popular names are targets for the looser checks
+   * (edit distance, affixes, appended numbers). Exact-after-folding checks
+   * (delimiters, look-alikes, scopes) use every name. Default: all.
+   */
+  fuzzyTargetLimit?: number
+  /**
+   * Also flag a popular unscoped name published under a stranger's scope
+   * (`@foo/lodash` → `lodash`). Off by default: forks and plugins named after
+   * their host (`@remixicon/react`, `@ladjs/consolidate`) make it noisy —
+   * about 2% of widely used names in test/fixtures/intel/legit-names.txt.
+   */
+  flagForeignScopeReuse?: boolean
+}
+
+/** Names and differing parts shorter than this are only compared after folding, never by edit distance. */
+const MIN_FUZZY_LENGTH = 5
+/** Names at least this long may be two edits away instead of one. */
+const MIN_LENGTH_FOR_TWO_EDITS = 10
+/** A popular name shorter than this is no target for affixes and appended numbers. */
+const MIN_AFFIX_TARGET_LENGTH = 5
+
+const PREFIX_WORDS = ['node', 'nodejs', 'js', 'npm']
+const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
+const AFFIX_SEPARATORS = ['-', '.', '_', '']
+
+// Lower is stronger evidence: equal after folding first, then equal after
+// adding or dropping a scope, then typo shapes. Within one strength the more
+// popular target wins; for one target, the earlier technique in this list.
+const TECHNIQUE_STRENGTH: Record<TyposquatTechnique, number> = {
+  'delimiter-variant': 0,
+  homoglyph: 0,
+  'scope-confusion': 1,
+  affix: 2,
+  'number-appended': 2,
+  'swapped-characters': 2,
+  'doubled-character': 2,
+  'omitted-character': 2,
+  'edit-distance': 2,
+}
+const TECHNIQUE_ORDER = Object.keys(TECHNIQUE_STRENGTH) as TyposquatTechnique[]
+
+interface Candidate {
+  rank: number
+  technique: TyposquatTechnique
+}
+
+export class TyposquatIndex {
+  /** Every popular name → its rank (0 is the most popular). */
+  readonly #rankOf = new Map<string, number>()
+  /** Popular names as spelled in the dataset, by rank. */
+  readonly #names: string[] = []
+  /** Scope of popular packages → rank of its most popular package. */
+  readonly #scopeRank = new Map<string, number>()
+  /** Unscoped popular names folded without delimiters → best rank. */
+  readonly #byDelimiterFree = new Map<string, number>()
+  /** Unscoped popular names whose look-alike folding differs from their delimiter-free form → best rank. */
+  readonly #byHomoglyph = new Map<string, number>()
+  /** `@types/node` folded to `typesnode` → best rank. */
+  readonly #byJoinedScope = new Map<string, number>()
+  /** Scopes of popular packages folded by delimiters and look-alikes → best rank. */
+  readonly #scopeByFolding = new Map<string, number>()
+  /** Unscoped popular names of five or more characters, for typo search; ranks beside them. */
+  readonly #fuzzyNames: NearWordIndex
+  readonly #fuzzyNameRanks: number[] = []
+  /** Scopes of popular packages without delimiters, for typo search; ranks beside them. */
+  readonly #fuzzyScopes: NearWordIndex
+  readonly #fuzzyScopeRanks: number[] = []
+  readonly #fuzzyTargetLimit: number
+  readonly #flagForeignScopeReuse: boolean
+
+  private constructor(rankedNames: string[], options: TyposquatIndexOptions) {
+    this.#fuzzyTargetLimit = options.fuzzyTargetLimit ?? Infinity
+    this.#flagForeignScopeReuse = options.flagForeignScopeReuse ?? false
+    const fuzzyNames: string[] = []
+    for (const original of rankedNames) {
+      const name = original.toLowerCase()
+      if (this.#rankOf.has(name)) continue
+      const rank = this.#names.length
+      this.#names.push(original)
+      this.#rankOf.set(name, rank)
+      const { scope, bare } = splitPackageName(name)
+      if (scope !== null) {
+        setIfAbsent(this.#scopeRank, scope, rank)
+        setIfAbsent(this.#byJoinedScope, withoutDelimiters(scope + bare), rank)
+        continue
+      }
+      const delimiterFree = withoutDelimiters(bare)
+      setIfAbsent(this.#byDelimiterFree, delimiterFree, rank)
+      const skeleton = homoglyphSkeleton(withoutDelimiters(original))
+      if (skeleton !== delimiterFree) setIfAbsent(this.#byHomoglyph, skeleton, rank)
+      if (bare.length >= MIN_FUZZY_LENGTH && rank < this.#fuzzyTargetLimit) {
+        fuzzyNames.push(bare)
+        this.#fuzzyNameRanks.push(rank)
+      }
+    }
+    this.#fuzzyNames = new NearWordIndex(fuzzyNames)
+
+    const fuzzyScopes: string[] = []
+    for (const [scope, rank] of this.#scopeRank) {
+      const letters = withoutDelimiters(scope)
+      setIfAbsent(this.#scopeByFolding, homoglyphSkeleton(letters), rank)
+      if (letters.length >= MIN_FUZZY_LENGTH) {
+        fuzzyScopes.push(letters)
+        this.#fuzzyScopeRanks.push(rank)
+      }
+    }
+    this.#fuzzyScopes = new NearWordIndex(fuzzyScopes)
+  }
+
+  /** Index over `names`, most popular first; by default the npm-high-impact list. */
+  static fromPopular(names: readonly string[] = npmHighImpact, options: TyposquatIndexOptions = {}): TyposquatIndex {
+    return new TyposquatIndex([...names], options)
+  }
+
+  get size(): number {
+    return this.#names.length
+  }
+
+  isPopular(name: string): boolean {
+    return this.#rankOf.has(name.toLowerCase())
+  }
+
+  /** The popular package `name` seems to imitate, and how; null when none. */
+  check(name: string): TyposquatMatch | null {
+    const lower = name.toLowerCase()
+    if (this.#rankOf.has(lower)) return null
+    const { scope, bare } = splitPackageName(lower)
+    const candidates = scope === null
+      ? this.#unscopedCandidates(bare, name)
+      : this.#scopedCandidates(scope, bare)
+    return this.#strongest(candidates)
+  }
+
+  #unscopedCandidates(bare: string, original: string): Candidate[] {
+    const candidates: Candidate[] = []
+    const add = (rank: number | undefined, technique: TyposquatTechnique): void => {
+      if (rank !== undefined) candidates.push({ rank, technique })
+    }
+    const delimiterFree = withoutDelimiters(bare)
+    const delimiterRank = this.#byDelimiterFree.get(delimiterFree)
+    // Typists drop or mistype a hyphen (`crossenv`, `cross_env`); adding one
+    // where the popular name has none (`has-own`) is how distinct names are made.
+    if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank])) {
+      add(delimiterRank, 'delimiter-variant')
+    }
+    add(this.#joinedScopeTarget(bare, delimiterFree), 'scope-confusion')
+    const skeleton = homoglyphSkeleton(withoutDelimiters(original))
+    const skeletonRank = this.#byHomoglyph.get(skeleton) ?? this.#byDelimiterFree.get(skeleton)
+    if (skeletonRank !== undefined && skeletonRank !== delimiterRank) add(skeletonRank, 'homoglyph')
+    for (const match of this.#typoCandidates(bare)) candidates.push(match)
+    add(this.#affixTarget(bare), 'affix')
+    add(this.#numberAppendedTarget(bare), 'number-appended')
+    return candidates
+  }
+
+  /**
+   * `typesnode` or `types-node` for `@types/node`. Projects that move into a
+   * scope keep their old `<scope>-<name>` package (`fastify-static` before
+   * `@fastify/static`), so that exact form only counts for `@types`, which
+   * DefinitelyTyped never publishes unscoped.
+   */
+  #joinedScopeTarget(bare: string, delimiterFree: string): number | undefined {
+    const rank = this.#byJoinedScope.get(delimiterFree)
+    if (rank === undefined) return undefined
+    const { scope } = splitPackageName(this.#names[rank])
+    return scope === 'types' || !bare.startsWith(`${scope}-`) ? rank : undefined
+  }
+
+  #scopedCandidates(scope: string, bare: string): Candidate[] {
+    // Only the owner of a scope publishes under it.
+    if (this.#scopeRank.has(scope)) return []
+    const candidates: Candidate[] = []
+    // `@typesnode/x` or `@types-node` for `@types/node`.
+    const joinedRank = this.#byJoinedScope.get(withoutDelimiters(scope))
+    if (joinedRank !== undefined) candidates.push({ rank: joinedRank, technique: 'scope-confusion' })
+    // `@foo/lodash`: a popular unscoped name re-published under a stranger's scope.
+    const bareRank = this.#flagForeignScopeReuse ? this.#rankOf.get(bare) : undefined
+    if (bareRank !== undefined && bare.length >= MIN_FUZZY_LENGTH && bareRank < this.#fuzzyTargetLimit) {
+      candidates.push({ rank: bareRank, technique: 'scope-confusion' })
+    }
+    for (const match of this.#scopeTypoCandidates(scope, bare)) candidates.push(match)
+    return candidates
+  }
+
+  /** `@acitons/artifact` for `@actions/artifact`: a typo in a popular scope. */
+  #scopeTypoCandidates(scope: string, bare: string): Candidate[] {
+    const candidates: Candidate[] = []
+    const targetIn = (popularScope: string, rank: number): number => this.#rankOf.get(`@${popularScope}/${bare}`) ?? rank
+    const foldedRank = this.#scopeByFolding.get(homoglyphSkeleton(withoutDelimiters(scope)))
+    if (foldedRank !== undefined) {
+      const popularScope = splitPackageName(this.#names[foldedRank]).scope as string
+      const technique = withoutDelimiters(popularScope) === withoutDelimiters(scope) ? 'delimiter-variant' : 'homoglyph'
+      candidates.push({ rank: targetIn(popularScope, foldedRank), technique })
+    }
+    const letters = withoutDelimiters(scope)
+    if (letters.length < MIN_FUZZY_LENGTH) return candidates
+    const maxDistance = letters.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1
+    for (const { id } of this.#fuzzyScopes.near(letters, maxDistance)) {
+      const rank = this.#fuzzyScopeRanks[id]
+      const technique = typoTechnique(letters, this.#fuzzyScopes.word(id))
+      const popularScope = splitPackageName(this.#names[rank]).scope as string
+      if (technique !== null) candidates.push({ rank: targetIn(popularScope, rank), technique })
+    }
+    return candidates
+  }
+
+  /** Popular unscoped names one typo away (two for long names). */
+  #typoCandidates(bare: string): Candidate[] {
+    if (bare.length < MIN_FUZZY_LENGTH) return []
+    const maxDistance = bare.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1
+    const candidates: Candidate[] = []
+    for (const { id } of this.#fuzzyNames.near(bare, maxDistance)) {
+      const target = this.#fuzzyNames.word(id)
+      if (!isDistinctiveDifference(bare, target)) continue
+      const technique = typoTechnique(bare, target)
+      if (technique !== null) candidates.push({ rank: this.#fuzzyNameRanks[id], technique })
+    }
+    return candidates
+  }
+
+  /** `mssql-node`, `nodefabric`, `jquery.js` → the popular name inside. */
+  #affixTarget(bare: string): number | undefined {
+    let best: number | undefined
+    const consider = (rest: string): void => {
+      if (rest.length < MIN_AFFIX_TARGET_LENGTH || /^[-_.]|[-_.]$/.test(rest)) return
+      const rank = this.#rankOf.get(rest) ?? this.#byDelimiterFree.get(withoutDelimiters(rest))
+      if (rank !== undefined && rank < this.#fuzzyTargetLimit && (best === undefined || rank < best)) best = rank
+    }
+    for (const word of PREFIX_WORDS) {
+      for (const separator of AFFIX_SEPARATORS) {
+        const prefix = word + separator
+        if (bare.startsWith(prefix)) consider(bare.slice(prefix.length))
+      }
+    }
+    for (const word of SUFFIX_WORDS) {
+      for (const separator of AFFIX_SEPARATORS) {
+        const suffix = separator + word
+        if (bare.endsWith(suffix)) consider(bare.slice(0, -suffix.length))
+      }
+    }
+    return best
+  }
+
+  /** `lodash2`, `react18` → the popular name before the number. */
+  #numberAppendedTarget(bare: string): number | undefined {
+    // Only a single word: numbers after a compound name usually say what it
+    // is (`string-hash-64`, `passport-oauth1`), and so do forks (`fd-slicer2`).
+    const match = /^([a-z]+)\d{1,4}$/.exec(bare)
+    if (match === null || match[1].length < MIN_AFFIX_TARGET_LENGTH) return undefined
+    const rank = this.#rankOf.get(match[1])
+    return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
+  }
+
+  #strongest(candidates: Candidate[]): TyposquatMatch | null {
+    let best: Candidate | undefined
+    for (const candidate of candidates) {
+      if (best === undefined || isStronger(candidate, best)) best = candidate
+    }
+    return best === undefined ? null : { imitates: this.#names[best.rank], technique: best.technique }
+  }
+}
+
+function isStronger(a: Candidate, b: Candidate): boolean {
+  const strength = TECHNIQUE_STRENGTH[a.technique] - TECHNIQUE_STRENGTH[b.technique]
+  if (strength !== 0) return strength < 0
+  if (a.rank !== b.rank) return a.rank < b.rank
+  return TECHNIQUE_ORDER.indexOf(a.technique) < TECHNIQUE_ORDER.indexOf(b.technique)
+}
+
+/**
+ * Classifies a name one or two edits from a popular one; null when the
+ * difference does not look like a slip of the keyboard:
+ * - only delimiters differ (judged by the delimiter rule instead);
+ * - a word's first letter differs (`nookies`/`cookies`): people rarely mistype it;
+ * - a word's ending differs (`route`/`router`, `regex`/`regexp`): a different word;
+ * - a letter is replaced by, or inserted beside, keys that are not its
+ *   neighbours on the keyboard (`pepjs`/`pegjs`, `selectn`/`select`);
+ * - digits differ (`vue2`/`vue3`, `md4`/`md5`): they name versions;
+ * - a trailing `s` is added or dropped (`shallowequals`): a plural, not a slip.
+ */
+function typoTechnique(typed: string, intended: string): TyposquatTechnique | null {
+  const typedLetters = withoutDelimiters(typed)
+  const intendedLetters = withoutDelimiters(intended)
+  if (typedLetters === intendedLetters || isPluralOf(typedLetters, intendedLetters)) return null
+  // Compare with delimiters when one edit explains it, else without them (`shallow-equal` vs `shallowequals`).
+  let [a, b] = [typed, intended]
+  let edit = describeSingleEdit(a, b)
+  if (edit === null) {
+    [a, b] = [typedLetters, intendedLetters]
+    edit = describeSingleEdit(a, b)
+  }
+  if (edit === null) return isBelievableDoubleEdit(typed, intended) ? 'edit-distance' : null
+  if (/\d/.test(edit.characters)) return null
+  switch (edit.kind) {
+    case 'swapped-characters': return 'swapped-characters'
+    case 'doubled-character': return 'doubled-character'
+    case 'omitted-character':
+      return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
+    case 'inserted-character':
+      return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
+    case 'replaced-character': {
+      const [from, to] = edit.characters.split('→')
+      return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !areKeyboardNeighbours(from, to) ? null : 'edit-distance'
+    }
+  }
+}
+
+/** Two edits in a long name: believable unless they touch a word's first letter or digits. */
+function isBelievableDoubleEdit(typed: string, intended: string): boolean {
+  let start = 0
+  while (start < typed.length && start < intended.length && typed[start] === intended[start]) start++
+  return !isAtWordStart(typed, start) && !/\d/.test(differingPart(typed, intended))
+}
+
+function isAtWordStart(name: string, at: number): boolean {
+  return at === 0 || /[-_.]/.test(name[at - 1])
+}
+
+/** `route`/`router`, `regex`/`regexp`: a different ending makes a different word. */
+function isAtWordEnd(name: string, at: number): boolean {
+  return at === name.length - 1 || /[-_.]/.test(name[at + 1])
+}
+
+/** An extra letter is a slip when it sits next to a key pressed beside it. */
+function isFatFingered(typed: string, at: number): boolean {
+  const inserted = typed[at]
+  return areKeyboardNeighbours(inserted, typed[at - 1] ?? '') || areKeyboardNeighbours(inserted, typed[at + 1] ?? '')
+}
+
+/** `electrons` for `electron`; `expresss` for `express` is a doubled letter instead. */
+function isPluralOf(a: string, b: string): boolean {
+  return (a === `${b}s` && !b.endsWith('s')) || (b === `${a}s` && !a.endsWith('s'))
+}
+
+/** The characters in which two strings differ, after their common start and end. */
+function differingPart(a: string, b: string): string {
+  let start = 0
+  while (start < a.length && start < b.length && a[start] === b[start]) start++
+  let endA = a.length
+  let endB = b.length
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) { endA--; endB-- }
+  return a.slice(start, endA) + b.slice(start, endB)
+}
+
+/**
+ * Names built from words share whole words with their neighbours
+ * (`react-native-svg`/`react-native-sms`, `jest-util`/`jest-utils`). A typo is
+ * only believable when the words that differ are long enough on their own.
+ */
+function isDistinctiveDifference(typed: string, intended: string): boolean {
+  const typedWords = nameTokens(typed)
+  const intendedWords = nameTokens(intended)
+  let start = 0
+  while (start < typedWords.length - 1 && start < intendedWords.length - 1 && typedWords[start] === intendedWords[start]) start++
+  let typedEnd = typedWords.length
+  let intendedEnd = intendedWords.length
+  while (typedEnd - 1 > start && intendedEnd - 1 > start && typedWords[typedEnd - 1] === intendedWords[intendedEnd - 1]) {
+    typedEnd--
+    intendedEnd--
+  }
+  const typedCore = typedWords.slice(start, typedEnd).join('-')
+  const intendedCore = intendedWords.slice(start, intendedEnd).join('-')
+  const coreLength = Math.max(typedCore.length, intendedCore.length)
+  if (coreLength < MIN_FUZZY_LENGTH) return false
+  const distance = damerauLevenshtein(typedCore, intendedCore, 2)
+  return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+}
+
+function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {
+  if (!map.has(key)) map.set(key, value)
+}

