@@ -7,6 +7,7 @@ export interface OwnOptions {
   orgPolicyFile?: string
   json: boolean
   lockfile: boolean
+  probe: boolean
   help: boolean
   version: boolean
 }
@@ -24,9 +25,10 @@ const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile'> = {
   '--policy': 'policyFile',
   '--org-policy': 'orgPolicyFile',
 }
-const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'help' | 'version'> = {
+const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 'version'> = {
   '--json': 'json',
   '--lockfile': 'lockfile',
+  '--probe': 'probe',
   '--help': 'help',
   '-h': 'help',
   '--version': 'version',
@@ -34,7 +36,7 @@ const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'help' | 'version'> = 
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const own: OwnOptions = { json: false, lockfile: false, help: false, version: false }
+  const own: OwnOptions = { json: false, lockfile: false, probe: false, help: false, version: false }
   const rest: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]

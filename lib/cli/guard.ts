@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gatherFacts } from '../engine/facts.js'
+import { gatherIntel, intelCacheDir, probeNames, probePublicRegistry } from '../engine/intel.js'
 import { judge } from '../engine/judge.js'
 import { EXIT, UsageError } from '../errors.js'
 import { ArboristSession } from '../npm/arborist-session.js'
@@ -102,10 +103,30 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const packages = session.packages()
   progress(`gathering facts for ${packages.length} packages`)
   const facts = await gatherFacts(packages, { npmOptions: config.flat, cache: session.packumentCache })
+  const intelOptions = {
+    npmOptions: config.flat,
+    defaultRegistry: config.defaultRegistry,
+    scopedRegistries: config.scopedRegistries,
+    cacheDir: intelCacheDir(config.flat),
+    projectDir: session.path,
+  }
+  progress('asking the malware feeds')
+  const intel = await gatherIntel(packages, policy, intelOptions)
+  for (const pkg of packages) {
+    const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
+    const known = facts.get(pkg.location)
+    if (advisories && known) known.advisories = advisories
+  }
+  const namesToProbe = probeNames(packages, policy)
+  const probes =
+    namesToProbe.length > 0 && (parsed.own.probe || policy.rules['dependency-confusion'] !== 'off')
+      ? await probePublicRegistry(namesToProbe, policy, intelOptions)
+      : []
+  if (parsed.own.probe && policy.rules['dependency-confusion'] === 'off') policy.rules['dependency-confusion'] = 'warn'
   const context = ruleContext(config, policy, now, {
     npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
     project: session.project(),
-    run: { feedProblems: [], probes: [] },
+    run: { feedProblems: intel.problems, probes },
   })
   const judgement = judge(packages, facts, RULES, context)
   const style = createStyle(io.stdoutIsTTY && !io.env.NO_COLOR)
@@ -133,19 +154,26 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
   progress(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
   const summary = await session.reify({ dryRun })
-  const withScripts = packages.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none')
-  const allowed = withScripts.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
+  const writesNodeModules = !dryRun && !config.get('package-lock-only')
+  const changed = session.changedLocations()
+  const due = packages.filter(
+    (pkg) => changed.has(pkg.location) && scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none',
+  )
+  const runnable = due.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  const runsScripts = writesNodeModules && !ignoreScripts
   const outcome: InstallOutcome = {
     ...summary,
     dryRun,
-    scriptsRun: [],
-    scriptsSkipped: withScripts.filter((pkg) => !allowed.includes(pkg) || ignoreScripts).map((pkg) => `${pkg.name}@${pkg.version}`),
+    scriptsRun: runsScripts ? runnable.map((pkg) => `${pkg.name}@${pkg.version}`) : [],
+    scriptsSkipped: due.filter((pkg) => !runsScripts || !runnable.includes(pkg)).map((pkg) => `${pkg.name}@${pkg.version}`),
   }
-  if (!dryRun && !ignoreScripts) {
-    if (allowed.length > 0) progress(`running install scripts of ${allowed.map((pkg) => pkg.name).join(', ')}`)
-    await session.runDependencyScripts(allowed.map((pkg) => pkg.location))
-    outcome.scriptsRun = allowed.map((pkg) => `${pkg.name}@${pkg.version}`)
-    if (mode !== 'update' && mode !== 'uninstall' && specs.length === 0) await session.runRootScripts({ outputToStderr: parsed.own.json })
+  if (runsScripts) {
+    if (runnable.length > 0) progress(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+    await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+  }
+  if (!dryRun && !ignoreScripts && mode !== 'update' && mode !== 'uninstall' && specs.length === 0) {
+    await session.runRootScripts({ outputToStderr: parsed.own.json })
   }
   if (!parsed.own.json) {
     // Skipped scripts are already in the report above, as install-scripts findings.

@@ -62,6 +62,7 @@ function projectRootView(project: RuleContext['project']): PackageView {
     hasInstallScript: false,
     hasBindingGyp: false,
     requestedRanges: [],
+    projectRange: null,
     deprecated: null,
   }
 }

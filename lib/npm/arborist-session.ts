@@ -215,8 +215,9 @@ export class ArboristSession {
     this.#nodes.clear()
     for (const node of this.#tree().inventory.values()) {
       if (node.isProjectRoot || node.isRoot) continue
-      // A link is judged through its target; the target of a workspace is the project's own code.
-      if (node.isLink) continue
+      // A directory dependency is judged through its link, which carries the
+      // edges and the file: spec; the folder it points at is skipped below.
+      if (!node.isLink && node.linksIn?.size > 0) continue
       const view = toPackageView(node, registries, this.#locked)
       if (view.source === 'workspace') continue
       this.#nodes.set(view.location, node)
@@ -254,17 +255,29 @@ export class ArboristSession {
     return summary
   }
 
+  /** Locations that reify added or changed: only their install scripts are due (npm does not rerun unchanged ones). */
+  changedLocations(): Set<string> {
+    const locations = new Set<string>()
+    const walk = (diff: any) => {
+      if (!diff) return
+      if ((diff.action === 'ADD' || diff.action === 'CHANGE') && diff.ideal) locations.add(diff.ideal.location)
+      for (const child of diff.children ?? []) walk(child)
+    }
+    walk(this.#arborist.diff)
+    return locations
+  }
+
   /** Run the install scripts of these packages only (by location), after reify. */
   async runDependencyScripts(locations: string[]): Promise<void> {
     const nodes = locations.map((location) => this.#nodes.get(location)).filter(Boolean)
     if (nodes.length === 0) return
-    this.#arborist.options.ignoreScripts = false
+    // A fresh instance: the one that reified keeps every scripted node queued
+    // from its own (script-less) build, and a second rebuild on it would run them all.
+    const builder = new Arborist({ ...this.#options, ignoreScripts: false })
     try {
-      await this.#arborist.rebuild({ nodes })
+      await builder.rebuild({ nodes })
     } catch (error) {
       throw asFailure(error, 'running install scripts')
-    } finally {
-      this.#arborist.options.ignoreScripts = true
     }
   }
 

@@ -33,6 +33,8 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
   return 'registry'
 }
 
+const isFromProject = (edge: any): boolean => Boolean(edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
+
 /** Names from the root to the node, following the first (shallowest) edge in. */
 export function dependencyPath(node: any): string[] {
   const names: string[] = []
@@ -62,8 +64,8 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     if (typeof command === 'string') scripts[event] = command
   }
   const edgesIn = [...(node.edgesIn ?? [])]
-  const isDirect = edgesIn.some((edge: any) => edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
-  const firstSpec = edgesIn.find((edge: any) => edge.from?.isProjectRoot || edge.from?.isWorkspace)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
+  const isDirect = edgesIn.some(isFromProject)
+  const firstSpec = edgesIn.find(isFromProject)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
   return {
     name: node.packageName ?? node.name,
     version: node.version ?? manifest.version ?? '',
@@ -80,7 +82,11 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     scripts,
     hasInstallScript: Boolean(node.hasInstallScript),
     hasBindingGyp: Boolean(manifest.gypfile) || manifest.scripts?.install === 'node-gyp rebuild',
-    requestedRanges: edgesIn.map((edge: any) => edge.rawSpec).filter((spec: unknown): spec is string => typeof spec === 'string'),
+    requestedRanges: edgesIn
+      .filter((edge: any) => !isFromProject(edge))
+      .map((edge: any) => edge.rawSpec)
+      .filter((spec: unknown): spec is string => typeof spec === 'string'),
+    projectRange: edgesIn.find(isFromProject)?.rawSpec ?? null,
     deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
   }
 }

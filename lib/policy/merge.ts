@@ -87,7 +87,7 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
     },
     typosquatting: { allow: tree.typosquatting.allow ?? [] },
     provenance: { require: tree.provenance.require ?? [] },
-    dependencyConfusion: { publicRegistry: tree.dependencyConfusion.publicRegistry },
+    dependencyConfusion: { publicRegistry: tree.dependencyConfusion.publicRegistry, claimed: tree.dependencyConfusion.claimed ?? [] },
     exceptions,
   }
 }
@@ -139,6 +139,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['packages.allow', 'allow-list'],
   ['registries', 'same'],
   ['intel.osv.url', 'same'],
+  ['dependencyConfusion.claimed', 'adds-none'],
   ['dependencyConfusion', 'same'],
   ['intel.registryAdvisories', 'stays-on'],
   ['intel.osv.enabled', 'stays-on'],

@@ -145,6 +145,10 @@ export const policySchema = z
         publicRegistry: registryUrlSchema
           .optional()
           .describe('The public registry where private names and pinned scopes are probed. Default: https://registry.npmjs.org/'),
+        claimed: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('Private names the organisation itself holds on the public registry (placeholders): not findings when the probe finds them.'),
       })
       .optional(),
     exceptions: z

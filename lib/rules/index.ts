@@ -1,6 +1,10 @@
 // Every rule the engine runs, in report order. Adding a rule: a module beside
 // this file named by its id, its id and default severity in ids.ts, and a line here.
+import { dependencyConfusionRule } from './dependency-confusion.js'
 import { deprecatedRule } from './deprecated.js'
+import { knownMalwareRule } from './known-malware.js'
+import { typosquattingRule } from './typosquatting.js'
+import { vulnerabilitiesRule } from './vulnerabilities.js'
 import { installScriptsRule } from './install-scripts.js'
 import { minimumReleaseAgeRule } from './minimum-release-age.js'
 import { newInstallScriptRule } from './new-install-script.js'
@@ -15,8 +19,11 @@ import { trustDowngradeRule } from './trust-downgrade.js'
 import { unverifiableRule } from './unverifiable.js'
 
 export const RULES: Rule[] = [
+  knownMalwareRule,
   registriesRule,
+  dependencyConfusionRule,
   packagesRule,
+  typosquattingRule,
   securityHolderRule,
   suspiciousVersionRule,
   sourcesRule,
@@ -26,5 +33,6 @@ export const RULES: Rule[] = [
   publisherChangeRule,
   trustDowngradeRule,
   deprecatedRule,
+  vulnerabilitiesRule,
   unverifiableRule,
 ]

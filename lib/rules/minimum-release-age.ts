@@ -3,9 +3,9 @@ import { formatSpan } from '../policy/duration.js'
 import { matchesAny } from './package-pattern.js'
 import type { PackageFacts, PackageView, Rule } from './rule.js'
 
-/** The newest version old enough that satisfies every range that asks for this package. */
-export function newestMatureVersion(pkg: PackageView, facts: PackageFacts, cutoff: number): string | null {
-  const ranges = pkg.requestedRanges.filter((range) => semver.validRange(range) !== null)
+/** The newest version old enough that satisfies these ranges. */
+export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, cutoff: number): string | null {
+  const ranges = rangesAsked.filter((range) => semver.validRange(range) !== null)
   const candidates = (facts.versions ?? []).filter(
     (entry) =>
       entry.publishedAt !== null &&
@@ -43,7 +43,12 @@ export const minimumReleaseAgeRule: Rule = {
     }
     const age = now.getTime() - publishedAt.getTime()
     if (age >= policy.minimumReleaseAge.ageMs) return []
-    const mature = newestMatureVersion(pkg, facts, now.getTime() - policy.minimumReleaseAge.ageMs)
+    const cutoff = now.getTime() - policy.minimumReleaseAge.ageMs
+    const until = new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()
+    // First a version that fits every range as written; else one that fits what
+    // other packages ask, for which the project's own range would have to change.
+    const withinProjectRange = newestMatureVersion([...pkg.requestedRanges, ...(pkg.projectRange ? [pkg.projectRange] : [])], facts, cutoff)
+    const mature = withinProjectRange ?? newestMatureVersion(pkg.requestedRanges, facts, cutoff)
     return [
       {
         messageId: 'too-young',
@@ -53,9 +58,12 @@ export const minimumReleaseAgeRule: Rule = {
           published: publishedAt.toISOString(),
           age: formatSpan(age),
           limit: policy.minimumReleaseAge.age,
-          mature: mature
-            ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: pin it, or wait until ${new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()}.`
-            : `No older version satisfies what depends on it; wait until ${new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()} or add a reviewed exception.`,
+          matureVersion: mature ?? '',
+          mature: withinProjectRange
+            ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: pin it, or wait until ${until}.`
+            : mature
+              ? `${pkg.name}@${mature} is old enough: change "${pkg.name}": "${pkg.projectRange}" in package.json to it, or wait until ${until}.`
+              : `No older version satisfies what depends on it; wait until ${until} or add a reviewed exception.`,
         },
       },
     ]

@@ -1,9 +1,5 @@
 // Helpers for comparing resolved URLs with registry base URLs.
-
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
+export { isLoopbackHost } from '../intel/secure-url.js'
 
 /** Lower-cased scheme and host, trailing slash: comparable registry bases. */
 export function normaliseBase(url: string): string {

@@ -44,8 +44,10 @@ export interface PackageView {
   hasInstallScript: boolean
   /** True when the package ships a binding.gyp (implicit `node-gyp rebuild`). */
   hasBindingGyp: boolean
-  /** Ranges this package must satisfy, from every edge that points at it. */
+  /** Ranges other packages ask of this one (edges from dependencies, not from the project). */
   requestedRanges: string[]
+  /** The range the project itself (root or a workspace) asks for, which the user can change; null when none. */
+  projectRange: string | null
   /** Deprecation message from the manifest, if any. */
   deprecated: string | null
 }

@@ -39,3 +39,10 @@ declare module 'pacote' {
   export function packument(spec: string, options: Record<string, unknown>): Promise<any>
   export function manifest(spec: string, options: Record<string, unknown>): Promise<any>
 }
+declare module 'npm-registry-fetch' {
+  const npmFetch: {
+    (path: string, options: Record<string, unknown>): Promise<any>
+    json(path: string, options: Record<string, unknown>): Promise<any>
+  }
+  export default npmFetch
+}

@@ -93,7 +93,15 @@ export interface FixtureRegistry {
   packument(name: string, options?: { abbreviated?: boolean }): Promise<Record<string, any> | undefined>;
   /** The tarball bytes of name@version. */
   tarball(name: string, version: string): Promise<Buffer | undefined>;
+  /**
+   * Calls `listener` after each response has been sent (its last byte handed
+   * to the socket), with the request it answered; e.g. to publish a version
+   * right after a packument went out. Returns a function that removes it.
+   */
+  onResponse(listener: ResponseListener): () => void;
 }
+
+export type ResponseListener = (request: RegistryRequest) => void | Promise<void>;
 
 const ABBREVIATED_TYPE = 'application/vnd.npm.install-v1+json';
 const FIXED_MTIME = new Date('1985-10-26T08:15:00.000Z');
@@ -329,6 +337,7 @@ export async function startRegistry(
   const tarballs = new Map<string, Promise<BuiltTarball>>();
   const failures = new Map<string, Failure>();
   const requests: RegistryRequest[] = [];
+  const responseListeners = new Set<ResponseListener>();
 
   for (const input of packages) {
     const pkg = resolvePackageTimes(structuredClone(input), now);
@@ -510,6 +519,17 @@ export async function startRegistry(
     const path = `/${segments.join('/')}`;
     const entry: RegistryRequest = { method, url: rawUrl, path, accept, kind: 'other' };
     requests.push(entry);
+    if (responseListeners.size > 0) {
+      res.once('finish', () => {
+        for (const listener of [...responseListeners]) {
+          Promise.resolve()
+            .then(() => listener(entry))
+            .catch((error: unknown) => {
+              console.error('fixture registry: response listener failed:', error);
+            });
+        }
+      });
+    }
     const head = method === 'HEAD';
 
     // Drain any request body (advisory bulk POSTs, etc.).
@@ -651,6 +671,12 @@ export async function startRegistry(
     async tarball(name, version) {
       const fixture = state.get(name)?.versions.get(version);
       return fixture ? (await getTarball(name, fixture)).bytes : undefined;
+    },
+    onResponse(listener) {
+      responseListeners.add(listener);
+      return () => {
+        responseListeners.delete(listener);
+      };
     },
   };
 }

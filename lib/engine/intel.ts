@@ -1,0 +1,242 @@
+// Threat intelligence, gathered once per run for every registry package and
+// shared by the rules as facts: malware feeds (the registry's bulk advisory
+// endpoint, the OSV API, offline OSV datasets, deny lists) and the
+// dependency-confusion probe. A feed that cannot be read is a FeedProblem the
+// policy judges; it is never skipped silently.
+import npmFetch from 'npm-registry-fetch'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  advisoryFromBulkAdvisory,
+  advisoryFromDenyListEntry,
+  advisoryFromOsvEntry,
+  advisoryFromOsvId,
+} from '../intel/advisory.js'
+import { DenyList, parseDenyList } from '../intel/deny-list.js'
+import { cachedFetch } from '../intel/feed-cache.js'
+import { loadOsvDatasetWithDetails } from '../intel/osv-dataset.js'
+import { packageKey, queryOsvBatch } from '../intel/osv-api.js'
+import { isVersionInAdvisory, parseBulkAdvisoryList } from '../intel/registry-advisories.js'
+import type { EffectivePolicy } from '../policy/types.js'
+import { matchesName } from '../rules/package-pattern.js'
+import { registryFor } from '../rules/registry-url.js'
+import type { Advisory, FeedProblem, PackageView, ProbeAnswer } from '../rules/rule.js'
+
+export interface IntelOptions {
+  /** npm's flat options: registry, auth, proxy, CA. */
+  npmOptions: Record<string, any>
+  defaultRegistry: string
+  scopedRegistries: Record<string, string>
+  /** Where downloaded feeds and dataset indexes are kept. */
+  cacheDir: string
+  /** Relative feed paths are resolved against the policy's project directory. */
+  projectDir: string
+  /** Refetch feeds regardless of their max age (`safe-npm intel update`). */
+  isRefresh?: boolean
+  fetch?: typeof globalThis.fetch
+}
+
+export interface IntelResult {
+  /** `name@version` → what the feeds say about it. */
+  advisories: Map<string, Advisory[]>
+  problems: FeedProblem[]
+  /** What each feed contributed, for `safe-npm intel status`. */
+  feeds: FeedStatus[]
+}
+
+export interface FeedStatus {
+  feed: string
+  state: 'ok' | 'stale' | 'unreachable'
+  detail: string
+}
+
+const FEED_TIMEOUT_MS = 30_000
+
+/** Where safe-npm keeps feed caches: beside npm's own cache. */
+export function intelCacheDir(npmOptions: Record<string, any>): string {
+  const npmCache = typeof npmOptions.cache === 'string' ? npmOptions.cache : path.join(process.env.HOME ?? '.', '.npm', '_cacache')
+  return path.join(path.dirname(npmCache), '_safe-npm')
+}
+
+function reasonOf(error: unknown): string {
+  const err = error as { code?: string; message?: string }
+  return `${err?.code ? `${err.code}: ` : ''}${String(err?.message ?? error).split('\n')[0]}`
+}
+
+const isUrl = (location: string) => /^https?:\/\//i.test(location)
+
+class Collector {
+  readonly advisories = new Map<string, Advisory[]>()
+  readonly problems: FeedProblem[] = []
+  readonly feeds: FeedStatus[] = []
+
+  add(name: string, version: string, advisory: Advisory): void {
+    const key = packageKey({ name, version })
+    const list = this.advisories.get(key) ?? []
+    if (!list.some((known) => known.id === advisory.id && known.source === advisory.source)) list.push(advisory)
+    this.advisories.set(key, list)
+  }
+
+  fail(feed: string, error: unknown): void {
+    const reason = reasonOf(error)
+    this.problems.push({ feed, reason })
+    this.feeds.push({ feed, state: 'unreachable', detail: reason })
+  }
+}
+
+/** The registry's bulk advisory endpoint (what npm audit asks), one request per registry. */
+async function askRegistryAdvisories(packages: PackageView[], options: IntelOptions, collector: Collector): Promise<void> {
+  const byRegistry = new Map<string, Map<string, Set<string>>>()
+  for (const pkg of packages) {
+    const registry = registryFor(pkg.name, options.scopedRegistries, options.defaultRegistry)
+    const body = byRegistry.get(registry) ?? new Map<string, Set<string>>()
+    body.set(pkg.name, (body.get(pkg.name) ?? new Set()).add(pkg.version))
+    byRegistry.set(registry, body)
+  }
+  for (const [registry, body] of byRegistry) {
+    const feed = `registry-advisories:${registry}`
+    try {
+      const answer = await npmFetch.json('/-/npm/v1/security/advisories/bulk', {
+        ...options.npmOptions,
+        registry,
+        method: 'POST',
+        body: Object.fromEntries([...body].map(([name, versions]) => [name, [...versions]])),
+        timeout: FEED_TIMEOUT_MS,
+      })
+      let matched = 0
+      for (const advisory of parseBulkAdvisoryList(answer)) {
+        for (const version of body.get(advisory.name) ?? []) {
+          if (isVersionInAdvisory(advisory, version)) {
+            collector.add(advisory.name, version, advisoryFromBulkAdvisory(advisory))
+            matched++
+          }
+        }
+      }
+      collector.feeds.push({ feed, state: 'ok', detail: `asked about ${body.size} packages, ${matched} advisories apply` })
+    } catch (error) {
+      collector.fail(feed, error)
+    }
+  }
+}
+
+async function askOsvApi(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+  const feed = `osv-api:${policy.intel.osv.url}`
+  try {
+    const answers = await queryOsvBatch(
+      packages.map(({ name, version }) => ({ name, version })),
+      { baseUrl: policy.intel.osv.url, fetch: options.fetch, signal: AbortSignal.timeout(FEED_TIMEOUT_MS) },
+    )
+    for (const pkg of packages) {
+      for (const id of answers.get(packageKey(pkg)) ?? []) collector.add(pkg.name, pkg.version, advisoryFromOsvId(id, pkg.name))
+    }
+    collector.feeds.push({ feed, state: 'ok', detail: `asked about ${packages.length} packages, ${answers.size} reported` })
+  } catch (error) {
+    collector.fail(feed, error)
+  }
+}
+
+async function readDatasets(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+  for (const location of policy.intel.datasets) {
+    const feed = `osv-dataset:${location}`
+    try {
+      const { index, fromCache } = await loadOsvDatasetWithDetails(path.resolve(options.projectDir, location), options.cacheDir)
+      for (const pkg of packages) {
+        for (const entry of index.lookup(pkg.name, pkg.version)) collector.add(pkg.name, pkg.version, advisoryFromOsvEntry(entry, feed))
+      }
+      collector.feeds.push({ feed, state: 'ok', detail: `${index.size} malware entries${fromCache ? ' (index cached)' : ' (indexed now)'}` })
+    } catch (error) {
+      collector.fail(feed, error)
+    }
+  }
+}
+
+async function readDenyLists(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+  for (const location of policy.intel.denyLists) {
+    const feed = `deny-list:${location}`
+    try {
+      let text: string
+      let detail = ''
+      if (isUrl(location)) {
+        const fetched = await cachedFetch(location, {
+          cacheDir: options.cacheDir,
+          maxAgeMs: options.isRefresh ? 0 : policy.intel.maxAgeMs,
+          fetch: options.fetch,
+          signal: AbortSignal.timeout(FEED_TIMEOUT_MS),
+        })
+        text = fetched.body
+        detail = `fetched ${fetched.fetchedAt.toISOString()}`
+        if (fetched.stale) {
+          collector.problems.push({ feed, reason: `unreachable; using the copy from ${fetched.fetchedAt.toISOString()}` })
+        }
+      } else {
+        text = await readFile(path.resolve(options.projectDir, location), 'utf8')
+      }
+      const list = new DenyList(parseDenyList(text, location))
+      for (const pkg of packages) {
+        for (const entry of list.lookup(pkg.name, pkg.version)) collector.add(pkg.name, pkg.version, advisoryFromDenyListEntry(entry))
+      }
+      collector.feeds.push({ feed, state: 'ok', detail: detail || 'read from disk' })
+    } catch (error) {
+      collector.fail(feed, error)
+    }
+  }
+}
+
+export async function gatherIntel(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions): Promise<IntelResult> {
+  const collector = new Collector()
+  const registryPackages = packages.filter((pkg) => pkg.source === 'registry')
+  const wantsAdvisories = policy.rules['known-malware'] !== 'off' || (policy.rules.vulnerabilities !== 'off' && policy.intel.vulnerabilities)
+  if (wantsAdvisories && registryPackages.length > 0) {
+    await Promise.all([
+      policy.intel.registryAdvisories ? askRegistryAdvisories(registryPackages, options, collector) : undefined,
+      policy.intel.osv.enabled ? askOsvApi(registryPackages, policy, options, collector) : undefined,
+      readDatasets(registryPackages, policy, options, collector),
+      readDenyLists(registryPackages, policy, options, collector),
+    ])
+  }
+  return collector
+}
+
+/**
+ * The names a dependency-confusion probe asks the public registry about:
+ * literal private names, and every package of the tree that is private by
+ * pattern or in a pinned scope.
+ */
+export function probeNames(packages: PackageView[], policy: EffectivePolicy): string[] {
+  const names = new Set<string>()
+  for (const pattern of Object.keys(policy.registries.private)) if (!/[*?[\]{}!]/.test(pattern)) names.add(pattern)
+  for (const pkg of packages) {
+    const scope = pkg.name.startsWith('@') ? pkg.name.split('/')[0] : null
+    if (scope ? scope in policy.registries.scopes : Object.keys(policy.registries.private).some((pattern) => matchesName(pattern, pkg.name))) {
+      names.add(pkg.name)
+    }
+  }
+  return [...names].sort()
+}
+
+/** Ask the public registry whether each private name exists there. */
+export async function probePublicRegistry(names: string[], policy: EffectivePolicy, options: IntelOptions): Promise<ProbeAnswer[]> {
+  const registry = policy.dependencyConfusion.publicRegistry
+  return Promise.all(
+    names.map(async (name): Promise<ProbeAnswer> => {
+      const kind = 'name'
+      try {
+        const packument = await npmFetch.json(`/${name.replace('/', '%2f')}`, {
+          ...options.npmOptions,
+          registry,
+          // Never send the project's tokens to the public registry.
+          forceAuth: {},
+          headers: { accept: 'application/vnd.npm.install-v1+json' },
+          preferOnline: true,
+          timeout: FEED_TIMEOUT_MS,
+        })
+        const versions = Object.keys(packument?.versions ?? {})
+        return { name, kind, state: 'claimed', detail: `${registry} has ${versions.length} version${versions.length === 1 ? '' : 's'} (latest ${packument?.['dist-tags']?.latest ?? 'none'})` }
+      } catch (error) {
+        const err = error as { statusCode?: number; code?: string }
+        if (err.statusCode === 404 || err.code === 'E404') return { name, kind, state: 'free', detail: `${registry} has no package of that name` }
+        return { name, kind, state: 'unknown', detail: reasonOf(error) }
+      }
+    }),
+  )
+}

@@ -1,0 +1,193 @@
+// minimum-release-age through the real binary: the gate maps onto resolution,
+// exact pins and lockfile entries younger than the limit block, and excludes,
+// exceptions (waived, expired, unused) behave as the policy says.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { diffSnapshots, snapshot } from '../helpers/workspace.js';
+import {
+  assertExit,
+  assertFinding,
+  assertNoFinding,
+  explain,
+  fetchedTarballs,
+  installedPackages,
+  lockedPackages,
+  sandbox,
+  startHarness,
+  type Harness,
+} from './support.js';
+
+const age = suite<{ harness: Harness }>('e2e: minimum-release-age');
+
+age.before(async (context) => {
+  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'left-pad']);
+});
+age.after(async (context) => {
+  await context.harness.close();
+});
+
+const manifest = (dependencies: Record<string, string>) => ({ name: 'app', version: '1.0.0', private: true, dependencies });
+const POLICY = '.safe-npmrc.json';
+
+age('allowed: fresh-pkg@^1.0.0 resolves to the mature 1.0.0, not the 2-hour-old 1.1.0', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '^1.0.0' }) });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assertNoFinding(result, 'minimum-release-age/too-young');
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.0.0');
+  assert.is((await lockedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.0.0');
+  assert.equal(fetchedTarballs(harness.registry, 'fresh-pkg').filter((spec) => spec !== 'fresh-pkg@1.0.0'), []);
+});
+
+age('blocked: an exact pin fresh-pkg@1.1.0 is too young, and the finding names 1.0.0 as the mature alternative', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '1.1.0' }) });
+  const result = await box.safeNpmJson(['check']);
+  assertExit(result, 1);
+  const finding = assertFinding(result, 'minimum-release-age/too-young', 'fresh-pkg');
+  assert.is(finding.package.version, '1.1.0');
+  assert.is(finding.severity, 'block');
+  const text = `${JSON.stringify(finding.data)} ${finding.hint ?? ''}`;
+  assert.ok(/fresh-pkg@1\.0\.0/.test(text), `the finding names fresh-pkg@1.0.0 as the mature alternative: ${text}`);
+
+  const before = await snapshot(box.dir);
+  const installed = await box.safeNpmJson(['install']);
+  assertExit(installed, 1, 'install');
+  assertFinding(installed, 'minimum-release-age/too-young', 'fresh-pkg');
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] });
+});
+
+age('blocked: fresh-only has no version old enough (install and install <spec>)', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-only': '^1.0.0' }) });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 1);
+  const finding = assertFinding(result, 'minimum-release-age/too-young', 'fresh-only');
+  assert.is(finding.package.version, '1.0.0');
+
+  const other = await sandbox(harness, { 'package.json': manifest({ 'tiny-dep': '^1.0.0' }) });
+  const added = await other.safeNpmJson(['install', 'fresh-only']);
+  assertExit(added, 1, 'install fresh-only');
+  assertFinding(added, 'minimum-release-age/too-young', 'fresh-only');
+});
+
+age('allowed: minimumReleaseAge.exclude ["fresh-only"]', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-only': '^1.0.0' }),
+    [POLICY]: { minimumReleaseAge: { exclude: ['fresh-only'] } },
+  });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assertNoFinding(result, 'minimum-release-age/too-young');
+  assert.equal(result.report.policy.files, [POLICY]);
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-only'), '1.0.0');
+});
+
+age('minimumReleaseAge.age is what the gate uses: with "1h", fresh-pkg@^1.0.0 resolves to the 2-hour-old 1.1.0', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-pkg': '^1.0.0' }),
+    [POLICY]: { minimumReleaseAge: { age: '1h' } },
+  });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assertNoFinding(result, 'minimum-release-age/too-young');
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.1.0');
+});
+
+age('allowed: an exclude with a version (fresh-pkg@1.1.0) lets that exact pin through; other packages stay gated', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-pkg': '1.1.0' }),
+    [POLICY]: { minimumReleaseAge: { exclude: ['fresh-pkg@1.1.0'] } },
+  });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assertNoFinding(result, 'minimum-release-age/too-young');
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.1.0');
+
+  const other = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-pkg': '1.1.0', 'fresh-only': '^1.0.0' }),
+    [POLICY]: { minimumReleaseAge: { exclude: ['fresh-pkg@1.1.0'] } },
+  });
+  const blocked = await other.safeNpmJson(['check']);
+  assertExit(blocked, 1);
+  assertFinding(blocked, 'minimum-release-age/too-young', 'fresh-only');
+  assertNoFinding(blocked, 'minimum-release-age/too-young', 'fresh-pkg');
+});
+
+age('allowed: an exception waives the finding and is listed in waived; an unused exception is listed in unusedExceptions', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-only': '^1.0.0', 'tiny-dep': '^1.0.0' }),
+    [POLICY]: {
+      exceptions: [
+        { package: 'fresh-only', rule: 'minimum-release-age', reason: 'reviewed by security' },
+        { package: 'left-pad', rule: 'packages', reason: 'not in this project' },
+      ],
+    },
+  });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assertNoFinding(result, 'minimum-release-age/too-young');
+  const waived = result.report.waived.filter((entry: any) => entry.code === 'minimum-release-age/too-young');
+  assert.is(waived.length, 1, explain(result));
+  assert.is(waived[0].package.name, 'fresh-only');
+  assert.is(waived[0].reason, 'reviewed by security');
+  assert.is(waived[0].source, POLICY);
+  assert.is(result.report.unusedExceptions.length, 1, explain(result));
+  assert.is(result.report.unusedExceptions[0].package, 'left-pad');
+  assert.is(result.report.unusedExceptions[0].rule, 'packages');
+  assert.equal(result.report.expiredExceptions, []);
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-only'), '1.0.0');
+});
+
+age('blocked: an expired exception no longer applies and is listed in expiredExceptions', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-only': '^1.0.0' }),
+    [POLICY]: {
+      exceptions: [{ package: 'fresh-only', rule: 'minimum-release-age', reason: 'was reviewed once', expires: '2020-01-01' }],
+    },
+  });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 1);
+  assertFinding(result, 'minimum-release-age/too-young', 'fresh-only');
+  assert.equal(result.report.waived, []);
+  assert.is(result.report.expiredExceptions.length, 1, explain(result));
+  assert.is(result.report.expiredExceptions[0].package, 'fresh-only');
+  assert.is(result.report.expiredExceptions[0].expires, '2020-01-01');
+  assert.equal(result.report.unusedExceptions, [], 'an expired exception is not also "unused"');
+});
+
+age('blocked: a lockfile pinning a young version is blocked by ci and check --lockfile', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest({ 'fresh-pkg': '^1.0.0', 'tiny-dep': '^1.0.0' }),
+    // Outside the discovered names: used only through --policy.
+    'age-off.json': { rules: { 'minimum-release-age': 'off' } },
+  });
+  const made = await box.safeNpmJson(['install', '--policy', 'age-off.json']);
+  assertExit(made, 0, 'install with the age rule off');
+  assert.is((await lockedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.1.0', 'the lockfile pins the young 1.1.0');
+
+  const before = await snapshot(box.dir);
+  harness.registry.requests.length = 0;
+  const ci = await box.safeNpmJson(['ci']);
+  assertExit(ci, 1, 'ci');
+  const finding = assertFinding(ci, 'minimum-release-age/too-young', 'fresh-pkg');
+  assert.is(finding.package.version, '1.1.0');
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] }, 'a blocked ci removes and writes nothing');
+  assert.equal(fetchedTarballs(harness.registry), [], 'a blocked ci downloads nothing');
+
+  const checked = await box.safeNpmJson(['check', '--lockfile']);
+  assertExit(checked, 1, 'check --lockfile');
+  assertFinding(checked, 'minimum-release-age/too-young', 'fresh-pkg');
+
+  // The same lockfile under a fresh, empty npm cache: the facts must be fetched.
+  const cache = await harness.tempDir('safe-npm-cache-');
+  const uncached = await box.safeNpmJson(['ci'], { npm_config_cache: cache });
+  assertExit(uncached, 1, 'ci with an empty cache');
+  assertFinding(uncached, 'minimum-release-age/too-young', 'fresh-pkg');
+
+  // And the plain install keeps what the lockfile says: still blocked, nothing written.
+  const reinstalled = await box.safeNpmJson(['install']);
+  assertExit(reinstalled, 1, 'install over the young lockfile');
+  assertFinding(reinstalled, 'minimum-release-age/too-young', 'fresh-pkg');
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] });
+});
+
+age.run();
