@@ -118,11 +118,8 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     if (advisories && known) known.advisories = advisories
   }
   const namesToProbe = probeNames(packages, policy)
-  const probes =
-    namesToProbe.length > 0 && (parsed.own.probe || policy.rules['dependency-confusion'] !== 'off')
-      ? await probePublicRegistry(namesToProbe, policy, intelOptions)
-      : []
-  if (parsed.own.probe && policy.rules['dependency-confusion'] === 'off') policy.rules['dependency-confusion'] = 'warn'
+  const wantsProbe = parsed.own.probe || (policy.dependencyConfusion.probe && policy.rules['dependency-confusion'] !== 'off')
+  const probes = wantsProbe && namesToProbe.length > 0 ? await probePublicRegistry(namesToProbe, policy, intelOptions) : []
   const context = ruleContext(config, policy, now, {
     npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
     project: session.project(),

@@ -26,6 +26,6 @@ export const DEFAULT_POLICY: Required<Omit<PolicyDocument, '$schema' | 'extends'
   },
   typosquatting: { allow: [] },
   provenance: { require: [] },
-  dependencyConfusion: { publicRegistry: 'https://registry.npmjs.org/', claimed: [] },
+  dependencyConfusion: { probe: false, publicRegistry: 'https://registry.npmjs.org/', claimed: [] },
   exceptions: [],
 }

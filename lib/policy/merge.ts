@@ -87,7 +87,11 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
     },
     typosquatting: { allow: tree.typosquatting.allow ?? [] },
     provenance: { require: tree.provenance.require ?? [] },
-    dependencyConfusion: { publicRegistry: tree.dependencyConfusion.publicRegistry, claimed: tree.dependencyConfusion.claimed ?? [] },
+    dependencyConfusion: {
+      probe: tree.dependencyConfusion.probe,
+      publicRegistry: tree.dependencyConfusion.publicRegistry,
+      claimed: tree.dependencyConfusion.claimed ?? [],
+    },
     exceptions,
   }
 }
@@ -140,6 +144,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['registries', 'same'],
   ['intel.osv.url', 'same'],
   ['dependencyConfusion.claimed', 'adds-none'],
+  ['dependencyConfusion.probe', 'stays-on'],
   ['dependencyConfusion', 'same'],
   ['intel.registryAdvisories', 'stays-on'],
   ['intel.osv.enabled', 'stays-on'],

@@ -142,6 +142,10 @@ export const policySchema = z
       .optional(),
     dependencyConfusion: z
       .strictObject({
+        probe: z
+          .boolean()
+          .optional()
+          .describe('Probe the public registry for private names on every check and install (always with check --probe). Off by default: a probe tells the public registry your private names.'),
         publicRegistry: registryUrlSchema
           .optional()
           .describe('The public registry where private names and pinned scopes are probed. Default: https://registry.npmjs.org/'),

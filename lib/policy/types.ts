@@ -36,6 +36,6 @@ export interface EffectivePolicy {
   }
   typosquatting: { allow: string[] }
   provenance: { require: string[] }
-  dependencyConfusion: { publicRegistry: string; claimed: string[] }
+  dependencyConfusion: { probe: boolean; publicRegistry: string; claimed: string[] }
   exceptions: PolicyException[]
 }

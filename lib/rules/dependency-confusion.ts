@@ -26,8 +26,9 @@ export const dependencyConfusionRule: Rule = {
       .map((probe) => ({
         messageId: probe.state === 'claimed' ? 'claimed-publicly' : probe.state === 'free' ? 'claim-it' : 'probe-failed',
         args: { name: probe.name, detail: probe.detail },
-        // A free name is advice, not a threat; an unanswered probe is unknown, which the unverifiable severity governs.
-        ...(probe.state === 'free' ? { severity: 'warn' as const } : probe.state === 'unknown' ? { severity: policy.rules.unverifiable } : {}),
+        // A free name is advice and an unanswered probe says nothing about the tree
+        // (the registries rule is what keeps a private name on its registry): both warn.
+        ...(probe.state === 'claimed' ? {} : { severity: 'warn' as const }),
       }))
   },
 }

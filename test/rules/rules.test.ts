@@ -31,6 +31,7 @@ function view(overrides: Partial<PackageView> = {}): PackageView {
     hasInstallScript: false,
     hasBindingGyp: false,
     requestedRanges: ['^1.0.0'],
+    projectRange: null,
     deprecated: null,
     ...overrides,
   }
