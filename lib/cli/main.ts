@@ -61,7 +61,8 @@ Usage:
   safe-npm uninstall <name>...               npm uninstall, judged first (removing can change what else resolves)
   safe-npm install-test | install-ci-test    the guarded install or ci, then npm test
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
-  safe-npm policy                            print the effective policy and where each setting came from
+  safe-npm policy [--schema]                 print the effective policy and where each setting came from
+  safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
   safe-npm <other npm command>               handed to npm unchanged
 
 Options:
@@ -69,6 +70,7 @@ Options:
   --org-policy <file>   the organisation floor (also SAFE_NPM_ORG_POLICY)
   --json                machine-readable output on stdout
   --lockfile            check: judge package-lock.json as it is
+  --probe               check/install: probe the public registry for the policy's private names
 
 Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or config error,
 3 npm/Arborist failure (resolution, network, install), 70 internal error.`
@@ -85,7 +87,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${version()}\n`)
       return 0
     }
-    if (!parsed.command || parsed.command === 'help' || (parsed.own.help && (parsed.command in GUARDED || parsed.command === 'policy'))) {
+    if (!parsed.command || parsed.command === 'help' || (parsed.own.help && (parsed.command in GUARDED || parsed.command === 'policy' || parsed.command === 'intel'))) {
       io.stdout.write(`${HELP}\n`)
       return 0
     }
@@ -98,6 +100,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       const code = await (await import('./guard.js')).runGuard(thenTest, parsed, io)
       return code === 0 ? await passToNpm(['test'], io) : code
     }
+    if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
     if (UNGUARDED_INSTALLERS.has(parsed.command)) {
       throw new UsageError(

@@ -182,6 +182,48 @@ async function readDenyLists(packages: PackageView[], policy: EffectivePolicy, o
   }
 }
 
+/**
+ * What each configured feed holds and whether it answers, for `safe-npm intel
+ * status` (and `intel update`, which refetches downloaded feeds first).
+ * Live feeds are asked a question about nothing, to see that they answer.
+ */
+export async function feedStatus(policy: EffectivePolicy, options: IntelOptions): Promise<FeedStatus[]> {
+  const collector = new Collector()
+  const nothing: PackageView[] = []
+  const registries = [...new Set([options.defaultRegistry, ...Object.values(options.scopedRegistries)])]
+  await Promise.all([
+    ...(policy.intel.registryAdvisories
+      ? registries.map(async (registry) => {
+          const feed = `registry-advisories:${registry}`
+          try {
+            await npmFetch.json('/-/npm/v1/security/advisories/bulk', { ...options.npmOptions, registry, method: 'POST', body: {}, timeout: FEED_TIMEOUT_MS })
+            collector.feeds.push({ feed, state: 'ok', detail: 'answers; asked live at every check' })
+          } catch (error) {
+            collector.fail(feed, error)
+          }
+        })
+      : []),
+    policy.intel.osv.enabled
+      ? (async () => {
+          const feed = `osv-api:${policy.intel.osv.url}`
+          try {
+            await queryOsvBatch([{ name: 'safe-npm-feed-check', version: '0.0.0' }], { baseUrl: policy.intel.osv.url, fetch: options.fetch, signal: AbortSignal.timeout(FEED_TIMEOUT_MS) })
+            collector.feeds.push({ feed, state: 'ok', detail: 'answers; asked live at every check' })
+          } catch (error) {
+            collector.fail(feed, error)
+          }
+        })()
+      : undefined,
+    readDatasets(nothing, policy, options, collector),
+    readDenyLists(nothing, policy, options, collector),
+  ])
+  for (const problem of collector.problems) {
+    const status = collector.feeds.find((feed) => feed.feed === problem.feed && feed.state === 'ok')
+    if (status) Object.assign(status, { state: 'stale', detail: `${status.detail}; ${problem.reason}` })
+  }
+  return collector.feeds
+}
+
 export async function gatherIntel(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions): Promise<IntelResult> {
   const collector = new Collector()
   const registryPackages = packages.filter((pkg) => pkg.source === 'registry')

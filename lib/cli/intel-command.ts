@@ -1,0 +1,34 @@
+// `safe-npm intel status|update`: what the configured malware feeds hold and
+// whether they answer; `update` refetches downloaded feeds regardless of age.
+import { feedStatus, intelCacheDir } from '../engine/intel.js'
+import { EXIT, UsageError } from '../errors.js'
+import { loadNpmConfig } from '../npm/npm-config.js'
+import { loadPolicy } from '../policy/load.js'
+import type { ParsedArgs } from './args.js'
+import type { Io } from './io.js'
+
+export async function runIntel(parsed: ParsedArgs, io: Io): Promise<number> {
+  const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
+  const [action = 'status', ...rest] = config.positionals
+  if (!['status', 'update'].includes(action) || rest.length > 0) {
+    throw new UsageError(`safe-npm intel takes "status" or "update" (got ${config.positionals.join(' ')})`, 'EUSAGE')
+  }
+  const loaded = await loadPolicy({
+    cwd: config.prefix,
+    policyFile: parsed.own.policyFile,
+    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
+  })
+  const feeds = await feedStatus(loaded.policy, {
+    npmOptions: config.flat,
+    defaultRegistry: config.defaultRegistry,
+    scopedRegistries: config.scopedRegistries,
+    cacheDir: intelCacheDir(config.flat),
+    projectDir: config.prefix,
+    isRefresh: action === 'update',
+  })
+  if (parsed.own.json) io.stdout.write(`${JSON.stringify({ feeds }, null, 2)}\n`)
+  else if (feeds.length === 0) io.stdout.write('No malware feeds are configured (see intel in the policy).\n')
+  else for (const feed of feeds) io.stdout.write(`${feed.state.padEnd(11)} ${feed.feed}: ${feed.detail}\n`)
+  // A feed that does not answer is what `intel.unreachable` judges at install time; here it fails the command.
+  return feeds.some((feed) => feed.state === 'unreachable') ? EXIT.blocked : EXIT.clean
+}
