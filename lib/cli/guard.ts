@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gatherFacts } from '../engine/facts.js'
 import { gatherIntel, intelCacheDir, probeNames, probePublicRegistry } from '../engine/intel.js'
+import { verifyRequiredProvenance } from '../engine/provenance.js'
 import { judge } from '../engine/judge.js'
 import { EXIT, UsageError } from '../errors.js'
 import { ArboristSession } from '../npm/arborist-session.js'
@@ -117,6 +118,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     const known = facts.get(pkg.location)
     if (advisories && known) known.advisories = advisories
   }
+  await verifyRequiredProvenance(packages, facts, policy, intelOptions)
   const namesToProbe = probeNames(packages, policy)
   const wantsProbe = parsed.own.probe || (policy.dependencyConfusion.probe && policy.rules['dependency-confusion'] !== 'off')
   const probes = wantsProbe && namesToProbe.length > 0 ? await probePublicRegistry(namesToProbe, policy, intelOptions) : []

@@ -9,6 +9,7 @@ import { installScriptsRule } from './install-scripts.js'
 import { minimumReleaseAgeRule } from './minimum-release-age.js'
 import { newInstallScriptRule } from './new-install-script.js'
 import { packagesRule } from './packages.js'
+import { provenanceRule } from './provenance.js'
 import { publisherChangeRule } from './publisher-change.js'
 import { registriesRule } from './registries.js'
 import type { Rule } from './rule.js'
@@ -31,6 +32,7 @@ export const RULES: Rule[] = [
   installScriptsRule,
   newInstallScriptRule,
   publisherChangeRule,
+  provenanceRule,
   trustDowngradeRule,
   deprecatedRule,
   vulnerabilitiesRule,

@@ -79,6 +79,14 @@ export interface PackageFacts {
   distTags?: Record<string, string>
   /** Reports from malware feeds and advisories that name this version. */
   advisories?: Advisory[]
+  /** Verified provenance, for packages the policy requires it of. */
+  provenance?: ProvenanceFact
+}
+
+export interface ProvenanceFact {
+  /** verified; missing (none published); invalid (verification failed); unknown (it could not be checked). */
+  state: 'verified' | 'missing' | 'invalid' | 'unknown'
+  detail: string
 }
 
 export interface Advisory {
