@@ -60,13 +60,15 @@ export async function verifyRequiredProvenance(
   await Promise.all(
     required.map(async (pkg) => {
       const known = facts.get(pkg.location)!
-      if (!known.version?.hasProvenance) {
-        known.provenance = { state: 'missing', detail: 'no provenance attestation was published with this version' }
-        return
-      }
       const registry = registryFor(pkg.name, options.scopedRegistries, options.defaultRegistry)
       if (!keysByRegistry.has(registry)) keysByRegistry.set(registry, registryKeys(registry, options.npmOptions))
-      known.provenance = await verifyOne(pkg, registry, await keysByRegistry.get(registry)!, options)
+      // The registry signature is checked even without an attestation: a tampered
+      // version must not pass for one that merely lacks provenance.
+      const verified = await verifyOne(pkg, registry, await keysByRegistry.get(registry)!, options)
+      const isMissing = !known.version?.hasProvenance && verified.state !== 'invalid'
+      known.provenance = isMissing
+        ? { state: 'missing', detail: `no provenance attestation was published with this version${verified.state === 'unknown' ? ` (and its signature could not be checked: ${verified.detail})` : ''}` }
+        : verified
     }),
   )
 }

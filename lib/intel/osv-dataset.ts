@@ -177,6 +177,8 @@ interface CacheFile {
   format: number
   dataset: string
   fingerprint: string
+  /** sha256 of the entries as written: an edited or damaged index is rebuilt, never trusted. */
+  entriesSha256?: string
   entries: OsvEntry[]
 }
 
@@ -191,6 +193,7 @@ async function readCache(cacheFile: string, dataset: string, fingerprint: string
   if (!isCacheFile(cache) || cache.format !== CACHE_FORMAT || cache.dataset !== dataset || cache.fingerprint !== fingerprint) {
     return null
   }
+  if (cache.entriesSha256 !== sha256(JSON.stringify(cache.entries))) return null
   return cache.entries
 }
 
@@ -219,7 +222,7 @@ function isCachedEntry(value: unknown): value is OsvEntry {
 async function writeCache(cacheFile: string, cache: CacheFile): Promise<void> {
   await mkdir(resolve(cacheFile, '..'), { recursive: true })
   const temporary = `${cacheFile}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temporary, JSON.stringify(cache))
+  await writeFile(temporary, JSON.stringify({ ...cache, entriesSha256: sha256(JSON.stringify(cache.entries)) }))
   await rename(temporary, cacheFile)
 }
 

@@ -3,7 +3,7 @@
 // public registry does) and real gzipped tarballs, so end-to-end tests can run
 // the real npm and the real safe-npm binary without touching the internet.
 
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +13,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { create as createTar } from 'tar';
+import { gunzipSync } from 'node:zlib';
 
 export type DependencyMap = Record<string, string>;
 
@@ -41,6 +42,13 @@ export interface FixtureVersion {
   cpu?: string[];
   /** Any further package.json fields (bundleDependencies, repository, devDependencies, ...). */
   manifest?: Record<string, unknown>;
+  /**
+   * The registry signature in `dist.signatures`, made with the registry's key
+   * (served at `/-/npm/v1/keys`) over `${name}@${version}:${integrity}` as the
+   * public registry does: 'valid' (default), 'wrong' (a well-formed signature
+   * by the same key over other data, so it never verifies) or 'none'.
+   */
+  signature?: 'valid' | 'wrong' | 'none';
 }
 
 export interface FixturePackage {
@@ -60,12 +68,14 @@ export type FailureTarget = 'all' | 'packument' | 'tarball';
 
 export interface RegistryRequest {
   method: string;
+  /** The request body as text (gunzipped), when it had one. */
+  body?: string;
   /** The raw request URL (path and query, still percent-encoded). */
   url: string;
   /** The decoded path without query, e.g. '/@acme/internal'. */
   path: string;
   accept: string;
-  kind: 'packument' | 'manifest' | 'tarball' | 'ping' | 'advisories' | 'other';
+  kind: 'packument' | 'manifest' | 'tarball' | 'ping' | 'advisories' | 'keys' | 'other';
   /** The package name the request was about, when it was about one. */
   name?: string;
 }
@@ -77,6 +87,35 @@ export interface StartRegistryOptions {
   now?: number;
   /** Delay every response by this many milliseconds. */
   delayMs?: number;
+  /** What the bulk advisory endpoint knows (see FixtureRegistry.setAdvisories); default: nothing. */
+  advisories?: BulkAdvisories;
+}
+
+/** One advisory as `POST /-/npm/v1/security/advisories/bulk` answers it. */
+export interface BulkAdvisoryFixture {
+  id: number | string;
+  title: string;
+  severity?: 'low' | 'moderate' | 'high' | 'critical' | string;
+  /** A semver range, like `*`, `>=0.0.0` or `3.3.6`. */
+  vulnerable_versions: string;
+  cwe?: string[] | string;
+  url?: string;
+  [field: string]: unknown;
+}
+
+/** Package name → its advisories. */
+export type BulkAdvisories = Record<string, BulkAdvisoryFixture[]>;
+
+/** The registry's signing key, as `/-/npm/v1/keys` serves it. */
+export interface RegistrySigningKey {
+  /** `SHA256:<base64 of the sha256 of the DER public key>`, like the public registry's. */
+  keyid: string;
+  keytype: 'ecdsa-sha2-nistp256';
+  scheme: 'ecdsa-sha2-nistp256';
+  /** Base64 of the DER SubjectPublicKeyInfo (what the keys endpoint serves). */
+  key: string;
+  /** The same key as PEM. */
+  pem: string;
 }
 
 export interface FixtureRegistry {
@@ -99,6 +138,18 @@ export interface FixtureRegistry {
    * right after a packument went out. Returns a function that removes it.
    */
   onResponse(listener: ResponseListener): () => void;
+  /**
+   * Sets what the bulk advisory endpoint knows (null: nothing). Like the
+   * public registry it answers only for the names in the request body,
+   * whatever their versions (the client matches `vulnerable_versions`).
+   */
+  setAdvisories(advisories: BulkAdvisories | null): void;
+  /** Makes the bulk advisory endpoint fail ('error500', 'badjson', 'timeout'); null restores it. */
+  setAdvisoriesFailure(kind: FailureKind | null): void;
+  /** The parsed bodies of the bulk advisory requests received, in order. Clear it with `length = 0`. */
+  advisoryRequests: Array<Record<string, string[]>>;
+  /** The ECDSA P-256 key (made at start) that signs every version and is served at `/-/npm/v1/keys`. */
+  signingKey: RegistrySigningKey;
 }
 
 export type ResponseListener = (request: RegistryRequest) => void | Promise<void>;
@@ -319,6 +370,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, contentTyp
   res.end(head ? undefined : text);
 }
 
+function describeSigningKey(publicKey: KeyObject): RegistrySigningKey {
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    keyid: `SHA256:${createHash('sha256').update(der).digest('base64').replace(/=+$/, '')}`,
+    keytype: 'ecdsa-sha2-nistp256',
+    scheme: 'ecdsa-sha2-nistp256',
+    key: der.toString('base64'),
+    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
 function parsePackagePath(segments: string[]): { name: string; rest: string[] } | undefined {
   if (segments.length === 0) return undefined;
   if (segments[0].startsWith('@')) {
@@ -338,6 +400,12 @@ export async function startRegistry(
   const failures = new Map<string, Failure>();
   const requests: RegistryRequest[] = [];
   const responseListeners = new Set<ResponseListener>();
+  let advisories: BulkAdvisories = structuredClone(options.advisories ?? {});
+  let advisoriesFailure: FailureKind | null = null;
+  const advisoryRequests: Array<Record<string, string[]>> = [];
+  const { privateKey: signingPrivateKey, publicKey: signingPublicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signingKey = describeSigningKey(signingPublicKey);
+  const signatures = new Map<string, string>();
 
   for (const input of packages) {
     const pkg = resolvePackageTimes(structuredClone(input), now);
@@ -399,6 +467,19 @@ export async function startRegistry(
       fileCount: tarball.fileCount,
       unpackedSize: tarball.unpackedSize,
     };
+    const signature = version.signature ?? 'valid';
+    if (signature !== 'none') {
+      // 'wrong': signed by the right key over an integrity that is not this tarball's.
+      const integrity = signature === 'valid' ? tarball.integrity : `sha512-${createHash('sha512').update(`not ${pkg.name}`).digest('base64')}`;
+      // ECDSA signatures are randomised: made once per message, so every answer carries the same one.
+      const message = `${pkg.name}@${version.version}:${integrity}`;
+      let sig = signatures.get(message);
+      if (sig === undefined) {
+        sig = sign('sha256', Buffer.from(message), signingPrivateKey).toString('base64');
+        signatures.set(message, sig);
+      }
+      dist.signatures = [{ keyid: signingKey.keyid, sig }];
+    }
     if (version.provenance) {
       dist.attestations = {
         url: `${url}-/npm/v1/attestations/${pkg.name}@${version.version}`,
@@ -532,12 +613,24 @@ export async function startRegistry(
     }
     const head = method === 'HEAD';
 
-    // Drain any request body (advisory bulk POSTs, etc.).
-    req.resume();
+    // Read any request body (advisory bulk POSTs, etc.).
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
     await new Promise<void>((resolve) => {
       if (req.readableEnded) resolve();
       else req.on('end', () => resolve()).on('error', () => resolve());
     });
+    if (chunks.length > 0) {
+      let raw = Buffer.concat(chunks);
+      if (/gzip/i.test(String(req.headers['content-encoding'] ?? ''))) {
+        try {
+          raw = gunzipSync(raw);
+        } catch {
+          // kept as sent
+        }
+      }
+      entry.body = raw.toString('utf8');
+    }
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
 
     if (segments[0] === '-') {
@@ -547,7 +640,25 @@ export async function startRegistry(
       }
       if (segments.slice(1, 4).join('/') === 'npm/v1/security' && method === 'POST') {
         entry.kind = 'advisories';
-        return sendJson(res, 200, {});
+        let asked: Record<string, string[]> = {};
+        try {
+          const parsedBody = entry.body ? JSON.parse(entry.body) : {};
+          if (parsedBody && typeof parsedBody === 'object' && !Array.isArray(parsedBody)) asked = parsedBody;
+        } catch {
+          // an unreadable body asks about nothing
+        }
+        advisoryRequests.push(asked);
+        if (applyFailure(res, advisoriesFailure ?? undefined)) return;
+        const answer: BulkAdvisories = {};
+        for (const name of Object.keys(asked)) {
+          if (Object.hasOwn(advisories, name) && advisories[name].length > 0) answer[name] = advisories[name];
+        }
+        return sendJson(res, 200, answer);
+      }
+      if (segments.slice(1).join('/') === 'npm/v1/keys' && (method === 'GET' || method === 'HEAD')) {
+        entry.kind = 'keys';
+        const { keyid, keytype, scheme, key } = signingKey;
+        return sendJson(res, 200, { keys: [{ expires: null, keyid, keytype, scheme, key }] }, 'application/json', head);
       }
       return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
     }
@@ -632,6 +743,14 @@ export async function startRegistry(
   return {
     url,
     requests,
+    advisoryRequests,
+    signingKey,
+    setAdvisories(next) {
+      advisories = structuredClone(next ?? {});
+    },
+    setAdvisoriesFailure(kind) {
+      advisoriesFailure = kind;
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
