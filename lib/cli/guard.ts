@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gatherFacts } from '../engine/facts.js'
+import { FactsCache } from '../engine/facts-cache.js'
 import { gatherIntel, intelCacheDir, probeNames, probePublicRegistry } from '../engine/intel.js'
 import { verifyRequiredProvenance } from '../engine/provenance.js'
 import { judge } from '../engine/judge.js'
@@ -103,7 +104,12 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
 
   const packages = session.packages()
   progress(`gathering facts for ${packages.length} packages`)
-  const facts = await gatherFacts(packages, { npmOptions: config.flat, cache: session.packumentCache })
+  const facts = await gatherFacts(packages, {
+    npmOptions: config.flat,
+    cache: session.packumentCache,
+    summaries: new FactsCache(path.join(intelCacheDir(config.flat), 'facts'), policy.intel.maxAgeMs),
+    now: now.getTime(),
+  })
   const intelOptions = {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,

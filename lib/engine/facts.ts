@@ -5,11 +5,15 @@
 import pacote from 'pacote'
 import type { PackageFacts, PackageView } from '../rules/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
+import type { FactsCache } from './facts-cache.js'
 
 export interface FactsOptions {
   /** npm's flat options (registry, auth, cache, proxy…). */
   npmOptions: Record<string, any>
   cache: RecordingPackumentCache
+  /** Summaries kept on disk between runs. */
+  summaries?: FactsCache
+  now?: number
   concurrency?: number
   /** Called once per packument this function had to fetch itself. */
   onFetch?: (name: string) => void
@@ -67,15 +71,27 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     byName.set(view.name, [...(byName.get(view.name) ?? []), view])
   }
   await mapLimit([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
-    let summary = options.cache.summaries.get(name)
-    const isComplete = (candidate?: PackumentSummary) => sameName.every((view) => candidate?.byVersion.has(view.version))
+    const now = options.now ?? Date.now()
+    const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
+      sameName.every((view) => candidate?.byVersion.has(view.version))
+    // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
+    let summary: PackumentSummary | null | undefined = options.cache.summaries.get(name)
+    let isFromDisk = false
     try {
+      if (!isComplete(summary)) {
+        const stored = await options.summaries?.read(name, now)
+        if (isComplete(stored)) {
+          summary = stored
+          isFromDisk = true
+        }
+      }
       if (!isComplete(summary)) summary = await fetchSummary(name, options, false)
       if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
     } catch (error) {
       for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeFailure(error) })
       return
     }
+    if (!isFromDisk) await options.summaries?.write(summary!, now)
     for (const view of sameName) {
       if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
       else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })

@@ -47,13 +47,19 @@ const TENFOLD_MIN_MAJOR = 50
 export function suspiciousVersionJump(version: string, previous: string[]): VersionJump | null {
   const current = semver.parse(version)
   if (current === null) return null
-  const earlier = previous.filter((other) => other !== version && semver.valid(other) !== null)
-  if (earlier.length === 0) {
+  // Each version is parsed once: packages with thousands of releases are common.
+  let highestParsed: semver.SemVer | null = null
+  for (const other of previous) {
+    if (other === version) continue
+    const parsed = semver.parse(other)
+    if (parsed !== null && (highestParsed === null || parsed.compare(highestParsed) > 0)) highestParsed = parsed
+  }
+  if (highestParsed === null) {
     return current.major >= HUGE_MAJOR ? { from: null, to: version, reason: 'first-release-at-99' } : null
   }
-  const highest = earlier.reduce((max, other) => semver.gt(other, max) ? other : max)
-  if (!semver.gt(version, highest)) return null
-  const previousMajor = semver.major(highest)
+  const highest = highestParsed.version
+  if (current.compare(highestParsed) <= 0) return null
+  const previousMajor = highestParsed.major
   const jump = (reason: VersionJumpReason): VersionJump => ({ from: highest, to: version, reason })
 
   // Doubling at least: packages versioned after a browser go 98 → 99 honestly.

@@ -11,7 +11,11 @@ export function history(facts: PackageFacts): { current: VersionFacts; earlier: 
 
 /** The release this version follows: the highest earlier version below it, else the last one published. */
 export function predecessor(current: VersionFacts, earlier: VersionFacts[]): VersionFacts | null {
-  const below = earlier.filter((entry) => semver.valid(entry.version) && semver.valid(current.version) && semver.lt(entry.version, current.version))
-  if (below.length > 0) return below.reduce((best, entry) => (semver.gt(entry.version, best.version) ? entry : best))
-  return earlier[earlier.length - 1] ?? null
+  const target = semver.parse(current.version)
+  let best: { entry: VersionFacts; parsed: semver.SemVer } | null = null
+  for (const entry of target ? earlier : []) {
+    const parsed = semver.parse(entry.version)
+    if (parsed && parsed.compare(target!) < 0 && (!best || parsed.compare(best.parsed) > 0)) best = { entry, parsed }
+  }
+  return best?.entry ?? earlier[earlier.length - 1] ?? null
 }

@@ -1,0 +1,575 @@
+#!/usr/bin/env node
+// npm run bench: times npm against safe-npm on the real project in
+// bench/project (about a thousand packages), from one shared, warm npm cache.
+//
+//   node bench/run.js [--rounds N] [--scenarios ci,install,check,resolve]
+//                     [--no-warmup] [--no-observe] [--profile] [--keep]
+//                     [--safe-npm <path to another build's bin/safe-npm.js>]
+//                     [--tmpdir <dir>]   (default: the OS temp dir; e.g. /dev/shm to take the disk out)
+//                     [--rss-preload]    (peak RSS from a preload even where /usr/bin/time exists)
+//
+// Every command runs in a fresh copy of bench/project (so node_modules never
+// exists beforehand and the lockfile is always the committed one), with a
+// temporary HOME, its own userconfig .npmrc and ONE npm cache shared by every
+// run, and with inherited npm_config_* variables removed. Commands are spawned
+// with argument arrays (no shell), both tools on this Node binary. Within a
+// round the order alternates (npm first, then safe-npm first) to be fair.
+//
+// Phases:
+//   1. warm the cache: npm ci --ignore-scripts
+//   2. preflight: safe-npm check --lockfile --json; stops with a clear report
+//      if the policy blocks the lockfile (a version younger than 3 days…)
+//   3. one warm-up round of every scenario (printed, not in the medians):
+//      fills the cache with what each tool reads (npm's abbreviated and
+//      safe-npm's full packuments), so the timed rounds compare like with like
+//   4. N timed rounds: wall time (median) and peak RSS (max over rounds)
+//   5. observation round (not timed): each command once more with
+//      bench/observe.mjs preloaded, counting registry requests, large
+//      JSON.parse calls and, for safe-npm, the time of each of its phases
+//   6. --profile: safe-npm (and npm) once more under --cpu-prof, with the top
+//      self-time functions and where the CPU went by package
+//
+// Exit code: 0 when every command succeeded, 1 otherwise (with the stderr tail).
+import { spawn, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
+const REPO_DIR = path.resolve(BENCH_DIR, '..')
+const PROJECT_DIR = path.join(BENCH_DIR, 'project')
+let SAFE_NPM = path.join(REPO_DIR, 'bin', 'safe-npm.js')
+const OBSERVER = path.join(BENCH_DIR, 'observe.mjs')
+const INSTALL_RATIO_TARGET = 1.1
+
+// ---------------------------------------------------------------- arguments
+
+function parseArguments(argv) {
+  const options = { rounds: 3, scenarios: null, warmup: true, observe: true, profile: false, keep: false }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    const value = () => {
+      const next = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
+      if (next === undefined) fail(`${arg} needs a value`)
+      return next
+    }
+    if (arg === '--rounds' || arg.startsWith('--rounds=')) {
+      options.rounds = Number(value())
+      if (!Number.isInteger(options.rounds) || options.rounds < 1) fail('--rounds takes a whole number of at least 1')
+    } else if (arg === '--scenarios' || arg.startsWith('--scenarios=')) options.scenarios = value().split(',')
+    else if (arg === '--no-warmup') options.warmup = false
+    else if (arg === '--no-observe') options.observe = false
+    else if (arg === '--profile') options.profile = true
+    else if (arg === '--keep') options.keep = true
+    else if (arg === '--rss-preload') options.rssPreload = true // measure peak RSS without GNU time
+    else if (arg === '--safe-npm' || arg.startsWith('--safe-npm=')) options.safeNpm = path.resolve(value())
+    else if (arg === '--tmpdir' || arg.startsWith('--tmpdir=')) options.tmpdir = path.resolve(value())
+    else if (arg === '-h' || arg === '--help') {
+      console.log('usage: node bench/run.js [--rounds N] [--scenarios ci,install,check,resolve] [--no-warmup] [--no-observe] [--profile] [--keep] [--safe-npm bin/safe-npm.js] [--tmpdir DIR] [--rss-preload]')
+      process.exit(0)
+    } else fail(`unknown argument ${arg}`)
+  }
+  return options
+}
+
+function fail(message) {
+  console.error(`bench: ${message}`)
+  process.exit(1)
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const SCENARIOS = [
+  {
+    id: 'ci',
+    title: 'ci (lockfile, no node_modules)',
+    lockfile: true,
+    installs: true,
+    npm: ['ci', '--ignore-scripts'],
+    safe: ['ci', '--ignore-scripts'],
+  },
+  {
+    id: 'install',
+    title: 'install (lockfile, no node_modules)',
+    lockfile: true,
+    installs: true,
+    npm: ['install', '--ignore-scripts'],
+    safe: ['install', '--ignore-scripts'],
+  },
+  {
+    id: 'check',
+    title: 'lock-only vs check (lockfile)',
+    lockfile: true,
+    installs: false,
+    npm: ['install', '--package-lock-only'],
+    safe: ['check'],
+  },
+  {
+    id: 'resolve',
+    title: 'lock-only vs check (NO lockfile)',
+    lockfile: false,
+    installs: false,
+    npm: ['install', '--package-lock-only'],
+    safe: ['check'],
+  },
+]
+
+// ---------------------------------------------------------------- environment
+
+/** npm's own CLI script, so both tools run on this very Node binary. */
+function findNpmCli() {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir || dir.includes(`node_modules${path.sep}.bin`) || dir.includes('node-gyp-bin')) continue
+    const bin = path.join(dir, 'npm')
+    if (!fs.existsSync(bin)) continue
+    const real = fs.realpathSync(bin)
+    const cli = path.basename(real) === 'npm-cli.js' ? real : path.resolve(path.dirname(real), '..', 'bin', 'npm-cli.js')
+    if (fs.existsSync(cli)) return cli
+  }
+  const guess = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')
+  if (fs.existsSync(guess)) return guess
+  fail('cannot find npm-cli.js on PATH')
+}
+
+/** How peak RSS is measured: GNU time when present, else a preload reporting process.resourceUsage().maxRSS. */
+function pickRssMethod(tmp, forcePreload) {
+  const file = path.join(tmp, 'time-probe')
+  const probe = forcePreload ? { status: 1 } : spawnSync('/usr/bin/time', ['-f', '%M', '-o', file, process.execPath, '-e', ''], { stdio: 'ignore' })
+  if (probe.status === 0 && /^\d+\s*$/.test(readOr(file, ''))) return 'gnu-time'
+  const preload = path.join(tmp, 'maxrss.mjs')
+  fs.writeFileSync(
+    preload,
+    "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.BENCH_MAXRSS_OUT) writeFileSync(process.env.BENCH_MAXRSS_OUT, String(process.resourceUsage().maxRSS)) })\n",
+  )
+  return preload
+}
+
+function readOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'utf8')
+  } catch {
+    return fallback
+  }
+}
+
+function benchEnv(home, npmrc, cache) {
+  const env = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    const lower = key.toLowerCase()
+    // what `npm run bench` (or the caller) set for itself must not leak into the measured tools
+    if (lower.startsWith('npm_config_') || lower.startsWith('npm_package_') || lower.startsWith('npm_lifecycle_')) continue
+    if (['npm_execpath', 'npm_node_execpath', 'npm_command', 'init_cwd', 'node_options', 'edge_npm_version'].includes(lower)) continue
+    if (key.startsWith('SAFE_NPM_') || key.startsWith('BENCH_')) continue
+    env[key] = value
+  }
+  env.PATH = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => dir && !dir.includes(`node_modules${path.sep}.bin`) && !dir.includes('node-gyp-bin'))
+    .join(path.delimiter)
+  env.HOME = home
+  env.npm_config_userconfig = npmrc
+  env.npm_config_cache = cache
+  env.NO_COLOR = '1'
+  return env
+}
+
+// ---------------------------------------------------------------- running
+
+const ctx = {}
+
+function prepareProject(name, withLockfile) {
+  const dir = path.join(ctx.runs, name)
+  fs.rmSync(dir, { recursive: true, force: true })
+  fs.mkdirSync(dir, { recursive: true })
+  fs.copyFileSync(path.join(PROJECT_DIR, 'package.json'), path.join(dir, 'package.json'))
+  if (withLockfile) fs.copyFileSync(path.join(PROJECT_DIR, 'package-lock.json'), path.join(dir, 'package-lock.json'))
+  return dir
+}
+
+function removeProject(dir) {
+  if (!ctx.keep) fs.rmSync(dir, { recursive: true, force: true })
+  // flush the writes of the previous run so they do not land in the next one's time
+  spawnSync('sync', [], { stdio: 'ignore' })
+}
+
+/**
+ * Run one command: `tool` is 'npm' or 'safe-npm'. Returns wall time (s),
+ * peak RSS (KiB), exit code and the paths of its captured output.
+ */
+async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
+  const script = tool === 'npm' ? ctx.npmCli : SAFE_NPM
+  const logBase = path.join(ctx.logs, `${label}-${tool}`)
+  const stdoutFile = `${logBase}.stdout`
+  const stderrFile = `${logBase}.stderr`
+  const rssFile = `${logBase}.rss`
+  fs.rmSync(rssFile, { force: true })
+  let command = process.execPath
+  let argv = [...nodeFlags, script, ...args]
+  const childEnv = { ...ctx.env, ...env }
+  if (ctx.rssMethod === 'gnu-time') {
+    argv = ['-f', '%M', '-o', rssFile, command, ...argv]
+    command = '/usr/bin/time'
+  } else {
+    argv = ['--import', pathToFileURL(ctx.rssMethod).href, ...argv]
+    childEnv.BENCH_MAXRSS_OUT = rssFile
+  }
+  const out = fs.openSync(stdoutFile, 'w')
+  const err = fs.openSync(stderrFile, 'w')
+  const t0 = process.hrtime.bigint()
+  const code = await new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { cwd, env: childEnv, stdio: ['ignore', out, err] })
+    child.on('error', reject)
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)))
+  })
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  fs.closeSync(out)
+  fs.closeSync(err)
+  const rssText = readOr(rssFile, '').trim().split('\n').pop() ?? ''
+  const rssKiB = /^\d+$/.test(rssText) ? Number(rssText) : null
+  return { tool, args, cwd, code, seconds, rssKiB, stdoutFile, stderrFile }
+}
+
+function tail(file, lines = 25) {
+  return readOr(file, '').trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+/** A failed command ends the benchmark: what ran, its exit code, and the end of its output. */
+function failRun(result, why) {
+  const shown = `${result.tool} ${result.args.join(' ')}`
+  console.error(`\nbench: FAILED: ${shown} (in ${result.cwd}) ${why}`)
+  const stderr = tail(result.stderrFile)
+  const stdout = tail(result.stdoutFile)
+  if (stderr) console.error(`--- stderr (tail) ---\n${stderr}`)
+  if (stdout) console.error(`--- stdout (tail) ---\n${stdout}`)
+  const text = `${readOr(result.stdoutFile, '')}\n${readOr(result.stderrFile, '')}`
+  if (result.tool === 'safe-npm' && result.code === 1 && text.includes('minimum-release-age/too-young')) {
+    console.error(
+      '\nbench: safe-npm blocked a version younger than the default minimum release age (3d). ' +
+        'bench/project pins versions that were at least a week old when it was made; regenerate it with an older --before ' +
+        'date (see bench/README.md) rather than loosening the policy.',
+    )
+  }
+  ctx.keep = true // the logs stay for a look
+  console.error(`\nlogs kept in ${ctx.logs}`)
+  process.exit(1)
+}
+
+function expectSuccess(result) {
+  if (result.code !== 0) failRun(result, `exited with code ${result.code}`)
+  return result
+}
+
+/** Packages installed in node_modules, from npm's hidden lockfile. */
+function installedCount(dir) {
+  try {
+    const hidden = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', '.package-lock.json'), 'utf8'))
+    return Object.keys(hidden.packages ?? {}).length
+  } catch {
+    return null
+  }
+}
+
+async function runScenario(scenario, tool, label, extra = {}) {
+  const dir = prepareProject(`${label}-${scenario.id}-${tool}`, scenario.lockfile)
+  const result = expectSuccess(await runTool(tool, tool === 'npm' ? scenario.npm : scenario.safe, dir, { ...extra, label: `${label}-${scenario.id}` }))
+  if (scenario.installs) {
+    result.installed = installedCount(dir)
+    if (!result.installed) failRun(result, 'left no node_modules/.package-lock.json: nothing was installed')
+  }
+  removeProject(dir)
+  return result
+}
+
+// ---------------------------------------------------------------- formatting
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const secs = (value) => `${value.toFixed(2)}s`
+const mib = (kib) => (kib === null || kib === undefined ? 'n/a' : `${Math.round(kib / 1024)} MiB`)
+const max = (values) => (values.some((value) => value === null) ? null : Math.max(...values))
+
+function table(header, rows) {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => String(row[i]).length)))
+  const line = (cells) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ')
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+// ---------------------------------------------------------------- CPU profiles
+
+function analyseProfile(file, top = 15) {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]))
+  const self = new Map()
+  for (let i = 0; i < profile.samples.length; i++) {
+    self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  }
+  const where = (url) => {
+    if (!url) return ''
+    const clean = url.replace(/^file:\/\//, '')
+    const nm = clean.lastIndexOf('/node_modules/')
+    if (nm >= 0) return clean.slice(nm + '/node_modules/'.length)
+    const root = path.resolve(path.dirname(SAFE_NPM), '..')
+    if (clean.startsWith(root)) return clean.slice(root.length + 1)
+    return clean
+  }
+  const ownerOf = (url) => {
+    if (!url) return '(native/VM)'
+    if (url.startsWith('node:')) return 'node: internals'
+    const rel = where(url)
+    if (rel.startsWith('dist/')) return 'safe-npm (dist/)'
+    const match = /^(@[^/]+\/[^/]+|[^/]+)/.exec(rel)
+    return url.includes('/node_modules/') && match ? match[1] : rel
+  }
+  const keyOf = (frame) => `${frame.functionName || '(anonymous)'}  ${where(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ''}`
+  const bySelf = new Map()
+  const byOwner = new Map()
+  let total = 0
+  for (const [id, us] of self) {
+    const frame = nodes.get(id).callFrame
+    total += us
+    bySelf.set(keyOf(frame), (bySelf.get(keyOf(frame)) ?? 0) + us)
+    const owner = ['(idle)', '(program)', '(garbage collector)'].includes(frame.functionName) ? frame.functionName : ownerOf(frame.url)
+    byOwner.set(owner, (byOwner.get(owner) ?? 0) + us)
+  }
+  // inclusive time per function, counting a recursive function once per stack
+  const inclusive = new Map()
+  const totals = new Map()
+  const totalOf = (id) => {
+    if (totals.has(id)) return totals.get(id)
+    const node = nodes.get(id)
+    let sum = self.get(id) ?? 0
+    for (const child of node.children ?? []) sum += totalOf(child)
+    totals.set(id, sum)
+    return sum
+  }
+  const root = profile.nodes[0].id
+  const stack = new Map()
+  const walk = (id) => {
+    const node = nodes.get(id)
+    const key = keyOf(node.callFrame)
+    if (!stack.get(key)) inclusive.set(key, (inclusive.get(key) ?? 0) + totalOf(id))
+    stack.set(key, (stack.get(key) ?? 0) + 1)
+    for (const child of node.children ?? []) walk(child)
+    stack.set(key, stack.get(key) - 1)
+  }
+  walk(root)
+  const ms = (us) => `${(us / 1000).toFixed(0)}ms`
+  const pct = (us) => `${((100 * us) / total).toFixed(1)}%`
+  const sortTop = (map, n) => [...map.entries()].sort((a, b) => b[1] - a[1]).slice(0, n)
+  const interesting = (key) => /(dist\/lib\/|arborist|pacote|make-fetch-happen|cacache|minipass-fetch|npm-pick-manifest|JSON)/.test(key) && !key.startsWith('(root)')
+  return [
+    `  profiled ${ms(total)} in ${path.basename(file)}`,
+    '  by owner (self time):',
+    ...sortTop(byOwner, 10).map(([owner, us]) => `    ${ms(us).padStart(7)} ${pct(us).padStart(6)}  ${owner}`),
+    '  top functions by self time:',
+    ...sortTop(bySelf, top).map(([key, us]) => `    ${ms(us).padStart(7)} ${pct(us).padStart(6)}  ${key}`),
+    '  top safe-npm/Arborist/pacote functions by inclusive (synchronous) time:',
+    ...sortTop(new Map([...inclusive].filter(([key]) => interesting(key))), top).map(([key, us]) => `    ${ms(us).padStart(7)} ${pct(us).padStart(6)}  ${key}`),
+  ].join('\n')
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2))
+  const scenarios = options.scenarios ? SCENARIOS.filter((s) => options.scenarios.includes(s.id)) : SCENARIOS
+  if (options.scenarios && scenarios.length !== options.scenarios.length) {
+    fail(`unknown scenario in ${options.scenarios.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(',')}`)
+  }
+  if (options.safeNpm) SAFE_NPM = options.safeNpm
+  for (const file of [SAFE_NPM, path.join(path.dirname(SAFE_NPM), '..', 'dist', 'lib', 'cli', 'main.js'), path.join(PROJECT_DIR, 'package.json'), path.join(PROJECT_DIR, 'package-lock.json')]) {
+    if (!fs.existsSync(file)) fail(`missing ${path.relative(REPO_DIR, file)} (run npm run build first, or restore bench/project)`)
+  }
+
+  const tmp = fs.mkdtempSync(path.join(options.tmpdir ?? os.tmpdir(), 'safe-npm-bench-'))
+  const home = path.join(tmp, 'home')
+  fs.mkdirSync(home)
+  const npmrc = path.join(home, '.npmrc')
+  fs.writeFileSync(npmrc, 'registry=https://registry.npmjs.org/\naudit=false\nfund=false\nupdate-notifier=false\n')
+  Object.assign(ctx, {
+    tmp,
+    keep: options.keep,
+    runs: path.join(tmp, 'runs'),
+    logs: path.join(tmp, 'logs'),
+    cache: path.join(tmp, 'npm-cache'),
+    npmCli: findNpmCli(),
+  })
+  fs.mkdirSync(ctx.runs)
+  fs.mkdirSync(ctx.logs)
+  ctx.env = benchEnv(home, npmrc, ctx.cache)
+  ctx.rssMethod = pickRssMethod(tmp, options.rssPreload)
+  const cleanup = () => {
+    if (!ctx.keep) fs.rmSync(tmp, { recursive: true, force: true })
+  }
+  process.on('exit', cleanup)
+
+  const npmVersion = spawnSync(process.execPath, [ctx.npmCli, '--version'], { env: ctx.env, encoding: 'utf8' }).stdout.trim()
+  const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package-lock.json'), 'utf8'))
+  const lockedCount = Object.keys(lock.packages ?? {}).length - 1
+  console.log(`safe-npm benchmark: bench/project (${lockedCount} packages in package-lock.json)`)
+  console.log(`node ${process.version}, npm ${npmVersion} (${ctx.npmCli}), ${os.cpus().length} CPUs, ${os.platform()}`)
+  console.log(`safe-npm ${SAFE_NPM}; temp dir ${tmp}; shared npm cache ${ctx.cache}`)
+  console.log(`peak RSS via ${ctx.rssMethod === 'gnu-time' ? '/usr/bin/time -f %M (max RSS of the command, KiB)' : 'process.resourceUsage().maxRSS at exit (preload)'}`)
+  console.log(`rounds: ${options.rounds}, order alternating npm/safe-npm\n`)
+
+  // 1. warm the cache
+  const warm = await runScenario(SCENARIOS[0], 'npm', 'warm')
+  console.log(`cache warmed: npm ci --ignore-scripts in ${secs(warm.seconds)} (${warm.installed - 1} packages installed)`)
+
+  // 2. preflight: is the lockfile acceptable to the default policy?
+  const preflightDir = prepareProject('preflight', true)
+  const preflight = await runTool('safe-npm', ['check', '--lockfile', '--json'], preflightDir, { label: 'preflight' })
+  let report = null
+  try {
+    report = JSON.parse(readOr(preflight.stdoutFile, ''))
+  } catch {
+    // handled below
+  }
+  if (!report || (preflight.code !== 0 && preflight.code !== 1)) failRun(preflight, `exited with code ${preflight.code}`)
+  const blocking = report.findings.filter((finding) => finding.severity === 'block')
+  if (blocking.length > 0) {
+    console.error(`\nbench: the default policy blocks bench/project/package-lock.json (${blocking.length} finding(s)); safe-npm would exit 1 in every scenario:`)
+    for (const finding of blocking.slice(0, 30)) {
+      const data = finding.data ?? {}
+      const when = data.published ? ` published ${data.published} (${data.age} old, limit ${data.limit})` : ''
+      console.error(`  ${finding.code}  ${finding.package?.name}@${finding.package?.version}${when}`)
+    }
+    if (blocking.some((finding) => finding.code === 'minimum-release-age/too-young')) {
+      console.error(
+        '\nA locked version is younger than the minimum release age (3 days). Regenerate bench/project/package-lock.json ' +
+          'with `npm install --package-lock-only --ignore-scripts --before=<a date at least a week ago>` (see bench/README.md).',
+      )
+    }
+    process.exit(1)
+  }
+  const warnings = report.findings.map((finding) => `${finding.code} ${finding.package?.name}@${finding.package?.version}`)
+  console.log(
+    `preflight: safe-npm check --lockfile: ${report.result}, ${report.packageCount} packages judged in ${secs(preflight.seconds)}` +
+      (warnings.length ? `; warnings: ${warnings.join(', ')}` : ''),
+  )
+  removeProject(preflightDir)
+
+  // 3./4. rounds
+  const results = new Map(scenarios.map((s) => [s.id, { npm: [], safe: [], warmup: null }]))
+  const runPair = async (scenario, round, label) => {
+    const order = round % 2 === 0 ? ['npm', 'safe-npm'] : ['safe-npm', 'npm']
+    const pair = {}
+    for (const tool of order) pair[tool] = await runScenario(scenario, tool, label)
+    if (scenario.installs && pair.npm.installed !== pair['safe-npm'].installed) {
+      console.log(`  note: ${scenario.id}: npm installed ${pair.npm.installed - 1} packages, safe-npm ${pair['safe-npm'].installed - 1}`)
+    }
+    return pair
+  }
+  if (options.warmup) {
+    process.stdout.write('warm-up round (not in the medians):')
+    for (const scenario of scenarios) {
+      const pair = await runPair(scenario, 0, 'warmup')
+      results.get(scenario.id).warmup = pair
+      process.stdout.write(` ${scenario.id} ${secs(pair.npm.seconds)}/${secs(pair['safe-npm'].seconds)}`)
+    }
+    process.stdout.write('\n')
+  }
+  for (let round = 0; round < options.rounds; round++) {
+    process.stdout.write(`round ${round + 1}/${options.rounds} (${round % 2 === 0 ? 'npm first' : 'safe-npm first'}):`)
+    for (const scenario of scenarios) {
+      const pair = await runPair(scenario, round, `r${round + 1}`)
+      results.get(scenario.id).npm.push(pair.npm)
+      results.get(scenario.id).safe.push(pair['safe-npm'])
+      process.stdout.write(` ${scenario.id} ${secs(pair.npm.seconds)}/${secs(pair['safe-npm'].seconds)}`)
+    }
+    process.stdout.write('\n')
+  }
+
+  const rows = []
+  for (const scenario of scenarios) {
+    const { npm, safe, warmup } = results.get(scenario.id)
+    const npmTime = median(npm.map((r) => r.seconds))
+    const safeTime = median(safe.map((r) => r.seconds))
+    rows.push([
+      scenario.title,
+      `npm ${scenario.npm.join(' ')}`,
+      secs(npmTime),
+      secs(safeTime),
+      `${(safeTime / npmTime).toFixed(2)}x`,
+      `${(Math.min(...safe.map((r) => r.seconds)) / Math.min(...npm.map((r) => r.seconds))).toFixed(2)}x`,
+      mib(max(npm.map((r) => r.rssKiB))),
+      mib(max(safe.map((r) => r.rssKiB))),
+      safe.map((r) => r.code).join(','),
+      warmup ? `${secs(warmup.npm.seconds)}/${secs(warmup['safe-npm'].seconds)}` : '-',
+    ])
+  }
+  console.log(`\nResults: median wall time of ${options.rounds} round(s); peak RSS = max over rounds\n`)
+  console.log(
+    table(['scenario', 'npm command', 'npm', 'safe-npm', 'ratio', 'ratio of mins', 'npm RSS', 'safe-npm RSS', 'safe-npm exit', 'warm-up npm/safe'], rows),
+  )
+  console.log('\nsafe-npm commands: ' + scenarios.map((s) => `${s.id}: safe-npm ${s.safe.join(' ')}`).join('; '))
+  for (const id of ['ci', 'install']) {
+    if (!results.has(id)) continue
+    const { npm, safe } = results.get(id)
+    const ratio = median(safe.map((r) => r.seconds)) / median(npm.map((r) => r.seconds))
+    const ofMins = Math.min(...safe.map((r) => r.seconds)) / Math.min(...npm.map((r) => r.seconds))
+    console.log(
+      `target: ${id} ratio <= ${INSTALL_RATIO_TARGET.toFixed(2)}: ${ratio <= INSTALL_RATIO_TARGET ? 'met' : 'NOT met'} ` +
+        `(median ${ratio.toFixed(2)}x, of fastest runs ${ofMins.toFixed(2)}x)`,
+    )
+  }
+
+  // 5. observation round
+  if (options.observe) {
+    console.log('\nObservation round (not timed; bench/observe.mjs preloaded): network requests and JSON parsing per command')
+    const rowsObs = []
+    for (const scenario of scenarios) {
+      for (const tool of ['npm', 'safe-npm']) {
+        const outFile = path.join(ctx.logs, `observe-${scenario.id}-${tool}.json`)
+        const result = await runScenario(scenario, tool, 'observe', {
+          nodeFlags: ['--import', pathToFileURL(OBSERVER).href],
+          env: { BENCH_OBSERVE_OUT: outFile, ...(tool === 'safe-npm' ? { BENCH_PHASES: '1' } : {}) },
+        })
+        const obs = JSON.parse(readOr(outFile, 'null') ?? 'null')
+        if (!obs) failRun(result, 'wrote no observation')
+        const fmt = (bucket) => {
+          const entries = Object.entries(bucket)
+          const sum = entries.reduce((n, [, c]) => n + c, 0)
+          return sum === 0 ? '0' : `${sum} (${entries.map(([s, c]) => `${s}:${c}`).join(' ')})`
+        }
+        rowsObs.push([
+          `${scenario.id}`,
+          tool,
+          secs(result.seconds),
+          fmt(obs.requests.packument),
+          fmt(obs.requests.tarball),
+          fmt(obs.requests.other),
+          `${obs.json.count} / ${(obs.json.bytes / 1048576).toFixed(1)} MiB / ${Math.round(obs.json.ms)}ms`,
+        ])
+        if (obs.phases.length) {
+          const marks = [...obs.phases, { ms: obs.exitMs, text: 'exit' }]
+          const spans = obs.phases.map((phase, i) => `${phase.text.replace(/ \(.*\)$/, '')} ${((marks[i + 1].ms - phase.ms) / 1000).toFixed(2)}s`)
+          rowsObs[rowsObs.length - 1].push(`startup ${(obs.phases[0].ms / 1000).toFixed(2)}s; ${spans.join('; ')}`)
+        } else rowsObs[rowsObs.length - 1].push('')
+      }
+    }
+    console.log(table(['scenario', 'tool', 'time', 'packument GETs (status:n)', 'tarball GETs', 'other /-/ requests', 'JSON.parse >=16KiB: n / size / time', 'safe-npm phases'], rowsObs))
+  }
+
+  // 6. CPU profiles
+  if (options.profile) {
+    console.log('\nCPU profiles (one run each, --cpu-prof):')
+    for (const scenario of scenarios) {
+      for (const tool of ['npm', 'safe-npm']) {
+        const profDir = path.join(ctx.logs, `prof-${scenario.id}-${tool}`)
+        fs.mkdirSync(profDir, { recursive: true })
+        const result = await runScenario(scenario, tool, 'profile', { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir] })
+        const profiles = fs.readdirSync(profDir).filter((file) => file.endsWith('.cpuprofile'))
+        console.log(`\n${tool} ${(tool === 'npm' ? scenario.npm : scenario.safe).join(' ')} [${scenario.id}] ${secs(result.seconds)}`)
+        for (const file of profiles) console.log(analyseProfile(path.join(profDir, file)))
+      }
+    }
+  }
+  if (options.keep) console.log(`\nkept ${tmp}`)
+}
+
+await main()

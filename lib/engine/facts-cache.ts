@@ -1,0 +1,126 @@
+// A small on-disk summary of each packument (publish times, publishers,
+// install scripts, provenance flags), so a lockfile install does not parse
+// every full packument again: npm's cache holds 121 MiB of JSON for a
+// 1,000-package app; the summaries are a few MiB. A version's publish facts
+// never change, so a summary that lists the version answers for it; the
+// summary is refreshed after maxAge for what can change (deprecation, tags).
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { VersionFacts } from '../rules/rule.js'
+import type { PackumentSummary } from '../npm/packument-facts.js'
+
+const FORMAT = 1
+
+interface StoredVersion {
+  v: string
+  t: number | null
+  p: string | null
+  s?: Record<string, string>
+  a?: 1
+  o?: 1
+  d?: string
+  x?: string
+}
+
+interface StoredSummary {
+  format: number
+  name: string
+  storedAt: number
+  modified: string | null
+  distTags: Record<string, string>
+  versions: StoredVersion[]
+  /** sha256 of the versions as stored: a damaged file is refetched, never trusted. */
+  checksum: string
+}
+
+const INSTALL_EVENTS = ['preinstall', 'install', 'postinstall', 'prepare']
+
+function checksum(versions: StoredVersion[]): string {
+  return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
+}
+
+function store(facts: VersionFacts): StoredVersion {
+  const scripts = Object.fromEntries(Object.entries(facts.scripts).filter(([event]) => INSTALL_EVENTS.includes(event)))
+  return {
+    v: facts.version,
+    t: facts.publishedAt?.getTime() ?? null,
+    p: facts.publisher,
+    ...(Object.keys(scripts).length > 0 ? { s: scripts } : {}),
+    ...(facts.hasProvenance ? { a: 1 as const } : {}),
+    ...(facts.hasTrustedPublisher ? { o: 1 as const } : {}),
+    ...(facts.deprecated ? { d: facts.deprecated } : {}),
+    ...(facts.description && /security/i.test(facts.description) ? { x: facts.description } : {}),
+  }
+}
+
+function load(stored: StoredVersion): VersionFacts {
+  return {
+    version: stored.v,
+    publishedAt: stored.t === null ? null : new Date(stored.t),
+    publisher: stored.p,
+    scripts: stored.s ?? {},
+    hasProvenance: stored.a === 1,
+    hasTrustedPublisher: stored.o === 1,
+    deprecated: stored.d ?? null,
+    description: stored.x ?? null,
+  }
+}
+
+export class FactsCache {
+  readonly #dir: string
+  readonly #maxAgeMs: number
+
+  constructor(dir: string, maxAgeMs: number) {
+    this.#dir = dir
+    this.#maxAgeMs = maxAgeMs
+  }
+
+  #file(name: string): string {
+    return path.join(this.#dir, `${createHash('sha256').update(name).digest('hex').slice(0, 40)}.json`)
+  }
+
+  /** The stored summary when it is intact and younger than maxAge; null otherwise (never an error). */
+  async read(name: string, now: number): Promise<PackumentSummary | null> {
+    let stored: StoredSummary
+    try {
+      stored = JSON.parse(await readFile(this.#file(name), 'utf8'))
+    } catch {
+      return null
+    }
+    if (
+      stored?.format !== FORMAT ||
+      stored.name !== name ||
+      !Array.isArray(stored.versions) ||
+      now - stored.storedAt > this.#maxAgeMs ||
+      stored.checksum !== checksum(stored.versions)
+    ) {
+      return null
+    }
+    const versions = stored.versions.map(load)
+    return { name, modified: stored.modified, distTags: stored.distTags ?? {}, versions, byVersion: new Map(versions.map((entry) => [entry.version, entry])) }
+  }
+
+  /** Best effort: a cache that cannot be written only costs speed next time. */
+  async write(summary: PackumentSummary, now: number): Promise<void> {
+    const versions = summary.versions.map(store)
+    const stored: StoredSummary = {
+      format: FORMAT,
+      name: summary.name,
+      storedAt: now,
+      modified: summary.modified,
+      distTags: summary.distTags,
+      versions,
+      checksum: checksum(versions),
+    }
+    const file = this.#file(summary.name)
+    const temporary = `${file}.${process.pid}.tmp`
+    try {
+      await mkdir(this.#dir, { recursive: true })
+      await writeFile(temporary, JSON.stringify(stored))
+      await rename(temporary, file)
+    } catch {
+      // read-only cache directory: facts are fetched again next time
+    }
+  }
+}
