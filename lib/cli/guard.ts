@@ -2,10 +2,7 @@
 // → facts → rules → decision → report → reify the same tree → allowed scripts.
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { gatherFacts } from '../engine/facts.js'
-import { FactsCache } from '../engine/facts-cache.js'
-import { gatherIntel, intelCacheDir, probeNames, probePublicRegistry } from '../engine/intel.js'
-import { verifyRequiredProvenance } from '../engine/provenance.js'
+import { gatherEverything } from '../engine/gather.js'
 import { judge } from '../engine/judge.js'
 import { EXIT, UsageError } from '../errors.js'
 import { ArboristSession } from '../npm/arborist-session.js'
@@ -103,35 +100,20 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
-  progress(`gathering facts for ${packages.length} packages`)
-  const facts = await gatherFacts(packages, {
-    npmOptions: config.flat,
-    cache: session.packumentCache,
-    summaries: new FactsCache(path.join(intelCacheDir(config.flat), 'facts'), policy.intel.maxAgeMs),
-    now: now.getTime(),
-  })
-  const intelOptions = {
+  const { facts, run } = await gatherEverything(packages, policy, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,
-    cacheDir: intelCacheDir(config.flat),
+    packumentCache: session.packumentCache,
     projectDir: session.path,
-  }
-  progress('asking the malware feeds')
-  const intel = await gatherIntel(packages, policy, intelOptions)
-  for (const pkg of packages) {
-    const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
-    const known = facts.get(pkg.location)
-    if (advisories && known) known.advisories = advisories
-  }
-  await verifyRequiredProvenance(packages, facts, policy, intelOptions)
-  const namesToProbe = probeNames(packages, policy)
-  const wantsProbe = parsed.own.probe || (policy.dependencyConfusion.probe && policy.rules['dependency-confusion'] !== 'off')
-  const probes = wantsProbe && namesToProbe.length > 0 ? await probePublicRegistry(namesToProbe, policy, intelOptions) : []
+    now,
+    isProbeRequested: parsed.own.probe,
+    onPhase: progress,
+  })
   const context = ruleContext(config, policy, now, {
     npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
     project: session.project(),
-    run: { feedProblems: intel.problems, probes },
+    run,
   })
   const judgement = judge(packages, facts, RULES, context)
   const style = createStyle(io.stdoutIsTTY && !io.env.NO_COLOR)
