@@ -116,7 +116,9 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     run,
   })
   const judgement = judge(packages, facts, RULES, context)
-  const style = createStyle(io.stdoutIsTTY && !io.env.NO_COLOR)
+  // check prints its report on stdout; install explains itself on stderr, as npm's warnings do.
+  const reportsToStdout = mode === 'check'
+  const style = createStyle((reportsToStdout ? io.stdoutIsTTY : io.stderrIsTTY) && !io.env.NO_COLOR)
   const report = formatJudgement(judgement, loaded.files, style)
 
   const finish = (install: InstallOutcome | null) => {
@@ -127,7 +129,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   if (mode === 'check' || judgement.isBlocked) {
     if (!parsed.own.json) {
       // For check the report is the output; for a blocked install it explains the abort.
-      const out = mode === 'check' ? io.stdout : io.stderr
+      const out = reportsToStdout ? io.stdout : io.stderr
       out.write(`${report}\n`)
       if (judgement.isBlocked) out.write(`${style.red(mode === 'check' ? 'safe-npm: blocked by policy.' : 'safe-npm: blocked by policy; nothing was installed or written.')}\n`)
     }

@@ -35,13 +35,19 @@ export interface LoadedPolicy extends MergedPolicy {
   files: string[]
 }
 
-/** Parser messages span lines (cosmiconfig: "JSON Error in FILE:\n<reason>"); keep them on one. */
-function oneLine(message: unknown): string {
-  return String(message)
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(' ')
+/**
+ * Parser messages span lines with a code frame ("JSON Error in FILE:\n> 1 | {bad\n  |  ^ reason");
+ * keep the file and the reason, on one line.
+ */
+function describeParseError(error: unknown, cwd: string): string {
+  const lines = String((error as Error)?.message ?? error).split('\n')
+  const header = /^(JSON|YAML) Error in (.+?):?\s*$/.exec(lines[0] ?? '')
+  const isCodeFrame = (line: string) => /^\s*>?\s*\d*\s*\|/.test(line) || /^\s*[\^-]+\s*$/.test(line)
+  const reason = (header ? lines.slice(1) : lines)
+    .filter((line) => line.trim() !== '' && !isCodeFrame(line))
+    .map((line) => line.replace(/^\s*\|?\s*\^?\s*/, '').replace(/ while parsing .*$/, '').trim())
+    .filter(Boolean)[0] ?? 'unreadable'
+  return header ? `${label(header[2], cwd)}: invalid ${header[1]}: ${reason}` : reason
 }
 
 function explorer(): PublicExplorer {
@@ -83,7 +89,7 @@ async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): P
   } catch (error) {
     const err = error as NodeJS.ErrnoException
     if (err.code === 'ENOENT') throw new PolicyError(`${label(file, cwd)}: policy file not found`, 'EPOLICYNOTFOUND')
-    throw new PolicyError(`${label(file, cwd)}: cannot be read: ${oneLine(err.message ?? err)}`, 'EPOLICYPARSE')
+    throw new PolicyError(describeParseError(err, cwd), 'EPOLICYPARSE')
   }
   if (!result || result.isEmpty) throw new PolicyError(`${label(file, cwd)}: the policy file is empty`, 'EPOLICYINVALID')
   return { document: validatePolicy(result.config, label(file, cwd)), file }
@@ -141,7 +147,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     try {
       found = await explorer().search(cwd)
     } catch (error) {
-      throw new PolicyError(`policy cannot be read: ${oneLine((error as Error).message ?? error)}`, 'EPOLICYPARSE')
+      throw new PolicyError(describeParseError(error, cwd), 'EPOLICYPARSE')
     }
     if (found && !found.isEmpty) {
       const source = label(found.filepath, cwd)
