@@ -32,6 +32,20 @@ async function readNpmAllowScripts(projectDir: string): Promise<Record<string, b
   return null
 }
 
+/** -w takes a workspace's name or its folder, as npm does; Arborist wants names. */
+async function workspaceNames(values: string[], projectDir: string): Promise<string[]> {
+  return Promise.all(
+    values.map(async (value) => {
+      try {
+        const manifest = JSON.parse(await readFile(path.join(path.resolve(projectDir, value), 'package.json'), 'utf8'))
+        return typeof manifest?.name === 'string' ? manifest.name : value
+      } catch {
+        return value
+      }
+    }),
+  )
+}
+
 function ruleContext(
   config: NpmConfig,
   policy: RuleContext['policy'],
@@ -86,7 +100,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
-    workspaces: (config.get('workspace') as string[] | undefined) ?? [],
+    workspaces: await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
   })
 

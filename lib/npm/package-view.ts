@@ -35,7 +35,7 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
 
 const isFromProject = (edge: any): boolean => Boolean(edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
 
-/** Names from the root to the node, following the first (shallowest) edge in. */
+/** Names from the root to the node, following the shallowest edge in (and through links to workspaces and folders). */
 export function dependencyPath(node: any): string[] {
   const names: string[] = []
   const seen = new Set<any>()
@@ -46,12 +46,13 @@ export function dependencyPath(node: any): string[] {
       names.unshift(current.packageName || current.name || 'root')
       break
     }
-    names.unshift(current.name)
-    const edges = [...(current.edgesIn ?? [])].filter((edge: any) => edge.from)
+    let edges = [...(current.edgesIn ?? [])].filter((edge: any) => edge.from)
+    // A workspace or linked folder is reached through its link.
+    if (edges.length === 0 && current.linksIn?.size > 0) edges = [...current.linksIn].flatMap((link: any) => [...link.edgesIn]).filter((edge: any) => edge.from)
+    names.unshift(current.packageName || current.name)
     edges.sort((a: any, b: any) => a.from.depth - b.from.depth)
     const from = edges[0]?.from
     current = from?.isLink ? from.target : from
-    if (current?.target && current.isLink) current = current.target
   }
   return names
 }
