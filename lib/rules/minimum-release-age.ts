@@ -48,7 +48,11 @@ export const minimumReleaseAgeRule: Rule = {
     // First a version that fits every range as written; else one that fits what
     // other packages ask, for which the project's own range would have to change.
     const withinProjectRange = newestMatureVersion([...pkg.requestedRanges, ...(pkg.projectRange ? [pkg.projectRange] : [])], facts, cutoff)
-    const mature = withinProjectRange ?? newestMatureVersion(pkg.requestedRanges, facts, cutoff)
+    // Outside the project's range, the closest older release is the least surprising suggestion.
+    const mature =
+      withinProjectRange ??
+      newestMatureVersion([...pkg.requestedRanges, `<${pkg.version}`], facts, cutoff) ??
+      newestMatureVersion(pkg.requestedRanges, facts, cutoff)
     return [
       {
         messageId: 'too-young',
