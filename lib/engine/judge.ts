@@ -1,5 +1,6 @@
 // The core: runs every rule over every package, then applies what the policy
 // says about severities and exceptions. It knows nothing about any single rule.
+import { redactLog } from '@npmcli/redact'
 import { matchesPackage } from '../rules/package-pattern.js'
 import type { Finding, PackageFacts, PackageView, RawFinding, Rule, RuleContext } from '../rules/rule.js'
 import type { PolicyException } from '../policy/types.js'
@@ -27,6 +28,8 @@ export function interpolate(template: string, args: Record<string, string | numb
 }
 
 function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'block' | 'warn'): Finding {
+  // URLs and tokens in the values are masked, so no finding (text or JSON) carries a credential.
+  const args = Object.fromEntries(Object.entries(raw.args).map(([key, value]) => [key, typeof value === 'string' ? redactLog(value) : value]))
   const template = rule.meta.messages[raw.messageId]
   if (!template) throw new Error(`rule ${rule.meta.id} reported undeclared message id ${raw.messageId}`)
   const hint = rule.meta.hints?.[raw.messageId]
@@ -37,9 +40,9 @@ function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'blo
     severity,
     package: { name: pkg.name, version: pkg.version, location: pkg.location },
     path: pkg.path,
-    message: interpolate(template, raw.args),
-    hint: hint ? interpolate(hint, raw.args) : null,
-    args: raw.args,
+    message: interpolate(template, args),
+    hint: hint ? interpolate(hint, args) : null,
+    args,
   }
 }
 

@@ -46,3 +46,7 @@ declare module 'npm-registry-fetch' {
   }
   export default npmFetch
 }
+declare module '@npmcli/redact' {
+  /** Masks npm tokens and URL passwords in text. */
+  export function redactLog(text: string): string
+}

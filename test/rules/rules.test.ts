@@ -56,8 +56,8 @@ function facts(versions: VersionFacts[], current: string): PackageFacts {
 
 const OLD = facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 100)], '1.3.0')
 
-function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}) {
-  const context: RuleContext = {
+function contextFor(policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}): RuleContext {
+  return {
     policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: policy }]).policy,
     now: NOW,
     configuredRegistries: [REGISTRY],
@@ -69,6 +69,10 @@ function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument 
     run: { feedProblems: [], probes: [] },
     ...extra,
   }
+}
+
+function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}) {
+  const context = contextFor(policy, extra)
   const judgement = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context)
   return judgement.findings.map((finding) => `${finding.severity}:${finding.code}`)
 }
@@ -126,25 +130,25 @@ for (const [name, pkg, pkgFacts, policy, expected, extra] of CASES) {
 test('the too-young hint names the newest mature version in range', () => {
   const pkg = view({ version: '1.3.0', requestedRanges: ['^1.0.0'] })
   const pkgFacts = facts([versionFacts('1.0.0', 400), versionFacts('1.2.0', 30), versionFacts('2.0.0', 20), versionFacts('1.3.0', 1)], '1.3.0')
-  const context: RuleContext = {
-    policy: mergeWithFloor([], []).policy, now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY,
-    scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
-    project: { name: 'app', version: '1.0.0' }, run: { feedProblems: [], probes: [] },
-  }
+  const context = contextFor()
   const [finding] = judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, context).findings
   assert.match(finding.hint!, /left-pad@1\.2\.0 is old enough/)
   assert.equal(finding.path, ['app', 'left-pad'])
+})
+
+test('credentials in URLs never reach a finding', () => {
+  const pkg = view({ resolved: 'https://deploy:s3cret@npm.evil.example/left-pad/-/left-pad-1.3.0.tgz' })
+  const context = contextFor()
+  const [finding] = judge([pkg], new Map([[pkg.location, OLD]]), RULES, context).findings
+  assert.is(finding.code, 'registries/not-allowed-registry')
+  assert.not.match(JSON.stringify(finding), /s3cret/)
 })
 
 test('exceptions: applied, expired, unused', () => {
   const pkg = view({ version: '1.3.0' })
   const young = facts([versionFacts('1.3.0', 1)], '1.3.0')
   const run = (exceptions: PolicyDocument['exceptions']) =>
-    judge([pkg], new Map([[pkg.location, young]]), RULES, {
-      policy: mergeWithFloor([], [{ source: 'p', isOrganisation: false, document: { exceptions } }]).policy,
-      now: NOW, configuredRegistries: [REGISTRY], defaultRegistry: REGISTRY, scopedRegistries: {}, rewritesNpmjs: true, npmAllowScripts: null,
-      project: { name: 'app', version: '1.0.0' }, run: { feedProblems: [], probes: [] },
-    })
+    judge([pkg], new Map([[pkg.location, young]]), RULES, contextFor({ exceptions }))
   const waived = run([{ package: 'left-pad@1.3.0', rule: 'minimum-release-age', reason: 'reviewed' }])
   assert.is(waived.isBlocked, false)
   assert.is(waived.waived.length, 1)
