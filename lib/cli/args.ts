@@ -2,8 +2,11 @@
 // and goes to npm's own config loader untouched.
 import { UsageError } from '../errors.js'
 
+export type OutputFormat = 'text' | 'json' | 'sarif'
+
 export interface OwnOptions {
   policyFile?: string
+  format: OutputFormat
   orgPolicyFile?: string
   json: boolean
   lockfile: boolean
@@ -21,10 +24,12 @@ export interface ParsedArgs {
   original: string[]
 }
 
-const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile'> = {
+const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
   '--policy': 'policyFile',
   '--org-policy': 'orgPolicyFile',
+  '--format': 'format',
 }
+const FORMATS: OutputFormat[] = ['text', 'json', 'sarif']
 const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 'version'> = {
   '--json': 'json',
   '--lockfile': 'lockfile',
@@ -36,7 +41,7 @@ const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 've
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const own: OwnOptions = { json: false, lockfile: false, probe: false, help: false, version: false }
+  const own: OwnOptions = { format: 'text', json: false, lockfile: false, probe: false, help: false, version: false }
   const rest: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]
@@ -48,13 +53,20 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++index]
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
-        throw new UsageError(`${flag} needs a file path`, 'EUSAGE')
+        throw new UsageError(`${flag} needs ${flag === '--format' ? 'one of text, json, sarif' : 'a file path'}`, 'EUSAGE')
       }
-      own[VALUE_FLAGS[flag]] = value
+      if (flag === '--format') {
+        if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes text, json or sarif (got ${value})`, 'EUSAGE')
+        own.format = value as OutputFormat
+        own.json = value !== 'text'
+      } else {
+        own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile'] = value
+      }
       continue
     }
     if (flag in BOOLEAN_FLAGS && inline === undefined) {
       own[BOOLEAN_FLAGS[flag]] = true
+      if (flag === '--json') own.format = 'json'
       continue
     }
     rest.push(arg)

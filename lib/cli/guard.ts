@@ -13,6 +13,8 @@ import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RuleContext } from '../rules/rule.js'
 import { toJsonReport, type InstallOutcome } from '../report/json-report.js'
+import { toSarifReport } from '../report/sarif-report.js'
+import { safeNpmVersion } from './version.js'
 import { createStyle, formatJudgement } from '../report/text-report.js'
 import type { ParsedArgs } from './args.js'
 import type { Io } from './io.js'
@@ -136,7 +138,14 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const report = formatJudgement(judgement, loaded.files, style)
 
   const finish = (install: InstallOutcome | null) => {
-    if (parsed.own.json) io.stdout.write(`${JSON.stringify(toJsonReport(mode, judgement, loaded.files, install), null, 2)}\n`)
+    // --json and --format sarif keep stdout for the one document (own.json is set for both).
+    const document =
+      parsed.own.format === 'sarif'
+        ? toSarifReport(judgement, RULES, safeNpmVersion(), readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json')
+        : parsed.own.format === 'json'
+          ? toJsonReport(mode, judgement, loaded.files, install)
+          : null
+    if (document) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
     return judgement.isBlocked ? EXIT.blocked : EXIT.clean
   }
 

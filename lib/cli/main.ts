@@ -1,6 +1,6 @@
 // Entry point: picks the command; everything it does not guard goes to npm.
-import { createRequire } from 'node:module'
 import { parseArgs } from './args.js'
+import { safeNpmVersion } from './version.js'
 import type { GuardMode } from './guard.js'
 import { processIo, type Io } from './io.js'
 import { passToNpm } from './passthrough.js'
@@ -68,23 +68,20 @@ Usage:
 Options:
   --policy <file>       use this policy instead of the discovered one
   --org-policy <file>   the organisation floor (also SAFE_NPM_ORG_POLICY)
-  --json                machine-readable output on stdout
+  --json                machine-readable output on stdout (same as --format json)
+  --format <f>          text (default), json or sarif (SARIF 2.1.0 for code scanning)
   --lockfile            check: judge package-lock.json as it is
   --probe               check/install: probe the public registry for the policy's private names
 
 Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or config error,
 3 npm/Arborist failure (resolution, network, install), 70 internal error.`
 
-function version(): string {
-  const require = createRequire(import.meta.url)
-  return require('../../../package.json').version
-}
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   try {
     const parsed = parseArgs(argv)
     if (parsed.own.version && !parsed.command) {
-      io.stdout.write(`${version()}\n`)
+      io.stdout.write(`${safeNpmVersion()}\n`)
       return 0
     }
     if (!parsed.command || parsed.command === 'help' || (parsed.own.help && (parsed.command in GUARDED || parsed.command === 'policy' || parsed.command === 'intel'))) {

@@ -148,6 +148,25 @@ cli('safe-npm check without arguments exits 0 on a clean project and writes noth
   assert.equal(diffSnapshots(before, await snapshot(box.dir)), NOTHING);
 });
 
+cli('--format sarif: one SARIF 2.1.0 document whose rule ids are the finding codes', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': manifest(),
+    '.safe-npmrc.json': { packages: { deny: ['tiny-dep'] } },
+  });
+  const result = await box.safeNpm(['check', '--format', 'sarif']);
+  assertExit(result, 1);
+  const sarif = JSON.parse(result.stdout);
+  assert.is(sarif.version, '2.1.0');
+  const [run] = sarif.runs;
+  assert.is(run.tool.driver.name, 'safe-npm');
+  const result0 = run.results.find((entry: any) => entry.ruleId === 'packages/denied');
+  assert.ok(result0, result.stdout);
+  assert.is(result0.level, 'error');
+  assert.is(run.tool.driver.rules[result0.ruleIndex].id, 'packages/denied');
+  assert.is(result0.locations[0].logicalLocations[0].fullyQualifiedName, 'app > with-dep > tiny-dep');
+  assertExit(await box.safeNpm(['check', '--format', 'xml']), 2);
+});
+
 cli('--policy pointing at a missing file → exit 2, one line', async ({ harness }) => {
   const box = await sandbox(harness, { 'package.json': manifest() });
   const before = await snapshot(box.dir);
