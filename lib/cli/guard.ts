@@ -11,7 +11,7 @@ import { loadPolicy } from '../policy/load.js'
 import { parsePackagePattern } from '../rules/package-pattern.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
-import type { RuleContext } from '../rules/rule.js'
+import type { PackageFacts, PackageView, RuleContext } from '../rules/rule.js'
 import { toJsonReport, type InstallOutcome } from '../report/json-report.js'
 import { toSarifReport } from '../report/sarif-report.js'
 import { safeNpmVersion } from './version.js'
@@ -19,7 +19,7 @@ import { createStyle, formatJudgement } from '../report/text-report.js'
 import type { ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
-export type GuardMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall'
+export type GuardMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe'
 
 async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
   try {
@@ -65,6 +65,37 @@ function ruleContext(
   }
 }
 
+/**
+ * `safe-npm rebuild [name…]`: run the install scripts of installed packages
+ * the policy allows (after a script was reviewed and allowed, say), never the others.
+ */
+async function rebuildAllowed(
+  session: ArboristSession,
+  packages: PackageView[],
+  facts: Map<string, PackageFacts>,
+  context: RuleContext,
+  names: string[],
+  parsed: ParsedArgs,
+  io: Io,
+  progress: (text: string) => void,
+): Promise<InstallOutcome> {
+  const named = names.length === 0 ? packages : packages.filter((pkg) => names.includes(pkg.name))
+  const due = named.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none')
+  const runnable = due.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  if (runnable.length > 0) progress(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+  await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+  const outcome: InstallOutcome = {
+    added: 0,
+    removed: 0,
+    changed: 0,
+    dryRun: false,
+    scriptsRun: runnable.map((pkg) => `${pkg.name}@${pkg.version}`),
+    scriptsSkipped: due.filter((pkg) => !runnable.includes(pkg)).map((pkg) => `${pkg.name}@${pkg.version}`),
+  }
+  if (!parsed.own.json) io.stdout.write(`rebuilt ${outcome.scriptsRun.length === 0 ? 'nothing' : outcome.scriptsRun.join(', ')}\n`)
+  return outcome
+}
+
 function formatSummary(outcome: InstallOutcome, seconds: number): string {
   const parts: string[] = []
   const count = (n: number, verb: string) => `${verb} ${n} package${n === 1 ? '' : 's'}`
@@ -83,7 +114,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
   if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
   const specs = config.positionals
-  if ((mode === 'ci' || mode === 'check') && specs.length > 0) {
+  if ((mode === 'ci' || mode === 'check' || mode === 'dedupe') && specs.length > 0) {
     throw new UsageError(`safe-npm ${mode} takes no package arguments (got ${specs.join(' ')})`, 'EUSAGE')
   }
   if (mode === 'uninstall' && specs.length === 0) throw new UsageError('safe-npm uninstall needs the names of the packages to remove', 'EUSAGE')
@@ -99,6 +130,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     add: mode === 'install' ? specs : [],
     ...(mode === 'update' ? { update: specs.length > 0 ? specs : true, save: config.isDefault('save') ? false : Boolean(config.get('save')) } : {}),
     ...(mode === 'uninstall' ? { rm: specs } : {}),
+    ...(mode === 'dedupe' ? { dedupe: true } : {}),
     before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
@@ -107,8 +139,9 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   })
 
   const readsLockfileOnly = mode === 'check' && parsed.own.lockfile
-  progress(readsLockfileOnly ? 'reading package-lock.json' : 'resolving the dependency tree')
+  progress(readsLockfileOnly ? 'reading package-lock.json' : mode === 'rebuild' ? 'reading node_modules' : 'resolving the dependency tree')
   if (readsLockfileOnly) await session.loadLockfileTree()
+  else if (mode === 'rebuild') await session.loadInstalledTree()
   else {
     const { ageGateFallback } = await session.buildIdealTree()
     if (ageGateFallback) progress(`no version old enough satisfies a range (${ageGateFallback}); checking the newest instead`)
@@ -162,6 +195,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   if (!parsed.own.json && judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0) {
     io.stderr.write(`${report}\n`)
   }
+  if (mode === 'rebuild') return finish(await rebuildAllowed(session, packages, facts, context, specs, parsed, io, progress))
   const dryRun = Boolean(config.get('dry-run'))
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
   progress(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
@@ -184,7 +218,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     if (runnable.length > 0) progress(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
     await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
   }
-  if (!dryRun && !ignoreScripts && mode !== 'update' && mode !== 'uninstall' && specs.length === 0) {
+  if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
     await session.runRootScripts({ outputToStderr: parsed.own.json })
   }
   if (!parsed.own.json) {

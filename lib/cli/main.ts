@@ -36,6 +36,10 @@ const GUARDED: Record<string, GuardMode> = {
   rm: 'uninstall',
   r: 'uninstall',
   un: 'uninstall',
+  rebuild: 'rebuild',
+  rb: 'rebuild',
+  dedupe: 'dedupe',
+  ddp: 'dedupe',
 }
 
 // npm's "install, then test" commands: the guarded install, then npm test.
@@ -50,7 +54,7 @@ const INSTALL_THEN_TEST: Record<string, GuardMode> = {
 
 // npm commands that install or run packages which safe-npm cannot check yet:
 // refused rather than handed to npm unchecked, so `alias npm=safe-npm` stays safe.
-const UNGUARDED_INSTALLERS = new Set(['dedupe', 'ddp', 'find-dupes', 'exec', 'x', 'link', 'ln', 'rebuild', 'rb', 'init', 'create', 'innit'])
+const UNGUARDED_INSTALLERS = new Set(['find-dupes', 'exec', 'x', 'link', 'ln', 'init', 'create', 'innit'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -60,6 +64,8 @@ Usage:
   safe-npm update [<name>...]                npm update, judged first
   safe-npm uninstall <name>...               npm uninstall, judged first (removing can change what else resolves)
   safe-npm install-test | install-ci-test    the guarded install or ci, then npm test
+  safe-npm rebuild [<name>...]               run the install scripts the policy allows, of what is installed
+  safe-npm dedupe                            npm dedupe, judged first
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches

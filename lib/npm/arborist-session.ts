@@ -27,6 +27,8 @@ export interface SessionOptions {
   rm?: string[]
   /** Overrides npm's save setting (npm update saves only when asked). */
   save?: boolean
+  /** npm dedupe: update every name installed more than once, preferring deduplication. */
+  dedupe?: boolean
 }
 
 export interface ReifySummary {
@@ -130,11 +132,21 @@ export class ArboristSession {
     }
   }
 
+  /** npm dedupe: the names installed more than once, as Arborist's own dedupe() finds them. */
+  async #namesToDedupe(): Promise<string[]> {
+    const probe = new Arborist(this.#options)
+    const tree = await probe.loadVirtual().catch(() => probe.loadActual())
+    return [...tree.inventory.query('name')].filter((name: string) => tree.inventory.query('name', name).size > 1)
+  }
+
   /** Build the tree npm would install. Retries without the age gate when only the gate made resolution fail. */
   async buildIdealTree(): Promise<{ ageGateFallback: string | null }> {
     await this.#readManifest()
     await this.#readLockedVersions()
     if (this.#session.isCleanInstall) await this.#checkLockfileInSync()
+    if (this.#session.dedupe) {
+      this.#options = { ...this.#options, preferDedupe: true, update: { names: await this.#namesToDedupe() } }
+    }
     try {
       await this.#arborist.buildIdealTree(this.#options)
       return { ageGateFallback: null }
@@ -198,8 +210,18 @@ export class ArboristSession {
     }
   }
 
+  /** Load what is installed in node_modules (rebuild judges what is on disk). */
+  async loadInstalledTree(): Promise<void> {
+    await this.#readLockedVersions()
+    try {
+      await this.#arborist.loadActual()
+    } catch (error) {
+      throw asFailure(error, 'reading node_modules')
+    }
+  }
+
   #tree(): any {
-    return this.#arborist.idealTree ?? this.#arborist.virtualTree
+    return this.#arborist.idealTree ?? this.#arborist.virtualTree ?? this.#arborist.actualTree
   }
 
   /** The project at the root of the tree. */

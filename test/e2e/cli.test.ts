@@ -181,7 +181,7 @@ cli('--policy pointing at a missing file → exit 2, one line', async ({ harness
 cli('usage errors exit 2 and write nothing: unguarded installers, ci without a lockfile, check with specs, -g', async ({ harness }) => {
   const box = await sandbox(harness, { 'package.json': manifest() });
   const before = await snapshot(box.dir);
-  for (const args of [['dedupe'], ['exec', 'left-pad'], ['ci'], ['check', '--lockfile'], ['check', 'left-pad'], ['install', '-g', 'left-pad']]) {
+  for (const args of [['find-dupes'], ['exec', 'left-pad'], ['dedupe', 'left-pad'], ['ci'], ['check', '--lockfile'], ['check', 'left-pad'], ['install', '-g', 'left-pad']]) {
     const result = await box.safeNpm(args);
     assertExit(result, 2, args.join(' '));
     assertOneLineError(result);
