@@ -44,7 +44,7 @@ export const installScriptsRule: Rule = {
       refused: '{name}@{version} has an install script that the policy refuses, so it is not run: {scripts}',
     },
     hints: {
-      unreviewed: 'Review the script; if it is needed, add "{name}" to scripts.allow in the policy (or run npm approve-scripts).',
+      unreviewed: 'Review the script; if it is needed, add "{name}" to scripts.allow in the policy (or npm approve-scripts), then run safe-npm rebuild {name}.',
       refused: 'The package may not work without its script; the policy says so on purpose.',
     },
   },
