@@ -8,7 +8,7 @@ import type { EffectivePolicy } from '../policy/types.js'
 import type { PackageFacts, PackageView, RunFacts } from '../rules/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
-import { gatherIntel, intelCacheDir, probeNames, probePublicRegistry } from './intel.js'
+import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets } from './intel.js'
 import { verifyRequiredProvenance } from './provenance.js'
 
 export interface GatherOptions {
@@ -45,10 +45,10 @@ export async function gatherEverything(
     const known = facts.get(pkg.location)
     if (advisories && known) known.advisories = advisories
   }
-  const names = probeNames(packages, policy)
+  const targets = probeTargets(packages, policy)
   const wantsProbe = options.isProbeRequested || (policy.dependencyConfusion.probe && policy.rules['dependency-confusion'] !== 'off')
   const [probes] = await Promise.all([
-    wantsProbe && names.length > 0 ? probePublicRegistry(names, policy, intelOptions) : [],
+    wantsProbe && targets.length > 0 ? probePublicRegistry(targets, policy, intelOptions) : [],
     verifyRequiredProvenance(packages, facts, policy, options),
   ])
   return { facts, run: { feedProblems: intel.problems, probes } }

@@ -239,12 +239,18 @@ export async function gatherIntel(packages: PackageView[], policy: EffectivePoli
   return collector
 }
 
+/** A private name or a pinned scope to ask the public registry about. */
+export interface ProbeTarget {
+  name: string
+  kind: 'name' | 'scope'
+}
+
 /**
- * The names a dependency-confusion probe asks the public registry about:
- * literal private names, and every package of the tree that is private by
- * pattern or in a pinned scope.
+ * What a dependency-confusion probe asks the public registry about: literal
+ * private names, every package of the tree that is private by pattern or in a
+ * pinned scope, and the pinned scopes themselves.
  */
-export function probeNames(packages: PackageView[], policy: EffectivePolicy): string[] {
+export function probeTargets(packages: PackageView[], policy: EffectivePolicy): ProbeTarget[] {
   const names = new Set<string>()
   for (const pattern of Object.keys(policy.registries.private)) if (!/[*?[\]{}!]/.test(pattern)) names.add(pattern)
   for (const pkg of packages) {
@@ -253,17 +259,20 @@ export function probeNames(packages: PackageView[], policy: EffectivePolicy): st
       names.add(pkg.name)
     }
   }
-  return [...names].sort()
+  return [
+    ...Object.keys(policy.registries.scopes).sort().map((name): ProbeTarget => ({ name, kind: 'scope' })),
+    ...[...names].sort().map((name): ProbeTarget => ({ name, kind: 'name' })),
+  ]
 }
 
-/** Ask the public registry whether each private name exists there. */
-export async function probePublicRegistry(names: string[], policy: EffectivePolicy, options: IntelOptions): Promise<ProbeAnswer[]> {
+/** Ask the public registry whether each private name (a package) or pinned scope (an organisation) exists there. */
+export async function probePublicRegistry(targets: ProbeTarget[], policy: EffectivePolicy, options: IntelOptions): Promise<ProbeAnswer[]> {
   const registry = policy.dependencyConfusion.publicRegistry
   return Promise.all(
-    names.map(async (name): Promise<ProbeAnswer> => {
-      const kind = 'name'
+    targets.map(async ({ name, kind }): Promise<ProbeAnswer> => {
+      const what = kind === 'scope' ? 'organisation' : 'package'
       try {
-        const packument = await npmFetch.json(`/${name.replace('/', '%2f')}`, {
+        const answer = await npmFetch.json(kind === 'scope' ? `/-/org/${name.slice(1)}/package` : `/${name.replace('/', '%2f')}`, {
           ...options.npmOptions,
           registry,
           // Never send the project's tokens to the public registry.
@@ -272,11 +281,14 @@ export async function probePublicRegistry(names: string[], policy: EffectivePoli
           preferOnline: true,
           timeout: FEED_TIMEOUT_MS,
         })
-        const versions = Object.keys(packument?.versions ?? {})
-        return { name, kind, state: 'claimed', detail: `${registry} has ${versions.length} version${versions.length === 1 ? '' : 's'} (latest ${packument?.['dist-tags']?.latest ?? 'none'})` }
+        const detail =
+          kind === 'scope'
+            ? `${registry} has an organisation ${name} with ${Object.keys(answer ?? {}).length} public packages`
+            : `${registry} has ${Object.keys(answer?.versions ?? {}).length} version(s) (latest ${answer?.['dist-tags']?.latest ?? 'none'})`
+        return { name, kind, state: 'claimed', detail }
       } catch (error) {
         const err = error as { statusCode?: number; code?: string }
-        if (err.statusCode === 404 || err.code === 'E404') return { name, kind, state: 'free', detail: `${registry} has no package of that name` }
+        if (err.statusCode === 404 || err.code === 'E404') return { name, kind, state: 'free', detail: `${registry} has no ${what} of that name` }
         return { name, kind, state: 'unknown', detail: reasonOf(error) }
       }
     }),

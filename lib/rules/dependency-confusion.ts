@@ -6,9 +6,9 @@ export const dependencyConfusionRule: Rule = {
     description: 'Private names and pinned scopes probed on the public registry: a private name someone claimed publicly is a finding; a free one gets a hint to claim it.',
     defaultSeverity: 'block',
     messages: {
-      'claimed-publicly': 'the private name {name} exists on the public registry ({detail}): someone may be waiting for a misrouted install',
-      'claim-it': 'the private name {name} is free on the public registry; claim it there so nobody else can',
-      'probe-failed': 'the public registry could not be asked about the private name {name}: {detail}',
+      'claimed-publicly': 'the private {kind} {name} exists on the public registry ({detail}): someone may be waiting for a misrouted install',
+      'claim-it': 'the private {kind} {name} is free on the public registry; claim it there so nobody else can',
+      'probe-failed': 'the public registry could not be asked about the private {kind} {name}: {detail}',
     },
     hints: {
       'claimed-publicly': 'Make sure {name} can only resolve from your registry (registries.private / registries.scopes and .npmrc); if the public package is yours, add it to dependencyConfusion.claimed.',
@@ -25,7 +25,7 @@ export const dependencyConfusionRule: Rule = {
       .filter((probe) => !(probe.state === 'claimed' && policy.dependencyConfusion.claimed.includes(probe.name)))
       .map((probe) => ({
         messageId: probe.state === 'claimed' ? 'claimed-publicly' : probe.state === 'free' ? 'claim-it' : 'probe-failed',
-        args: { name: probe.name, detail: probe.detail },
+        args: { name: probe.name, detail: probe.detail, kind: probe.kind === 'scope' ? 'scope' : 'name' },
         // A free name is advice and an unanswered probe says nothing about the tree
         // (the registries rule is what keeps a private name on its registry): both warn.
         ...(probe.state === 'claimed' ? {} : { severity: 'warn' as const }),

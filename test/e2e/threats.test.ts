@@ -285,6 +285,21 @@ threats('dependency confusion: routed to the private registry the tree is clean;
   assert.equal(asked, ['acme-billing', 'acme-ledger'], 'only the private names were probed');
 });
 
+threats('check --probe asks about a pinned scope as an organisation: free → a warning to claim it', async ({ harness, privateRegistry }) => {
+  const company = harnessOver(privateRegistry, harness);
+  const policy = {
+    registries: { scopes: { '@acme': privateRegistry.url }, allowed: [privateRegistry.url, harness.registry.url] },
+    dependencyConfusion: { publicRegistry: harness.registry.url },
+  };
+  const box = await project(company, { 'acme-billing': '^1.0.0' }, policy);
+  harness.registry.requests.length = 0;
+  const probed = await box.safeNpmJson(['check', '--probe']);
+  assertExit(probed, 0, explain(probed));
+  const free = findingsOf(probed.report, 'dependency-confusion/claim-it');
+  assert.equal(free.map((finding) => [finding.data.name, finding.data.kind, finding.severity]), [['@acme', 'scope', 'warn']], explain(probed));
+  assert.ok(harness.registry.requests.some((request) => request.path === '/-/org/acme/package'), 'the organisation was asked about');
+});
+
 threats('dependency confusion listed by a feed → known-malware/reported (deny list file; registry malware advisory)', async ({ harness }) => {
   await assertFeedsBlock(harness, {
     dependencies: { 'acme-billing': '*' },
