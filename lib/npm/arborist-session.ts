@@ -144,9 +144,8 @@ export class ArboristSession {
     await this.#readManifest()
     await this.#readLockedVersions()
     if (this.#session.isCleanInstall) await this.#checkLockfileInSync()
-    if (this.#session.dedupe) {
-      this.#options = { ...this.#options, preferDedupe: true, update: { names: await this.#namesToDedupe() } }
-    }
+    const dedupe = this.#session.dedupe ? { preferDedupe: true, update: { names: await this.#namesToDedupe() } } : {}
+    this.#options = { ...this.#options, ...dedupe }
     try {
       await this.#arborist.buildIdealTree(this.#options)
       return { ageGateFallback: null }
@@ -154,7 +153,7 @@ export class ArboristSession {
       if ((error?.code === 'ETARGET' || error?.code === 'ENOVERSIONS') && this.#options.before) {
         // No version old enough satisfies a range: resolve without the gate so
         // the report can name the young package instead of a bare ETARGET.
-        this.#options = this.#arboristOptions(null)
+        this.#options = { ...this.#arboristOptions(null), ...dedupe }
         this.#arborist = new Arborist(this.#options)
         try {
           await this.#arborist.buildIdealTree(this.#options)
