@@ -110,10 +110,20 @@ export class ArboristSession {
         for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
           if (location && entry?.version) this.#locked.set(location, entry.version)
         }
+        // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
+        if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
       } catch (error) {
         throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
       }
       return
+    }
+  }
+
+  #readNestedLock(dependencies: Record<string, any> | undefined, prefix: string): void {
+    for (const [name, entry] of Object.entries<any>(dependencies ?? {})) {
+      const location = `${prefix}node_modules/${name}`
+      if (typeof entry?.version === 'string') this.#locked.set(location, entry.version.replace(/^npm:.*@/, ''))
+      this.#readNestedLock(entry?.dependencies, `${location}/`)
     }
   }
 
