@@ -2,7 +2,7 @@
 // and goes to npm's own config loader untouched.
 import { UsageError } from '../errors.js'
 
-export type OutputFormat = 'text' | 'json' | 'sarif'
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'cyclonedx'
 
 export interface OwnOptions {
   policyFile?: string
@@ -29,7 +29,7 @@ const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
   '--org-policy': 'orgPolicyFile',
   '--format': 'format',
 }
-const FORMATS: OutputFormat[] = ['text', 'json', 'sarif']
+const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'cyclonedx']
 const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 'version'> = {
   '--json': 'json',
   '--lockfile': 'lockfile',
@@ -53,10 +53,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++index]
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
-        throw new UsageError(`${flag} needs ${flag === '--format' ? 'one of text, json, sarif' : 'a file path'}`, 'EUSAGE')
+        throw new UsageError(`${flag} needs ${flag === '--format' ? `one of ${FORMATS.join(', ')}` : 'a file path'}`, 'EUSAGE')
       }
       if (flag === '--format') {
-        if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes text, json or sarif (got ${value})`, 'EUSAGE')
+        if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes ${FORMATS.join(', ')} (got ${value})`, 'EUSAGE')
         own.format = value as OutputFormat
         own.json = value !== 'text'
       } else {

@@ -13,6 +13,7 @@ import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { PackageFacts, PackageView, RuleContext } from '../rules/rule.js'
 import { toJsonReport, type InstallOutcome } from '../report/json-report.js'
+import { toCycloneDxReport } from '../report/cyclonedx-report.js'
 import { toSarifReport } from '../report/sarif-report.js'
 import { safeNpmVersion } from './version.js'
 import { createStyle, formatJudgement } from '../report/text-report.js'
@@ -172,12 +173,13 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
 
   const finish = (install: InstallOutcome | null) => {
     // --json and --format sarif keep stdout for the one document (own.json is set for both).
-    const document =
-      parsed.own.format === 'sarif'
-        ? toSarifReport(judgement, RULES, safeNpmVersion(), readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json')
-        : parsed.own.format === 'json'
-          ? toJsonReport(mode, judgement, loaded.files, install)
-          : null
+    const documents = {
+      text: () => null,
+      json: () => toJsonReport(mode, judgement, loaded.files, install),
+      sarif: () => toSarifReport(judgement, RULES, safeNpmVersion(), readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json'),
+      cyclonedx: () => toCycloneDxReport(judgement, packages, session.project(), safeNpmVersion(), now),
+    }
+    const document = documents[parsed.own.format]()
     if (document) io.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
     return judgement.isBlocked ? EXIT.blocked : EXIT.clean
   }

@@ -75,7 +75,7 @@ Options:
   --policy <file>       use this policy instead of the discovered one
   --org-policy <file>   the organisation floor (also SAFE_NPM_ORG_POLICY)
   --json                machine-readable output on stdout (same as --format json)
-  --format <f>          text (default), json or sarif (SARIF 2.1.0 for code scanning)
+  --format <f>          text (default), json, sarif (SARIF 2.1.0 for code scanning) or cyclonedx (an SBOM)
   --lockfile            check: judge package-lock.json as it is
   --probe               check/install: probe the public registry for the policy's private names
 

@@ -167,6 +167,21 @@ cli('--format sarif: one SARIF 2.1.0 document whose rule ids are the finding cod
   assertExit(await box.safeNpm(['check', '--format', 'xml']), 2);
 });
 
+cli('--format cyclonedx: an SBOM of the judged tree with purls, hashes and the findings per component', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest(), '.safe-npmrc.json': { rules: { packages: 'warn' }, packages: { deny: ['tiny-dep'] } } });
+  const result = await box.safeNpm(['check', '--format', 'cyclonedx']);
+  assertExit(result, 0);
+  const bom = JSON.parse(result.stdout);
+  assert.is(bom.bomFormat, 'CycloneDX');
+  assert.is(bom.metadata.component.name, 'app');
+  const names = bom.components.map((component: any) => `${component.name}@${component.version}`).sort();
+  assert.equal(names, ['tiny-dep@1.2.0', 'with-dep@1.0.0']);
+  const tiny = bom.components.find((component: any) => component.name === 'tiny-dep');
+  assert.is(tiny.purl, 'pkg:npm/tiny-dep@1.2.0');
+  assert.is(tiny.hashes[0].alg, 'SHA-512');
+  assert.ok(tiny.properties.some((property: any) => property.name === 'safe-npm:finding' && property.value === 'warn:packages/denied'));
+});
+
 cli('--policy pointing at a missing file → exit 2, one line', async ({ harness }) => {
   const box = await sandbox(harness, { 'package.json': manifest() });
   const before = await snapshot(box.dir);
