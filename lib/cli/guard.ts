@@ -66,6 +66,13 @@ function ruleContext(
   }
 }
 
+/** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
+function scriptPlan(packages: PackageView[], facts: Map<string, PackageFacts>, context: RuleContext): { due: PackageView[]; runnable: PackageView[] } {
+  const allowance = (pkg: PackageView) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context)
+  const due = packages.filter((pkg) => allowance(pkg) !== 'none')
+  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed') }
+}
+
 /**
  * `safe-npm rebuild [name…]`: run the install scripts of installed packages
  * the policy allows (after a script was reviewed and allowed, say), never the others.
@@ -80,9 +87,7 @@ async function rebuildAllowed(
   io: Io,
   progress: (text: string) => void,
 ): Promise<InstallOutcome> {
-  const named = names.length === 0 ? packages : packages.filter((pkg) => names.includes(pkg.name))
-  const due = named.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none')
-  const runnable = due.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  const { due, runnable } = scriptPlan(names.length === 0 ? packages : packages.filter((pkg) => names.includes(pkg.name)), facts, context)
   if (runnable.length > 0) progress(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
   await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
   const outcome: InstallOutcome = {
@@ -205,10 +210,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
   const writesNodeModules = !dryRun && !config.get('package-lock-only')
   const changed = session.changedLocations()
-  const due = packages.filter(
-    (pkg) => changed.has(pkg.location) && scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context) !== 'none',
-  )
-  const runnable = due.filter((pkg) => scriptAllowance(pkg, facts.get(pkg.location)!, context) === 'allowed')
+  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context)
   const runsScripts = writesNodeModules && !ignoreScripts
   const outcome: InstallOutcome = {
     ...summary,
