@@ -34,14 +34,12 @@ interface StoredSummary {
   checksum: string
 }
 
-const INSTALL_EVENTS = ['preinstall', 'install', 'postinstall', 'prepare']
-
 function checksum(versions: StoredVersion[]): string {
   return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
 }
 
 function store(facts: VersionFacts): StoredVersion {
-  const scripts = Object.fromEntries(Object.entries(facts.scripts).filter(([event]) => INSTALL_EVENTS.includes(event)))
+  const scripts = facts.scripts
   return {
     v: facts.version,
     t: facts.publishedAt?.getTime() ?? null,

@@ -72,8 +72,3 @@ export function homoglyphSkeleton(name: string): string {
   }
   return folded.replace(/rn/g, 'm').replace(/vv/g, 'w')
 }
-
-/** True for characters outside printable ASCII (a sign of a look-alike). */
-export function hasNonAsciiCharacters(name: string): boolean {
-  return /[^\x20-\x7e]/.test(name)
-}

@@ -2,6 +2,7 @@
 // an LRU that may drop entries, so a summary is taken the moment pacote
 // stores a full packument, and the packument itself can go.
 import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
+import { INSTALL_SCRIPT_NAMES } from '../intel/version-signals.js'
 import type { VersionFacts } from '../rules/rule.js'
 
 export interface PackumentSummary {
@@ -13,11 +14,11 @@ export interface PackumentSummary {
   byVersion: Map<string, VersionFacts>
 }
 
-const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall']
-
-function scriptsOf(manifest: any): Record<string, string> {
+/** Only install-time scripts are facts a rule uses; the rest would cost memory for nothing. */
+function installScriptsOf(manifest: any): Record<string, string> {
   const scripts: Record<string, string> = {}
-  for (const [event, command] of Object.entries(manifest?.scripts ?? {})) {
+  for (const event of INSTALL_SCRIPT_NAMES) {
+    const command = manifest?.scripts?.[event]
     if (typeof command === 'string') scripts[event] = command
   }
   return scripts
@@ -35,7 +36,7 @@ export function summarisePackument(packument: any): PackumentSummary {
       version,
       publishedAt: stamp && !Number.isNaN(stamp.getTime()) ? stamp : null,
       publisher: manifest?._npmUser?.name ?? null,
-      scripts: scriptsOf(manifest),
+      scripts: installScriptsOf(manifest),
       hasProvenance: Boolean(manifest?.dist?.attestations?.provenance),
       hasTrustedPublisher: Boolean(manifest?._npmUser?.trustedPublisher),
       deprecated: typeof manifest?.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
@@ -50,10 +51,6 @@ export function summarisePackument(packument: any): PackumentSummary {
     versions,
     byVersion: new Map(versions.map((facts) => [facts.version, facts])),
   }
-}
-
-export function hasInstallScripts(scripts: Record<string, string>): boolean {
-  return INSTALL_SCRIPTS.some((event) => event in scripts)
 }
 
 /**

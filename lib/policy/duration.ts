@@ -7,15 +7,10 @@ const UNIT_MS: Record<string, number> = {
 }
 
 export const DURATION_PATTERN = /^(\d+)(m|h|d|w)$/
-const DURATION = DURATION_PATTERN
-
-export function isDuration(text: string): boolean {
-  return DURATION.test(text)
-}
 
 /** Milliseconds in a duration like "3d"; throws on anything else (validate first). */
 export function parseDuration(text: string): number {
-  const match = DURATION.exec(text)
+  const match = DURATION_PATTERN.exec(text)
   if (!match) throw new Error(`not a duration: ${text}`)
   return Number(match[1]) * UNIT_MS[match[2]]
 }

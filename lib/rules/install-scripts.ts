@@ -1,14 +1,14 @@
+import { INSTALL_SCRIPT_NAMES } from '../intel/version-signals.js'
 import { matchesPackage } from './package-pattern.js'
 import type { PackageFacts, PackageView, Rule, RuleContext } from './rule.js'
 
-const INSTALL_EVENTS = ['preinstall', 'install', 'postinstall'] as const
 
 /** The install-time scripts a package would run, as `event: command`. */
 export function installScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
   const scripts: Record<string, string> = {}
   const sources = [facts.version?.scripts ?? {}, pkg.scripts]
   for (const source of sources) {
-    for (const event of INSTALL_EVENTS) if (source[event]) scripts[event] = source[event]
+    for (const event of INSTALL_SCRIPT_NAMES) if (source[event]) scripts[event] = source[event]
   }
   if (Object.keys(scripts).length === 0 && pkg.hasBindingGyp) scripts.install = 'node-gyp rebuild'
   // npm runs `prepare` of a git dependency after building it from source.

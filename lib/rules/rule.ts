@@ -57,6 +57,7 @@ export interface VersionFacts {
   version: string
   publishedAt: Date | null
   publisher: string | null
+  /** Install-time scripts (preinstall, install, postinstall) of this version. */
   scripts: Record<string, string>
   hasProvenance: boolean
   hasTrustedPublisher: boolean
