@@ -84,9 +84,12 @@ class Collector {
   }
 }
 
-/** The registry's bulk advisory endpoint (what npm audit asks), one request per registry. */
-async function askRegistryAdvisories(packages: PackageView[], options: IntelOptions, collector: Collector): Promise<void> {
-  const byRegistry = new Map<string, Map<string, Set<string>>>()
+/**
+ * The registry's bulk advisory endpoint (what npm audit asks), one request per
+ * registry of the packages, and per registry in `alsoAsk` even with nothing to ask about.
+ */
+async function askRegistryAdvisories(packages: PackageView[], options: IntelOptions, collector: Collector, alsoAsk: string[] = []): Promise<void> {
+  const byRegistry = new Map<string, Map<string, Set<string>>>(alsoAsk.map((registry) => [registry, new Map()]))
   for (const pkg of packages) {
     const registry = registryFor(pkg.name, options.scopedRegistries, options.defaultRegistry)
     const body = byRegistry.get(registry) ?? new Map<string, Set<string>>()
@@ -192,34 +195,18 @@ export async function feedStatus(policy: EffectivePolicy, options: IntelOptions)
   const nothing: PackageView[] = []
   const registries = [...new Set([options.defaultRegistry, ...Object.values(options.scopedRegistries)])]
   await Promise.all([
-    ...(policy.intel.registryAdvisories
-      ? registries.map(async (registry) => {
-          const feed = `registry-advisories:${registry}`
-          try {
-            await npmFetch.json('/-/npm/v1/security/advisories/bulk', { ...options.npmOptions, registry, method: 'POST', body: {}, timeout: FEED_TIMEOUT_MS })
-            collector.feeds.push({ feed, state: 'ok', detail: 'answers; asked live at every check' })
-          } catch (error) {
-            collector.fail(feed, error)
-          }
-        })
-      : []),
+    policy.intel.registryAdvisories ? askRegistryAdvisories(nothing, options, collector, registries) : undefined,
+    // A question about a package nobody publishes shows whether the API answers.
     policy.intel.osv.enabled
-      ? (async () => {
-          const feed = `osv-api:${policy.intel.osv.url}`
-          try {
-            await queryOsvBatch([{ name: 'safe-npm-feed-check', version: '0.0.0' }], { baseUrl: policy.intel.osv.url, fetch: options.fetch, signal: AbortSignal.timeout(FEED_TIMEOUT_MS) })
-            collector.feeds.push({ feed, state: 'ok', detail: 'answers; asked live at every check' })
-          } catch (error) {
-            collector.fail(feed, error)
-          }
-        })()
+      ? askOsvApi([{ name: 'safe-npm-feed-check', version: '0.0.0' } as PackageView], policy, options, collector)
       : undefined,
     readDatasets(nothing, policy, options, collector),
     readDenyLists(nothing, policy, options, collector),
   ])
-  for (const problem of collector.problems) {
-    const status = collector.feeds.find((feed) => feed.feed === problem.feed && feed.state === 'ok')
-    if (status) Object.assign(status, { state: 'stale', detail: `${status.detail}; ${problem.reason}` })
+  for (const status of collector.feeds) {
+    if (status.state === 'ok' && /^(registry-advisories|osv-api):/.test(status.feed)) status.detail = 'answers; asked live at every check'
+    const problem = collector.problems.find((candidate) => candidate.feed === status.feed)
+    if (status.state === 'ok' && problem) Object.assign(status, { state: 'stale', detail: `${status.detail}; ${problem.reason}` })
   }
   return collector.feeds
 }
