@@ -20,6 +20,12 @@ export class SafeNpmError extends Error {
   }
 }
 
+/** An error as one line: its code, then the first line of its message. */
+export function describeError(error: unknown): string {
+  const err = error as { code?: string; message?: string }
+  return `${err?.code ? `${err.code}: ` : ''}${String(err?.message ?? error).split('\n')[0]}`
+}
+
 /** Bad arguments, package.json, lockfile or configuration: exit 2. */
 export class UsageError extends SafeNpmError {
   constructor(message: string, code = 'EUSAGE') {

@@ -3,6 +3,7 @@
 // from a lockfile carry only a few fields, so their packuments are fetched
 // here (from npm's cache first: a version's publish time never changes).
 import pacote from 'pacote'
+import { describeError } from '../errors.js'
 import type { PackageFacts, PackageView } from '../rules/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
 import type { FactsCache } from './facts-cache.js'
@@ -15,8 +16,6 @@ export interface FactsOptions {
   summaries?: FactsCache
   now?: number
   concurrency?: number
-  /** Called once per packument this function had to fetch itself. */
-  onFetch?: (name: string) => void
 }
 
 async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
@@ -32,13 +31,7 @@ async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Prom
   return results
 }
 
-function describeFailure(error: any): string {
-  const code = error?.code ? `${error.code}: ` : ''
-  return `${code}${String(error?.message ?? error).split('\n')[0]}`
-}
-
 async function fetchSummary(name: string, options: FactsOptions, preferOnline: boolean): Promise<PackumentSummary> {
-  options.onFetch?.(name)
   const packument = await pacote.packument(name, {
     ...options.npmOptions,
     fullMetadata: true,
@@ -88,7 +81,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       if (!isComplete(summary)) summary = await fetchSummary(name, options, false)
       if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
     } catch (error) {
-      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeFailure(error) })
+      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
       return
     }
     if (!isFromDisk) await options.summaries?.write(summary!, now)

@@ -4,6 +4,7 @@
 // dependency-confusion probe. A feed that cannot be read is a FeedProblem the
 // policy judges; it is never skipped silently.
 import npmFetch from 'npm-registry-fetch'
+import { describeError } from '../errors.js'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import {
@@ -58,10 +59,6 @@ export function intelCacheDir(npmOptions: Record<string, any>): string {
   return path.join(path.dirname(npmCache), '_safe-npm')
 }
 
-function reasonOf(error: unknown): string {
-  const err = error as { code?: string; message?: string }
-  return `${err?.code ? `${err.code}: ` : ''}${String(err?.message ?? error).split('\n')[0]}`
-}
 
 const isUrl = (location: string) => /^https?:\/\//i.test(location)
 
@@ -78,7 +75,7 @@ class Collector {
   }
 
   fail(feed: string, error: unknown): void {
-    const reason = reasonOf(error)
+    const reason = describeError(error)
     this.problems.push({ feed, reason })
     this.feeds.push({ feed, state: 'unreachable', detail: reason })
   }
@@ -276,7 +273,7 @@ export async function probePublicRegistry(targets: ProbeTarget[], policy: Effect
       } catch (error) {
         const err = error as { statusCode?: number; code?: string }
         if (err.statusCode === 404 || err.code === 'E404') return { name, kind, state: 'free', detail: `${registry} has no ${what} of that name` }
-        return { name, kind, state: 'unknown', detail: reasonOf(error) }
+        return { name, kind, state: 'unknown', detail: describeError(error) }
       }
     }),
   )

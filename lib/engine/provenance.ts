@@ -3,6 +3,7 @@
 // pacote's own verifier and the registry's public keys. Only these packages
 // cost a request; everything else reads provenance presence from the facts.
 import npmFetch from 'npm-registry-fetch'
+import { describeError } from '../errors.js'
 import pacote from 'pacote'
 import { matchesAny } from '../rules/package-pattern.js'
 import { registryFor } from '../rules/registry-url.js'
@@ -40,9 +41,8 @@ async function verifyOne(pkg: PackageView, registry: string, keys: unknown[] | E
     })
     return { state: 'verified', detail: 'registry signature and attestations verified' }
   } catch (error) {
-    const err = error as { code?: string; message?: string }
-    const detail = `${err.code ?? 'error'}: ${String(err.message).split('\n')[0]}`
-    return { state: err.code && INVALID.has(err.code) ? 'invalid' : 'unknown', detail }
+    const code = (error as { code?: string }).code
+    return { state: code && INVALID.has(code) ? 'invalid' : 'unknown', detail: describeError(error) }
   }
 }
 
