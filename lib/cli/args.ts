@@ -6,9 +6,9 @@ export type OutputFormat = 'text' | 'json' | 'sarif' | 'cyclonedx'
 
 export interface OwnOptions {
   policyFile?: string
-  format: OutputFormat
   orgPolicyFile?: string
-  json: boolean
+  /** --format, or json for --json. */
+  format: OutputFormat
   lockfile: boolean
   probe: boolean
   help: boolean
@@ -20,8 +20,6 @@ export interface ParsedArgs {
   own: OwnOptions
   /** Arguments after the command, for npm's config loader (flags and specs). */
   npmArgs: string[]
-  /** The original arguments, for commands handed to npm unchanged. */
-  original: string[]
 }
 
 const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
@@ -30,8 +28,7 @@ const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
   '--format': 'format',
 }
 const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'cyclonedx']
-const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 'version'> = {
-  '--json': 'json',
+const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version'> = {
   '--lockfile': 'lockfile',
   '--probe': 'probe',
   '--help': 'help',
@@ -40,8 +37,13 @@ const BOOLEAN_FLAGS: Record<string, 'json' | 'lockfile' | 'probe' | 'help' | 've
   '-v': 'version',
 }
 
+/** True when stdout carries one machine-readable document (json, sarif, cyclonedx) and nothing else. */
+export function isMachineOutput(own: OwnOptions): boolean {
+  return own.format !== 'text'
+}
+
 export function parseArgs(argv: string[]): ParsedArgs {
-  const own: OwnOptions = { format: 'text', json: false, lockfile: false, probe: false, help: false, version: false }
+  const own: OwnOptions = { format: 'text', lockfile: false, probe: false, help: false, version: false }
   const rest: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]
@@ -58,15 +60,17 @@ export function parseArgs(argv: string[]): ParsedArgs {
       if (flag === '--format') {
         if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes ${FORMATS.join(', ')} (got ${value})`, 'EUSAGE')
         own.format = value as OutputFormat
-        own.json = value !== 'text'
       } else {
         own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile'] = value
       }
       continue
     }
+    if (flag === '--json' && inline === undefined) {
+      own.format = 'json'
+      continue
+    }
     if (flag in BOOLEAN_FLAGS && inline === undefined) {
       own[BOOLEAN_FLAGS[flag]] = true
-      if (flag === '--json') own.format = 'json'
       continue
     }
     rest.push(arg)
@@ -74,5 +78,5 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const commandIndex = rest.findIndex((arg) => !arg.startsWith('-'))
   const command = commandIndex === -1 ? null : rest[commandIndex]
   const npmArgs = commandIndex === -1 ? rest : [...rest.slice(0, commandIndex), ...rest.slice(commandIndex + 1)]
-  return { command, own, npmArgs, original: argv }
+  return { command, own, npmArgs }
 }

@@ -17,7 +17,7 @@ import { toCycloneDxReport } from '../report/cyclonedx-report.js'
 import { toSarifReport } from '../report/sarif-report.js'
 import { safeNpmVersion } from './version.js'
 import { createStyle, formatJudgement } from '../report/text-report.js'
-import type { ParsedArgs } from './args.js'
+import { isMachineOutput, type ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export type GuardMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe'
@@ -98,7 +98,7 @@ async function rebuildAllowed(
     scriptsRun: runnable.map((pkg) => `${pkg.name}@${pkg.version}`),
     scriptsSkipped: due.filter((pkg) => !runnable.includes(pkg)).map((pkg) => `${pkg.name}@${pkg.version}`),
   }
-  if (!parsed.own.json) io.stdout.write(`rebuilt ${outcome.scriptsRun.length === 0 ? 'nothing' : outcome.scriptsRun.join(', ')}\n`)
+  if (!isMachineOutput(parsed.own)) io.stdout.write(`rebuilt ${outcome.scriptsRun.length === 0 ? 'nothing' : outcome.scriptsRun.join(', ')}\n`)
   return outcome
 }
 
@@ -115,7 +115,7 @@ function formatSummary(outcome: InstallOutcome, seconds: number): string {
 export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Promise<number> {
   const started = Date.now()
   const progress = (text: string) => {
-    if (io.stderrIsTTY && !parsed.own.json) io.stderr.write(`safe-npm: ${text}\n`)
+    if (io.stderrIsTTY && !isMachineOutput(parsed.own)) io.stderr.write(`safe-npm: ${text}\n`)
   }
   const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
   if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
@@ -177,7 +177,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   const report = formatJudgement(judgement, loaded.files, style)
 
   const finish = (install: InstallOutcome | null) => {
-    // --json and --format sarif keep stdout for the one document (own.json is set for both).
+    // A machine-readable format keeps stdout for its one document.
     const documents = {
       text: () => null,
       json: () => toJsonReport(mode, judgement, loaded.files, install),
@@ -190,7 +190,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   }
 
   if (mode === 'check' || judgement.isBlocked) {
-    if (!parsed.own.json) {
+    if (!isMachineOutput(parsed.own)) {
       // For check the report is the output; for a blocked install it explains the abort.
       const out = reportsToStdout ? io.stdout : io.stderr
       out.write(`${report}\n`)
@@ -199,7 +199,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     return finish(null)
   }
 
-  if (!parsed.own.json && judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0) {
+  if (!isMachineOutput(parsed.own) && judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0) {
     io.stderr.write(`${report}\n`)
   }
   if (mode === 'rebuild') return finish(await rebuildAllowed(session, packages, facts, context, specs, parsed, io, progress))
@@ -223,9 +223,9 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
   }
   if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
-    await session.runRootScripts({ outputToStderr: parsed.own.json })
+    await session.runRootScripts({ outputToStderr: isMachineOutput(parsed.own) })
   }
-  if (!parsed.own.json) {
+  if (!isMachineOutput(parsed.own)) {
     // Skipped scripts are already in the report above, as install-scripts findings.
     io.stdout.write(`\n${formatSummary(outcome, (Date.now() - started) / 1000)}\n`)
   }

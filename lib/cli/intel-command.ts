@@ -4,7 +4,7 @@ import { feedStatus, intelCacheDir } from '../engine/intel.js'
 import { EXIT, UsageError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { loadPolicy } from '../policy/load.js'
-import type { ParsedArgs } from './args.js'
+import { isMachineOutput, type ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export async function runIntel(parsed: ParsedArgs, io: Io): Promise<number> {
@@ -26,7 +26,7 @@ export async function runIntel(parsed: ParsedArgs, io: Io): Promise<number> {
     projectDir: config.prefix,
     isRefresh: action === 'update',
   })
-  if (parsed.own.json) io.stdout.write(`${JSON.stringify({ feeds }, null, 2)}\n`)
+  if (isMachineOutput(parsed.own)) io.stdout.write(`${JSON.stringify({ feeds }, null, 2)}\n`)
   else if (feeds.length === 0) io.stdout.write('No malware feeds are configured (see intel in the policy).\n')
   else for (const feed of feeds) io.stdout.write(`${feed.state.padEnd(11)} ${feed.feed}: ${feed.detail}\n`)
   // A feed that does not answer is what `intel.unreachable` judges at install time; here it fails the command.

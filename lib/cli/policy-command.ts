@@ -2,7 +2,7 @@
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { policyJsonSchema } from '../policy/json-schema.js'
 import { loadPolicy } from '../policy/load.js'
-import type { ParsedArgs } from './args.js'
+import { isMachineOutput, type ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
@@ -22,7 +22,7 @@ export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
     minimumReleaseAge,
     registries: { ...loaded.policy.registries, allowed: loaded.policy.registries.allowed ?? [config.defaultRegistry, ...Object.values(config.scopedRegistries)] },
   }
-  if (parsed.own.json) {
+  if (isMachineOutput(parsed.own)) {
     io.stdout.write(`${JSON.stringify({ files: loaded.files, policy, origins: Object.fromEntries(loaded.origins) }, null, 2)}\n`)
     return 0
   }
