@@ -1,6 +1,7 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
 import npa from 'npm-package-arg'
+import { isUnder } from '../rules/registry-url.js'
 import type { PackageView, SourceKind } from '../rules/rule.js'
 
 /** Which kind of source an edge spec / resolved URL names. */
@@ -27,7 +28,7 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
   if (resolved.startsWith('file:')) return 'file'
   // A tarball URL that is not under a configured registry path and does not
   // have the registry tarball shape is a remote tarball.
-  if (/^https?:/.test(resolved) && !/\/-\/[^/]+\.tgz$/.test(resolved) && !registries.some((r) => resolved.startsWith(r))) {
+  if (/^https?:/.test(resolved) && !/\/-\/[^/]+\.tgz$/.test(resolved) && !registries.some((registry) => isUnder(resolved, registry))) {
     return 'remote'
   }
   return 'registry'
