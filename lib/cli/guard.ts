@@ -8,10 +8,10 @@ import { EXIT, UsageError } from '../errors.js'
 import { ArboristSession } from '../npm/arborist-session.js'
 import { loadNpmConfig, type NpmConfig } from '../npm/npm-config.js'
 import { loadPolicy } from '../policy/load.js'
-import { parsePackagePattern } from '../rules/package-pattern.js'
+import { parsePackagePattern } from '../model/package-pattern.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
-import type { PackageFacts, PackageView, RuleContext } from '../rules/rule.js'
+import type { PackageFacts, PackageView, RuleContext } from '../model/rule.js'
 import { toJsonReport, type InstallOutcome } from '../report/json-report.js'
 import { toCycloneDxReport } from '../report/cyclonedx-report.js'
 import { toSarifReport } from '../report/sarif-report.js'
@@ -155,7 +155,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
-  const { facts, run } = await gatherEverything(packages, policy, {
+  const { facts, run } = await gatherEverything(packages, policy, RULES, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,

@@ -1,6 +1,6 @@
 // `safe-npm intel status|update`: what the configured malware feeds hold and
 // whether they answer; `update` refetches downloaded feeds regardless of age.
-import { feedStatus, intelCacheDir } from '../engine/intel.js'
+import { feedStatus, intelCacheDir } from '../engine/feeds.js'
 import { EXIT, UsageError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { loadPolicy } from '../policy/load.js'

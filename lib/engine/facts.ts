@@ -4,7 +4,7 @@
 // here (from npm's cache first: a version's publish time never changes).
 import pacote from 'pacote'
 import { describeError } from '../errors.js'
-import type { PackageFacts, PackageView } from '../rules/rule.js'
+import type { PackageFacts, PackageView } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
 import type { FactsCache } from './facts-cache.js'
 

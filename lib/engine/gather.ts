@@ -1,14 +1,16 @@
 // Everything the rules may know, gathered once per run: registry facts per
-// package, what the malware feeds say, verified provenance where the policy
-// asks for it, and (on request) the dependency-confusion probe. Independent
-// sources are asked at the same time.
+// package, what the malware feeds say, verified provenance where a rule asks
+// for it, and (on request) the dependency-confusion probe. What is gathered
+// follows from the active rules' declared needs; independent sources are asked
+// at the same time.
 import path from 'node:path'
 import type { RecordingPackumentCache } from '../npm/packument-facts.js'
-import type { EffectivePolicy } from '../policy/types.js'
-import type { PackageFacts, PackageView, RunFacts } from '../rules/rule.js'
+import type { EffectivePolicy } from '../model/policy.js'
+import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts } from '../model/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
-import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets } from './intel.js'
+import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets } from './feeds.js'
+import { isActive } from './judge.js'
 import { verifyRequiredProvenance } from './provenance.js'
 
 export interface GatherOptions {
@@ -23,33 +25,47 @@ export interface GatherOptions {
   onPhase?: (text: string) => void
 }
 
+/** The union of what the active rules need under this policy. */
+export function neededBy(rules: Rule[], policy: EffectivePolicy, isProbeRequested: boolean): Required<Omit<RuleNeeds, 'probe'>> & { probe: boolean } {
+  const needs = rules.filter((rule) => isActive(rule, policy)).map((rule) => rule.meta.needs?.(policy) ?? {})
+  return {
+    facts: needs.some((need) => need.facts),
+    advisories: needs.some((need) => need.advisories),
+    provenance: [...new Set(needs.flatMap((need) => need.provenance ?? []))],
+    probe: needs.some((need) => need.probe === 'always' || (need.probe === 'on-request' && isProbeRequested)),
+  }
+}
+
 export async function gatherEverything(
   packages: PackageView[],
   policy: EffectivePolicy,
+  rules: Rule[],
   options: GatherOptions,
 ): Promise<{ facts: Map<string, PackageFacts>; run: RunFacts }> {
+  const needs = neededBy(rules, policy, options.isProbeRequested)
   const cacheDir = intelCacheDir(options.npmOptions)
   const intelOptions = { ...options, cacheDir }
-  options.onPhase?.(`gathering facts for ${packages.length} packages and asking the malware feeds`)
+  options.onPhase?.(`gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`)
   const [facts, intel] = await Promise.all([
-    gatherFacts(packages, {
-      npmOptions: options.npmOptions,
-      cache: options.packumentCache,
-      summaries: new FactsCache(path.join(cacheDir, 'facts'), policy.intel.maxAgeMs),
-      now: options.now.getTime(),
-    }),
-    gatherIntel(packages, policy, intelOptions),
+    needs.facts
+      ? gatherFacts(packages, {
+          npmOptions: options.npmOptions,
+          cache: options.packumentCache,
+          summaries: new FactsCache(path.join(cacheDir, 'facts'), policy.intel.maxAgeMs),
+          now: options.now.getTime(),
+        })
+      : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
+    needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [] },
   ])
   for (const pkg of packages) {
     const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
     const known = facts.get(pkg.location)
     if (advisories && known) known.advisories = advisories
   }
-  const targets = probeTargets(packages, policy)
-  const wantsProbe = options.isProbeRequested || (policy.dependencyConfusion.probe && policy.rules['dependency-confusion'] !== 'off')
+  const targets = needs.probe ? probeTargets(packages, policy) : []
   const [probes] = await Promise.all([
-    wantsProbe && targets.length > 0 ? probePublicRegistry(targets, policy, intelOptions) : [],
-    verifyRequiredProvenance(packages, facts, policy, options),
+    targets.length > 0 ? probePublicRegistry(targets, policy, intelOptions) : [],
+    needs.provenance.length > 0 ? verifyRequiredProvenance(packages, facts, needs.provenance, options) : undefined,
   ])
   return { facts, run: { feedProblems: intel.problems, probes } }
 }

@@ -1,9 +1,9 @@
 // The core: runs every rule over every package, then applies what the policy
 // says about severities and exceptions. It knows nothing about any single rule.
 import { redactLog } from '@npmcli/redact'
-import { matchesPackage } from '../rules/package-pattern.js'
-import type { Finding, PackageFacts, PackageView, RawFinding, Rule, RuleContext } from '../rules/rule.js'
-import type { PolicyException } from '../policy/types.js'
+import { matchesPackage } from '../model/package-pattern.js'
+import type { Finding, PackageFacts, PackageView, RawFinding, Rule, RuleContext, Severity } from '../model/rule.js'
+import type { EffectivePolicy, PolicyException } from '../model/policy.js'
 
 export interface AppliedException {
   exception: PolicyException
@@ -75,6 +75,30 @@ function isExpired(exception: PolicyException, now: Date): boolean {
   return exception.expires !== undefined && new Date(`${exception.expires}T23:59:59.999Z`) < now
 }
 
+const RANK = { off: 0, warn: 1, block: 2 } as const
+
+/** The value at a dotted path of the policy, when it is a severity. */
+function severityAt(policy: EffectivePolicy, setting: string): Severity {
+  const value = setting.split('.').reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined), policy)
+  if (value === 'block' || value === 'warn' || value === 'off') return value
+  throw new Error(`severity setting ${setting} is not a severity in the policy`)
+}
+
+/** The one place severities are decided: the rule's setting, or the one its meta names for a message, capped as declared. */
+export function severityOf(rule: Rule, messageId: string, policy: EffectivePolicy): Severity {
+  const ruleSeverity = policy.rules[rule.meta.id] ?? rule.meta.defaultSeverity
+  if (ruleSeverity === 'off') return 'off'
+  const source = rule.meta.severities?.[messageId]
+  let severity = source?.setting ? severityAt(policy, source.setting) : ruleSeverity
+  if (source?.atMost && RANK[severity] > RANK[source.atMost]) severity = source.atMost
+  return severity
+}
+
+/** Whether a rule runs at all under this policy. */
+export function isActive(rule: Rule, policy: EffectivePolicy): boolean {
+  return (policy.rules[rule.meta.id] ?? rule.meta.defaultSeverity) !== 'off'
+}
+
 export function judge(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
@@ -86,10 +110,10 @@ export function judge(
   const used = new Set<PolicyException>()
   const findings: Finding[] = []
   const waived: AppliedException[] = []
-  const activeRules = rules.filter((rule) => rule.severity(context.policy) !== 'off')
+  const activeRules = rules.filter((rule) => isActive(rule, context.policy))
 
   const record = (rule: Rule, raw: RawFinding, pkg: PackageView) => {
-    const severity = raw.severity ?? rule.severity(context.policy)
+    const severity = severityOf(rule, raw.messageId, context.policy)
     if (severity === 'off') return
     const finding = toFinding(rule, raw, pkg, severity)
     const exception = liveExceptions.find(

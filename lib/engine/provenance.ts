@@ -5,10 +5,9 @@
 import npmFetch from 'npm-registry-fetch'
 import { describeError } from '../errors.js'
 import pacote from 'pacote'
-import { matchesAny } from '../rules/package-pattern.js'
-import { registryFor } from '../rules/registry-url.js'
-import type { PackageFacts, PackageView, ProvenanceFact } from '../rules/rule.js'
-import type { EffectivePolicy } from '../policy/types.js'
+import { matchesAny } from '../model/package-pattern.js'
+import { registryFor } from '../model/registry-url.js'
+import type { PackageFacts, PackageView, ProvenanceFact } from '../model/rule.js'
 
 export interface ProvenanceOptions {
   npmOptions: Record<string, any>
@@ -49,13 +48,13 @@ async function verifyOne(pkg: PackageView, registry: string, keys: unknown[] | E
 export async function verifyRequiredProvenance(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
-  policy: EffectivePolicy,
+  patterns: string[],
   options: ProvenanceOptions,
 ): Promise<void> {
   const required = packages.filter(
-    (pkg) => pkg.source === 'registry' && matchesAny(policy.provenance.require, pkg.name, pkg.version) && facts.get(pkg.location)?.status === 'known',
+    (pkg) => pkg.source === 'registry' && matchesAny(patterns, pkg.name, pkg.version) && facts.get(pkg.location)?.status === 'known',
   )
-  if (required.length === 0 || policy.rules.provenance === 'off') return
+  if (required.length === 0) return
   const keysByRegistry = new Map<string, Promise<unknown[] | Error>>()
   await Promise.all(
     required.map(async (pkg) => {

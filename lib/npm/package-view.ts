@@ -1,8 +1,8 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
 import npa from 'npm-package-arg'
-import { isUnder } from '../rules/registry-url.js'
-import type { PackageView, SourceKind } from '../rules/rule.js'
+import { isUnder } from '../model/registry-url.js'
+import type { PackageView, SourceKind } from '../model/rule.js'
 
 /** Which kind of source an edge spec / resolved URL names. */
 export function sourceKind(node: any, registries: string[]): SourceKind {

@@ -2,8 +2,8 @@
 // an LRU that may drop entries, so a summary is taken the moment pacote
 // stores a full packument, and the packument itself can go.
 import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
-import { INSTALL_SCRIPT_NAMES } from '../intel/version-signals.js'
-import type { VersionFacts } from '../rules/rule.js'
+import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
+import type { VersionFacts } from '../model/rule.js'
 
 export interface PackumentSummary {
   name: string

@@ -1,5 +1,5 @@
 import type { PolicyDocument } from './schema.js'
-import { RULE_DEFAULT_SEVERITY } from '../rules/ids.js'
+import { RULE_DEFAULT_SEVERITY } from '../rules/index.js'
 
 /**
  * The policy that applies when a project has none. Secure enough to be worth

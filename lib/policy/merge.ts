@@ -2,10 +2,10 @@
 // where each setting came from, and the organisation floor: a project may
 // tighten what the organisation set, never loosen it.
 import { DEFAULT_POLICY } from './default-policy.js'
-import { parseDuration } from './duration.js'
+import { parseDuration } from '../model/duration.js'
 import { PolicyError } from './errors.js'
 import type { PolicyDocument } from './schema.js'
-import type { EffectivePolicy, PolicyException } from './types.js'
+import type { EffectivePolicy, PolicyException } from '../model/policy.js'
 
 export interface PolicyLayer {
   /** Where the layer came from: "default", a file path, "package.json#safe-npm". */

@@ -2,7 +2,7 @@
 // purl, integrity hash and where it came from, and safe-npm's verdict on it as
 // properties, so a security team can keep what was installed and why.
 import type { Judgement } from '../engine/judge.js'
-import type { PackageView } from '../rules/rule.js'
+import type { PackageView } from '../model/rule.js'
 
 function purl(pkg: PackageView): string {
   const [scope, name] = pkg.name.startsWith('@') ? pkg.name.split('/') : [null, pkg.name]

@@ -2,7 +2,7 @@
 // finding's stable code (`rule-id/message-id`); the location is the manifest
 // that brought the package in, with the dependency path as a logical location.
 import type { Judgement } from '../engine/judge.js'
-import type { Rule } from '../rules/rule.js'
+import type { Rule } from '../model/rule.js'
 
 export function toSarifReport(judgement: Judgement, rules: Rule[], toolVersion: string, manifest: string): Record<string, unknown> {
   const codes = [...new Set(judgement.findings.map((finding) => finding.code))].sort()

@@ -1,7 +1,7 @@
 // The human report: findings grouped by severity and rule, each with its
 // dependency path and a fix. Only formats; decides nothing.
 import type { Judgement } from '../engine/judge.js'
-import type { Finding } from '../rules/rule.js'
+import type { Finding } from '../model/rule.js'
 
 export interface Style {
   red(text: string): string

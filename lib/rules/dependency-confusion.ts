@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 export const dependencyConfusionRule: Rule = {
   meta: {
@@ -15,8 +15,11 @@ export const dependencyConfusionRule: Rule = {
       'claim-it': 'Publish a placeholder under the same name (or claim the scope) on the public registry.',
       'probe-failed': 'Retry with network access to the public registry.',
     },
+    // A free name is advice and an unanswered probe says nothing about the tree
+    // (the registries rule is what keeps a private name on its registry): both warn.
+    severities: { 'claim-it': { atMost: 'warn' }, 'probe-failed': { atMost: 'warn' } },
+    needs: (policy) => ({ probe: policy.dependencyConfusion.probe ? 'always' : 'on-request' }),
   },
-  severity: (policy) => policy.rules['dependency-confusion'],
   check() {
     return []
   },
@@ -26,9 +29,6 @@ export const dependencyConfusionRule: Rule = {
       .map((probe) => ({
         messageId: probe.state === 'claimed' ? 'claimed-publicly' : probe.state === 'free' ? 'claim-it' : 'probe-failed',
         args: { name: probe.name, detail: probe.detail, kind: probe.kind === 'scope' ? 'scope' : 'name' },
-        // A free name is advice and an unanswered probe says nothing about the tree
-        // (the registries rule is what keeps a private name on its registry): both warn.
-        ...(probe.state === 'claimed' ? {} : { severity: 'warn' as const }),
       }))
   },
 }

@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 export const deprecatedRule: Rule = {
   meta: {
@@ -11,8 +11,8 @@ export const deprecatedRule: Rule = {
     hints: {
       deprecated: 'Move to the replacement its maintainers name, or a supported version.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules.deprecated,
   check(pkg, facts) {
     const reason = facts.version?.deprecated ?? pkg.deprecated
     if (!reason) return []

@@ -1,5 +1,6 @@
 // Every rule the engine runs, in report order. Adding a rule: a module beside
-// this file named by its id, its id and default severity in ids.ts, and a line here.
+// this file named by its id, and a line in RULES. The ids the policy may name
+// and their default severities are read from the rules' own meta.
 import { dependencyConfusionRule } from './dependency-confusion.js'
 import { deprecatedRule } from './deprecated.js'
 import { knownMalwareRule } from './known-malware.js'
@@ -12,7 +13,7 @@ import { packagesRule } from './packages.js'
 import { provenanceRule } from './provenance.js'
 import { publisherChangeRule } from './publisher-change.js'
 import { registriesRule } from './registries.js'
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 import { securityHolderRule } from './security-holder.js'
 import { sourcesRule } from './sources.js'
 import { suspiciousVersionRule } from './suspicious-version.js'
@@ -38,3 +39,10 @@ export const RULES: Rule[] = [
   vulnerabilitiesRule,
   unverifiableRule,
 ]
+
+export const RULE_IDS: string[] = RULES.map((rule) => rule.meta.id)
+
+/** Rule id → the severity it has when the policy is silent. */
+export const RULE_DEFAULT_SEVERITY: Record<string, Rule['meta']['defaultSeverity']> = Object.fromEntries(
+  RULES.map((rule) => [rule.meta.id, rule.meta.defaultSeverity]),
+)

@@ -1,6 +1,6 @@
-import { INSTALL_SCRIPT_NAMES } from '../intel/version-signals.js'
-import { matchesPackage } from './package-pattern.js'
-import type { PackageFacts, PackageView, Rule, RuleContext } from './rule.js'
+import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
+import { matchesPackage } from '../model/package-pattern.js'
+import type { PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 
 
 /** The install-time scripts a package would run, as `event: command`. */
@@ -47,8 +47,8 @@ export const installScriptsRule: Rule = {
       unreviewed: 'Review the script; if it is needed, add "{name}" to scripts.allow in the policy (or npm approve-scripts), then run safe-npm rebuild {name}.',
       refused: 'The package may not work without its script; the policy says so on purpose.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['install-scripts'],
   check(pkg, facts, context) {
     const allowance = scriptAllowance(pkg, facts, context)
     if (allowance === 'none' || allowance === 'allowed') return []

@@ -1,7 +1,7 @@
 import semver from 'semver'
-import { formatSpan } from '../policy/duration.js'
-import { matchesAny } from './package-pattern.js'
-import type { PackageFacts, PackageView, Rule } from './rule.js'
+import { formatSpan } from '../model/duration.js'
+import { matchesAny } from '../model/package-pattern.js'
+import type { PackageFacts, PackageView, Rule } from '../model/rule.js'
 
 /** The newest version old enough that satisfies these ranges. */
 export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, cutoff: number): string | null {
@@ -30,15 +30,16 @@ export const minimumReleaseAgeRule: Rule = {
       'too-young': '{mature}',
       'unknown-publish-time': 'Add an exception if the registry never records publish times.',
     },
+    severities: { 'unknown-publish-time': { setting: 'minimumReleaseAge.missingTime' } },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['minimum-release-age'],
   check(pkg, facts, { policy, now }) {
     if (pkg.source !== 'registry' || facts.status !== 'known') return []
     if (matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version)) return []
     const publishedAt = facts.version?.publishedAt
     if (!publishedAt) {
       return [
-        { messageId: 'unknown-publish-time', args: { name: pkg.name, version: pkg.version }, severity: policy.minimumReleaseAge.missingTime },
+        { messageId: 'unknown-publish-time', args: { name: pkg.name, version: pkg.version } },
       ]
     }
     const age = now.getTime() - publishedAt.getTime()

@@ -1,6 +1,6 @@
-import { newInstallScript } from '../intel/version-signals.js'
+import { newInstallScript } from '../heuristics/version-signals.js'
 import { history, predecessor } from './version-history.js'
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 export const newInstallScriptRule: Rule = {
   meta: {
@@ -13,8 +13,8 @@ export const newInstallScriptRule: Rule = {
     hints: {
       'script-added': 'Read the script before allowing it; hijacked releases usually arrive as a new install script.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['new-install-script'],
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

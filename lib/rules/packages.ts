@@ -1,5 +1,5 @@
-import { matchesAny } from './package-pattern.js'
-import type { Rule } from './rule.js'
+import { matchesAny } from '../model/package-pattern.js'
+import type { Rule } from '../model/rule.js'
 
 export const packagesRule: Rule = {
   meta: {
@@ -15,7 +15,6 @@ export const packagesRule: Rule = {
       'not-allowed': 'Ask for the package to be reviewed and added to packages.allow.',
     },
   },
-  severity: (policy) => policy.rules.packages,
   check(pkg, _facts, { policy }) {
     const denial = matchesAny(policy.packages.deny, pkg.name, pkg.version)
     if (denial) return [{ messageId: 'denied', args: { name: pkg.name, version: pkg.version, pattern: denial } }]

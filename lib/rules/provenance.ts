@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 export const provenanceRule: Rule = {
   meta: {
@@ -15,13 +15,15 @@ export const provenanceRule: Rule = {
       invalid: 'Do not install it: a signature that does not verify means the tarball or its metadata is not what was published.',
       unverified: 'Retry with network access to the registry.',
     },
+    // Provenance that could not be checked is an unknown like any other.
+    severities: { unverified: { setting: 'rules.unverifiable' } },
+    needs: (policy) => ({ facts: true, provenance: policy.provenance.require }),
   },
-  severity: (policy) => policy.rules.provenance,
-  check(pkg, facts, { policy }) {
+  check(pkg, facts) {
     const provenance = facts.provenance
     if (!provenance || provenance.state === 'verified') return []
     const args = { name: pkg.name, version: pkg.version, detail: provenance.detail }
-    if (provenance.state === 'unknown') return [{ messageId: 'unverified', args, severity: policy.rules.unverifiable }]
+    if (provenance.state === 'unknown') return [{ messageId: 'unverified', args }]
     return [{ messageId: provenance.state, args }]
   },
 }

@@ -1,6 +1,6 @@
-import { publisherChange } from '../intel/version-signals.js'
+import { publisherChange } from '../heuristics/version-signals.js'
 import { history } from './version-history.js'
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 export const publisherChangeRule: Rule = {
   meta: {
@@ -13,8 +13,8 @@ export const publisherChangeRule: Rule = {
     hints: {
       'new-publisher': 'Check the package\'s changelog or repository for a maintainer handover before trusting this version.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['publisher-change'],
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

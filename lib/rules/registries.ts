@@ -1,6 +1,6 @@
-import { matchesName } from './package-pattern.js'
-import { isLoopbackHost, isUnder, registryFor } from './registry-url.js'
-import type { Rule } from './rule.js'
+import { matchesName } from '../model/package-pattern.js'
+import { isLoopbackHost, isUnder, registryFor } from '../model/registry-url.js'
+import type { Rule } from '../model/rule.js'
 
 const NPMJS_HOST = 'registry.npmjs.org'
 
@@ -42,7 +42,6 @@ export const registriesRule: Rule = {
       'private-name-elsewhere': 'Route the name to its registry in .npmrc, and claim the name on the public registry.',
     },
   },
-  severity: (policy) => policy.rules.registries,
   check(pkg, _facts, context) {
     if (pkg.source !== 'registry') return []
     const url = effectiveUrl(pkg.resolved, pkg.name, context)

@@ -1,5 +1,5 @@
-import { isSecurityHolder } from '../intel/version-signals.js'
-import type { Rule } from './rule.js'
+import { isSecurityHolder } from '../heuristics/version-signals.js'
+import type { Rule } from '../model/rule.js'
 
 export const securityHolderRule: Rule = {
   meta: {
@@ -12,8 +12,8 @@ export const securityHolderRule: Rule = {
     hints: {
       'holding-package': 'Remove the dependency and check every machine that installed earlier versions of {name} for compromise.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['security-holder'],
   check(pkg, facts) {
     if (pkg.source !== 'registry') return []
     if (!isSecurityHolder(pkg.version, facts.version?.description)) return []

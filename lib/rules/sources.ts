@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 const EXOTIC = ['git', 'remote', 'file', 'directory'] as const
 
@@ -16,7 +16,6 @@ export const sourcesRule: Rule = {
       'transitive-source': 'Ask the maintainer of {parent} to publish to the registry, or set sources.{kind} to "all".',
     },
   },
-  severity: (policy) => policy.rules.sources,
   check(pkg, _facts, { policy }) {
     const kind = EXOTIC.find((candidate) => candidate === pkg.source)
     if (!kind) return []

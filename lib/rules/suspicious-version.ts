@@ -1,6 +1,6 @@
-import { suspiciousVersionJump } from '../intel/version-signals.js'
+import { suspiciousVersionJump } from '../heuristics/version-signals.js'
 import { history } from './version-history.js'
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 const REASONS: Record<string, string> = {
   'first-release-at-99': 'its first release is already at major 99 or more',
@@ -20,8 +20,8 @@ export const suspiciousVersionRule: Rule = {
     hints: {
       'version-jump': 'If {name} is one of your private packages, pin its scope or name to your registry (registries.scopes / registries.private).',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['suspicious-version'],
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

@@ -1,6 +1,6 @@
-import { trustDowngrade } from '../intel/version-signals.js'
+import { trustDowngrade } from '../heuristics/version-signals.js'
 import { history } from './version-history.js'
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 const SIGNAL_NAMES: Record<string, string> = {
   provenance: 'a provenance attestation',
@@ -18,8 +18,8 @@ export const trustDowngradeRule: Rule = {
     hints: {
       'lost-signal': 'A release published outside the package\'s usual CI may come from a stolen token: compare it with {lastVersionWith}.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules['trust-downgrade'],
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

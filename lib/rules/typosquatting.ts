@@ -1,6 +1,6 @@
-import { TyposquatIndex } from '../intel/typosquat-index.js'
-import { matchesName } from './package-pattern.js'
-import type { Rule } from './rule.js'
+import { TyposquatIndex } from '../heuristics/typosquat-index.js'
+import { matchesName } from '../model/package-pattern.js'
+import type { Rule } from '../model/rule.js'
 
 const TECHNIQUES: Record<string, string> = {
   'delimiter-variant': 'the same name with other delimiters',
@@ -29,7 +29,6 @@ export const typosquattingRule: Rule = {
       imitates: 'If you meant {imitates}, fix the name in package.json; if {name} is genuine, add it to typosquatting.allow.',
     },
   },
-  severity: (policy) => policy.rules.typosquatting,
   check(pkg, _facts, { policy }) {
     if (pkg.source !== 'registry') return []
     if (policy.typosquatting.allow.some((pattern) => matchesName(pattern, pkg.name))) return []

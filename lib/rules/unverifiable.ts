@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 // Unknown is not safe: a package whose registry facts could not be learned is
 // reported, and the policy decides whether that blocks.
@@ -13,8 +13,8 @@ export const unverifiableRule: Rule = {
     hints: {
       'facts-unavailable': 'Check the registry is reachable and try again; the other rules could not judge this package.',
     },
+    needs: () => ({ facts: true }),
   },
-  severity: (policy) => policy.rules.unverifiable,
   check(pkg, facts) {
     if (facts.status !== 'unverifiable') return []
     return [{ messageId: 'facts-unavailable', args: { name: pkg.name, version: pkg.version, reason: facts.reason ?? 'unknown reason' } }]

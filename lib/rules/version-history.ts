@@ -1,7 +1,7 @@
 // Helpers shared by the rules that compare a version with its history.
 import semver from 'semver'
-import { earlierVersions } from '../intel/version-signals.js'
-import type { PackageFacts, VersionFacts } from './rule.js'
+import { earlierVersions } from '../heuristics/version-signals.js'
+import type { PackageFacts, VersionFacts } from '../model/rule.js'
 
 /** The resolved version's facts and every version published before it, when known. */
 export function history(facts: PackageFacts): { current: VersionFacts; earlier: VersionFacts[] } | null {

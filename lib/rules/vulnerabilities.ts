@@ -1,4 +1,4 @@
-import type { Rule } from './rule.js'
+import type { Rule } from '../model/rule.js'
 
 const RANK: Record<string, number> = { low: 0, moderate: 1, high: 2, critical: 3 }
 
@@ -13,8 +13,8 @@ export const vulnerabilitiesRule: Rule = {
     hints: {
       vulnerable: 'Update to a fixed version (npm audit shows which).',
     },
+    needs: (policy) => ({ facts: true, advisories: policy.intel.vulnerabilities !== null }),
   },
-  severity: (policy) => (policy.intel.vulnerabilities ? policy.rules.vulnerabilities : 'off'),
   check(pkg, facts, { policy }) {
     const threshold = policy.intel.vulnerabilities
     if (!threshold) return []

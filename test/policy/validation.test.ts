@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { validatePolicy } from '../../lib/policy/load.ts'
-import { parseDuration } from '../../lib/policy/duration.ts'
+import { parseDuration } from '../../lib/model/duration.js'
 import { policyJsonSchema } from '../../lib/policy/json-schema.ts'
 
 const repo = new URL('../../', import.meta.url)

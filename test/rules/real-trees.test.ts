@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { typosquattingRule } from '../../lib/rules/typosquatting.ts'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
-import type { PackageView, RuleContext } from '../../lib/rules/rule.ts'
+import type { PackageView, RuleContext } from '../../lib/model/rule.js'
 
 const LOCKFILES = ['webapp.package-lock.json', 'safe-npm.package-lock.json']
 

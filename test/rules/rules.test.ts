@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
-import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/rules/rule.ts'
+import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/model/rule.js'
 import { judge } from '../../lib/engine/judge.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')

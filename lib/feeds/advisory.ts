@@ -1,7 +1,7 @@
 // Turns what each feed returns into the Advisory records the engine attaches
 // to PackageFacts (lib/rules/rule.ts), so every feed reads alike in reports.
 
-import type { Advisory } from '../rules/rule.js'
+import type { Advisory } from '../model/rule.js'
 import type { DenyListEntry } from './deny-list.js'
 import type { OsvEntry } from './osv-document.js'
 import type { BulkAdvisory } from './registry-advisories.js'

@@ -3,7 +3,7 @@
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { VersionFacts } from '../../lib/rules/rule.js'
+import type { VersionFacts } from '../../lib/model/rule.js'
 import {
   changedInstallScripts,
   earlierVersions,
@@ -13,7 +13,7 @@ import {
   publisherChange,
   suspiciousVersionJump,
   trustDowngrade,
-} from '../../lib/intel/version-signals.js'
+} from '../../lib/heuristics/version-signals.js'
 
 function facts(version: string, extra: Partial<VersionFacts> = {}): VersionFacts {
   return {

@@ -10,8 +10,8 @@
 
 import { performance } from 'node:perf_hooks'
 import { npmHighImpact } from 'npm-high-impact'
-import { TyposquatIndex } from '../../lib/intel/typosquat-index.js'
-import { readNameList } from './helpers/name-list.js'
+import { TyposquatIndex } from '../../lib/heuristics/typosquat-index.js'
+import { readNameList } from '../helpers/name-list.js'
 
 const NAME_COUNT = 1500
 const ROUNDS = 20

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isIntelError } from '../../lib/intel/errors.js'
-import { cachedFetch, type CachedFetchOptions } from '../../lib/intel/feed-cache.js'
-import { startLocalServer, type LocalServer } from './helpers/local-server.js'
+import { isIntelError } from '../../lib/feeds/errors.js'
+import { cachedFetch, type CachedFetchOptions } from '../../lib/feeds/feed-cache.js'
+import { startLocalServer, type LocalServer } from '../helpers/local-server.js'
 
 interface Feed { body: string, etag: string | null, lastModified: string | null, status: number }
 interface Context { server: LocalServer, cacheDir: string, feed: Feed, clock: Date }

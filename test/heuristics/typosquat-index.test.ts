@@ -5,8 +5,8 @@
 import { npmHighImpact } from 'npm-high-impact'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { TyposquatIndex, type TyposquatTechnique } from '../../lib/intel/typosquat-index.js'
-import { readNameList } from './helpers/name-list.js'
+import { TyposquatIndex, type TyposquatTechnique } from '../../lib/heuristics/typosquat-index.js'
+import { readNameList } from '../helpers/name-list.js'
 
 const popular = TyposquatIndex.fromPopular()
 const popularSet = new Set(npmHighImpact)

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 export function readNameList(fileName: string): string[] {
-  const path = fileURLToPath(new URL(`../../fixtures/intel/${fileName}`, import.meta.url))
+  const path = fileURLToPath(new URL(`../fixtures/intel/${fileName}`, import.meta.url))
   return readFileSync(path, 'utf8')
     .split('\n')
     .map((line) => line.replace(/#.*/, '').trim())

@@ -4,10 +4,10 @@
 import { npmHighImpact } from 'npm-high-impact'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { areKeyboardNeighbours } from '../../lib/intel/keyboard.js'
-import { NearWordIndex } from '../../lib/intel/near-word-index.js'
-import { homoglyphSkeleton, splitPackageName, withoutDelimiters } from '../../lib/intel/package-name.js'
-import { damerauLevenshtein, describeSingleEdit } from '../../lib/intel/string-distance.js'
+import { areKeyboardNeighbours } from '../../lib/heuristics/keyboard.js'
+import { NearWordIndex } from '../../lib/heuristics/near-word-index.js'
+import { homoglyphSkeleton, splitPackageName, withoutDelimiters } from '../../lib/heuristics/package-name.js'
+import { damerauLevenshtein, describeSingleEdit } from '../../lib/heuristics/string-distance.js'
 
 const distance = suite('string-distance')
 

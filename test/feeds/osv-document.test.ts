@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isIntelError } from '../../lib/intel/errors.js'
-import { MalwareIndex } from '../../lib/intel/malware-index.js'
-import { isVersionAffected, parseOsvDocument, type OsvEntry } from '../../lib/intel/osv-document.js'
+import { isIntelError } from '../../lib/feeds/errors.js'
+import { MalwareIndex } from '../../lib/feeds/malware-index.js'
+import { isVersionAffected, parseOsvDocument, type OsvEntry } from '../../lib/feeds/osv-document.js'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/intel/osv/', import.meta.url))
 

@@ -1,5 +1,13 @@
 // Helpers for comparing resolved URLs with registry base URLs.
-export { isLoopbackHost } from '../intel/secure-url.js'
+import { isIP } from 'node:net'
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  if (host === 'localhost' || host.endsWith('.localhost')) return true
+  if (isIP(host) === 4) return host.startsWith('127.')
+  if (isIP(host) === 6) return host === '::1' || host === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(host)
+  return false
+}
 
 /** Lower-cased scheme and host, trailing slash: comparable registry bases. */
 export function normaliseBase(url: string): string {

@@ -5,10 +5,10 @@
 import type { ServerResponse } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isIntelError } from '../../lib/intel/errors.js'
-import { queryOsvBatch, type PackageVersion } from '../../lib/intel/osv-api.js'
-import { requireSecureUrl } from '../../lib/intel/secure-url.js'
-import { sendJson, startLocalServer, type LocalServer, type RecordedRequest } from './helpers/local-server.js'
+import { isIntelError } from '../../lib/feeds/errors.js'
+import { queryOsvBatch, type PackageVersion } from '../../lib/feeds/osv-api.js'
+import { requireSecureUrl } from '../../lib/feeds/secure-url.js'
+import { sendJson, startLocalServer, type LocalServer, type RecordedRequest } from '../helpers/local-server.js'
 
 /** What the fake knows: `name@version` → vulnerability ids. */
 const KNOWN: Record<string, string[]> = {

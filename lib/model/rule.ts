@@ -3,7 +3,7 @@
 // the effective policy; it returns raw findings (message id + arguments). The
 // engine applies severities, exceptions and expiry; a rule never decides those.
 
-import type { EffectivePolicy } from '../policy/types.js'
+import type { EffectivePolicy } from './policy.js'
 
 export type Severity = 'block' | 'warn' | 'off'
 
@@ -147,24 +147,49 @@ export interface RawFinding {
   messageId: string
   /** Values substituted into the message template: `{name}` → args.name. */
   args: Record<string, string | number>
-  /** Severity chosen by the rule from its own policy section when one rule carries several (e.g. sources.git). Otherwise the engine uses the rule's severity. */
-  severity?: Severity
+}
+
+/**
+ * Where a message's severity comes from, when not from `rules.<rule-id>`:
+ * another policy setting (`intel.unreachable`, `rules.unverifiable`), and/or a
+ * ceiling (advice that never blocks). The engine resolves it; rules never do.
+ */
+export interface SeveritySource {
+  /** A dotted path into the effective policy whose value is block | warn | off. */
+  setting?: string
+  /** The severity never rises above this. */
+  atMost?: 'warn'
+}
+
+/** What a rule needs gathered before it can judge; the engine gathers the union over active rules. */
+export interface RuleNeeds {
+  /** Registry facts per package (publish times, versions, publishers, scripts). */
+  facts?: boolean
+  /** What the malware feeds and advisory sources say about each package version. */
+  advisories?: boolean
+  /** Package patterns whose registry signature and attestations must be verified. */
+  provenance?: string[]
+  /** The public-registry probe of private names: always, or only when the user asks (`check --probe`). */
+  probe?: 'always' | 'on-request'
 }
 
 export interface RuleMeta {
   id: string
   description: string
+  /** The severity when the policy does not name this rule. */
   defaultSeverity: Severity
   /** Message templates by id, with `{arg}` placeholders. */
   messages: Record<string, string>
   /** How to fix, by message id; shown under the finding. */
   hints?: Record<string, string>
+  /** Messages whose severity another setting governs (default: `rules.<id>`). */
+  severities?: Record<string, SeveritySource>
+  /** What the engine must gather for this rule under a given policy. */
+  needs?: (policy: EffectivePolicy) => RuleNeeds
 }
 
 export interface Rule {
   meta: RuleMeta
-  /** Which severity the policy gives this rule ('off' skips the rule). */
-  severity(policy: EffectivePolicy): Severity
   check(pkg: PackageView, facts: PackageFacts, context: RuleContext): RawFinding[]
   /** Findings about the run as a whole (reported against the project root). */
   checkRun?(context: RuleContext): RawFinding[]

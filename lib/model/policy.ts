@@ -1,6 +1,7 @@
-import type { RuleId } from '../rules/ids.js'
-import type { Severity } from '../rules/rule.js'
-import type { SourceReach } from './schema.js'
+import type { Severity } from './rule.js'
+
+/** How far into the tree an exotic source (git, remote, file, directory) may appear. */
+export type SourceReach = 'none' | 'direct' | 'all'
 
 export interface PolicyException {
   package: string
@@ -13,7 +14,8 @@ export interface PolicyException {
 
 /** The policy after defaults, extends and the organisation floor are applied. */
 export interface EffectivePolicy {
-  rules: Record<RuleId, Severity>
+  /** Rule id → severity, for every rule the engine knows. */
+  rules: Record<string, Severity>
   registries: {
     /** null: the registries npm is configured with. */
     allowed: string[] | null

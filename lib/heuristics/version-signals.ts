@@ -4,7 +4,7 @@
 // VersionFacts the engine gathers (lib/rules/rule.ts); rules decide what they mean.
 
 import semver from 'semver'
-import type { VersionFacts } from '../rules/rule.js'
+import type { VersionFacts } from '../model/rule.js'
 
 /** Lifecycle scripts npm runs when a registry package is installed. */
 export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall'] as const

@@ -12,16 +12,16 @@ import {
   advisoryFromDenyListEntry,
   advisoryFromOsvEntry,
   advisoryFromOsvId,
-} from '../intel/advisory.js'
-import { DenyList, parseDenyList } from '../intel/deny-list.js'
-import { cachedFetch } from '../intel/feed-cache.js'
-import { loadOsvDatasetWithDetails } from '../intel/osv-dataset.js'
-import { packageKey, queryOsvBatch } from '../intel/osv-api.js'
-import { isVersionInAdvisory, parseBulkAdvisoryList } from '../intel/registry-advisories.js'
-import type { EffectivePolicy } from '../policy/types.js'
-import { matchesName } from '../rules/package-pattern.js'
-import { registryFor } from '../rules/registry-url.js'
-import type { Advisory, FeedProblem, PackageView, ProbeAnswer } from '../rules/rule.js'
+} from '../feeds/advisory.js'
+import { DenyList, parseDenyList } from '../feeds/deny-list.js'
+import { cachedFetch } from '../feeds/feed-cache.js'
+import { loadOsvDatasetWithDetails } from '../feeds/osv-dataset.js'
+import { packageKey, queryOsvBatch } from '../feeds/osv-api.js'
+import { isVersionInAdvisory, parseBulkAdvisoryList } from '../feeds/registry-advisories.js'
+import type { EffectivePolicy } from '../model/policy.js'
+import { matchesName } from '../model/package-pattern.js'
+import { registryFor } from '../model/registry-url.js'
+import type { Advisory, FeedProblem, PackageView, ProbeAnswer } from '../model/rule.js'
 
 export interface IntelOptions {
   /** npm's flat options: registry, auth, proxy, CA. */
@@ -211,8 +211,7 @@ export async function feedStatus(policy: EffectivePolicy, options: IntelOptions)
 export async function gatherIntel(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions): Promise<IntelResult> {
   const collector = new Collector()
   const registryPackages = packages.filter((pkg) => pkg.source === 'registry')
-  const wantsAdvisories = policy.rules['known-malware'] !== 'off' || (policy.rules.vulnerabilities !== 'off' && policy.intel.vulnerabilities)
-  if (wantsAdvisories && registryPackages.length > 0) {
+  if (registryPackages.length > 0) {
     await Promise.all([
       policy.intel.registryAdvisories ? askRegistryAdvisories(registryPackages, options, collector) : undefined,
       policy.intel.osv.enabled ? askOsvApi(registryPackages, policy, options, collector) : undefined,

@@ -1,8 +1,8 @@
 // Measures the typosquatting index against real malicious names and widely
 // used legitimate ones. Run: npx tsx test/intel/typosquat-measure.ts [--verbose]
 
-import { TyposquatIndex } from '../../lib/intel/typosquat-index.js'
-import { readNameList } from './helpers/name-list.js'
+import { TyposquatIndex } from '../../lib/heuristics/typosquat-index.js'
+import { readNameList } from '../helpers/name-list.js'
 
 const verbose = process.argv.includes('--verbose')
 const index = TyposquatIndex.fromPopular()

@@ -2,9 +2,9 @@
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { DenyList, parseDenyList } from '../../lib/intel/deny-list.js'
-import { isIntelError } from '../../lib/intel/errors.js'
-import { isVersionInAdvisory, parseBulkAdvisories, parseBulkAdvisoryList } from '../../lib/intel/registry-advisories.js'
+import { DenyList, parseDenyList } from '../../lib/feeds/deny-list.js'
+import { isIntelError } from '../../lib/feeds/errors.js'
+import { isVersionInAdvisory, parseBulkAdvisories, parseBulkAdvisoryList } from '../../lib/feeds/registry-advisories.js'
 
 const advisories = suite('registry-advisories: parseBulkAdvisories')
 

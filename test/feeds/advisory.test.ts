@@ -2,10 +2,10 @@
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { advisoryFromBulkAdvisory, advisoryFromDenyListEntry, advisoryFromOsvEntry, advisoryFromOsvId } from '../../lib/intel/advisory.js'
-import { parseDenyList } from '../../lib/intel/deny-list.js'
-import { parseOsvDocument } from '../../lib/intel/osv-document.js'
-import { parseBulkAdvisoryList } from '../../lib/intel/registry-advisories.js'
+import { advisoryFromBulkAdvisory, advisoryFromDenyListEntry, advisoryFromOsvEntry, advisoryFromOsvId } from '../../lib/feeds/advisory.js'
+import { parseDenyList } from '../../lib/feeds/deny-list.js'
+import { parseOsvDocument } from '../../lib/feeds/osv-document.js'
+import { parseBulkAdvisoryList } from '../../lib/feeds/registry-advisories.js'
 
 const advisory = suite('advisory: feed results as PackageFacts advisories')
 

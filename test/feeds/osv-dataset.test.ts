@@ -8,10 +8,10 @@ import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isIntelError } from '../../lib/intel/errors.js'
-import { loadOsvDataset, loadOsvDatasetWithDetails } from '../../lib/intel/osv-dataset.js'
-import type { MalwareIndex } from '../../lib/intel/malware-index.js'
-import { writeZip, type ZipInput } from './helpers/zip-writer.js'
+import { isIntelError } from '../../lib/feeds/errors.js'
+import { loadOsvDataset, loadOsvDatasetWithDetails } from '../../lib/feeds/osv-dataset.js'
+import type { MalwareIndex } from '../../lib/feeds/malware-index.js'
+import { writeZip, type ZipInput } from '../helpers/zip-writer.js'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/intel/osv', import.meta.url))
 
