@@ -1,8 +1,9 @@
 // safe-npm's own flags are taken out of argv first; everything else is npm's
 // and goes to npm's own config loader untouched.
 import { UsageError } from '../errors.js'
+import { OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js'
 
-export type OutputFormat = 'text' | 'json' | 'sarif' | 'cyclonedx'
+export type { OutputFormat }
 
 export interface OwnOptions {
   policyFile?: string
@@ -27,7 +28,7 @@ const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
   '--org-policy': 'orgPolicyFile',
   '--format': 'format',
 }
-const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'cyclonedx']
+const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS
 const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version'> = {
   '--lockfile': 'lockfile',
   '--probe': 'probe',

@@ -2,22 +2,16 @@
 // whether they answer; `update` refetches downloaded feeds regardless of age.
 import { feedStatus, intelCacheDir } from '../engine/feeds.js'
 import { EXIT, UsageError } from '../errors.js'
-import { loadNpmConfig } from '../npm/npm-config.js'
-import { loadPolicy } from '../policy/load.js'
+import { loadSetup } from '../engine/setup.js'
 import { isMachineOutput, type ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export async function runIntel(parsed: ParsedArgs, io: Io): Promise<number> {
-  const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
+  const { config, loaded } = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
   const [action = 'status', ...rest] = config.positionals
   if (!['status', 'update'].includes(action) || rest.length > 0) {
     throw new UsageError(`safe-npm intel takes "status" or "update" (got ${config.positionals.join(' ')})`, 'EUSAGE')
   }
-  const loaded = await loadPolicy({
-    cwd: config.prefix,
-    policyFile: parsed.own.policyFile,
-    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
-  })
   const feeds = await feedStatus(loaded.policy, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,

@@ -1,10 +1,22 @@
+import { redact } from '../model/redact.js'
+
+/** Where output goes: every write passes through the one redactor. */
+export interface Output {
+  write(text: string): void
+}
+
 export interface Io {
   cwd: string
   env: NodeJS.ProcessEnv
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
+  stdout: Output
+  stderr: Output
   stdoutIsTTY: boolean
   stderrIsTTY: boolean
+}
+
+/** A stream whose every write is redacted first: no command, format or error path prints a credential. */
+export function redacting(stream: { write(text: string): unknown }): Output {
+  return { write: (text: string) => void stream.write(redact(text)) }
 }
 
 export function processIo(): Io {
@@ -18,8 +30,8 @@ export function processIo(): Io {
   return {
     cwd: process.cwd(),
     env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: redacting(process.stdout),
+    stderr: redacting(process.stderr),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   }

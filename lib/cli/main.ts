@@ -1,7 +1,7 @@
 // Entry point: picks the command; everything it does not guard goes to npm.
 import { parseArgs } from './args.js'
 import { safeNpmVersion } from './version.js'
-import type { GuardMode } from './guard.js'
+import type { GuardMode } from './guarded-command.js'
 import { processIo, type Io } from './io.js'
 import { passToNpm } from './passthrough.js'
 import { renderError } from './render-error.js'
@@ -97,10 +97,10 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const mode = GUARDED[parsed.command]
     // The guard loads Arborist and the policy machinery: only when a command needs them,
     // so commands handed to npm (alias npm=safe-npm) start as fast as npm.
-    if (mode) return await (await import('./guard.js')).runGuard(mode, parsed, io)
+    if (mode) return await (await import('./guarded-command.js')).runGuard(mode, parsed, io)
     const thenTest = INSTALL_THEN_TEST[parsed.command]
     if (thenTest) {
-      const code = await (await import('./guard.js')).runGuard(thenTest, parsed, io)
+      const code = await (await import('./guarded-command.js')).runGuard(thenTest, parsed, io)
       return code === 0 ? await passToNpm(['test'], io) : code
     }
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)

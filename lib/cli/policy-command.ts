@@ -1,7 +1,6 @@
 // `safe-npm policy`: the effective policy and where each setting came from.
-import { loadNpmConfig } from '../npm/npm-config.js'
+import { configuredRegistries, loadSetup } from '../engine/setup.js'
 import { policyJsonSchema } from '../policy/json-schema.js'
-import { loadPolicy } from '../policy/load.js'
 import { isMachineOutput, type ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
@@ -10,17 +9,12 @@ export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
     io.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`)
     return 0
   }
-  const config = await loadNpmConfig(parsed.npmArgs, io.cwd, io.env)
-  const loaded = await loadPolicy({
-    cwd: config.prefix,
-    policyFile: parsed.own.policyFile,
-    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
-  })
+  const { config, loaded } = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
   const { ageMs: _ageMs, ...minimumReleaseAge } = loaded.policy.minimumReleaseAge
   const policy = {
     ...loaded.policy,
     minimumReleaseAge,
-    registries: { ...loaded.policy.registries, allowed: loaded.policy.registries.allowed ?? [config.defaultRegistry, ...Object.values(config.scopedRegistries)] },
+    registries: { ...loaded.policy.registries, allowed: loaded.policy.registries.allowed ?? configuredRegistries(config) },
   }
   if (isMachineOutput(parsed.own)) {
     io.stdout.write(`${JSON.stringify({ files: loaded.files, policy, origins: Object.fromEntries(loaded.origins) }, null, 2)}\n`)

@@ -22,6 +22,8 @@ export interface GatherOptions {
   now: Date
   /** `check --probe`: probe the public registry even when the policy does not ask to. */
   isProbeRequested: boolean
+  /** Facts are needed to plan install scripts even when no active rule asks for them. */
+  needsScriptFacts?: boolean
   onPhase?: (text: string) => void
 }
 
@@ -47,7 +49,7 @@ export async function gatherEverything(
   const intelOptions = { ...options, cacheDir }
   options.onPhase?.(`gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`)
   const [facts, intel] = await Promise.all([
-    needs.facts
+    needs.facts || options.needsScriptFacts
       ? gatherFacts(packages, {
           npmOptions: options.npmOptions,
           cache: options.packumentCache,

@@ -1,7 +1,7 @@
 // The core: runs every rule over every package, then applies what the policy
 // says about severities and exceptions. It knows nothing about any single rule.
-import { redactLog } from '@npmcli/redact'
 import { matchesPackage } from '../model/package-pattern.js'
+import { redact } from '../model/redact.js'
 import type { Finding, PackageFacts, PackageView, RawFinding, Rule, RuleContext, Severity } from '../model/rule.js'
 import type { EffectivePolicy, PolicyException } from '../model/policy.js'
 
@@ -20,6 +20,8 @@ export interface Judgement {
   /** Exceptions in force that matched no finding. */
   unusedExceptions: PolicyException[]
   isBlocked: boolean
+  /** The verdict, computed once: blocked, warnings (something to report, nothing blocks) or clean. */
+  result: 'clean' | 'warnings' | 'blocked'
   packageCount: number
 }
 
@@ -29,7 +31,7 @@ export function interpolate(template: string, args: Record<string, string | numb
 
 function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'block' | 'warn'): Finding {
   // URLs and tokens in the values are masked, so no finding (text or JSON) carries a credential.
-  const args = Object.fromEntries(Object.entries(raw.args).map(([key, value]) => [key, typeof value === 'string' ? redactLog(value) : value]))
+  const args = Object.fromEntries(Object.entries(raw.args).map(([key, value]) => [key, typeof value === 'string' ? redact(value) : value]))
   const template = rule.meta.messages[raw.messageId]
   if (!template) throw new Error(`rule ${rule.meta.id} reported undeclared message id ${raw.messageId}`)
   const hint = rule.meta.hints?.[raw.messageId]
@@ -138,12 +140,14 @@ export function judge(
     for (const raw of rule.checkRun?.(context) ?? []) record(rule, raw, root)
   }
   findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'block' ? -1 : 1))
+  const isBlocked = findings.some((finding) => finding.severity === 'block')
   return {
     findings,
     waived,
     expiredExceptions,
     unusedExceptions: liveExceptions.filter((exception) => !used.has(exception)),
-    isBlocked: findings.some((finding) => finding.severity === 'block'),
+    isBlocked,
+    result: isBlocked ? 'blocked' : findings.length > 0 ? 'warnings' : 'clean',
     packageCount: packages.length,
   }
 }

@@ -6,6 +6,10 @@ import npmDefinitions from '@npmcli/config/lib/definitions/index.js'
 import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { UsageError } from '../errors.js'
+import { registerSecrets } from '../model/redact.js'
+
+/** Config keys whose values are credentials (`//host/:_authToken`, `_auth`, `_password`, `otp`, …). */
+const SECRET_KEY = /(?:^|:)(?:_authToken|_auth|_password|token|otp)$|^(?:_authToken|_auth|_password|otp)$/
 
 export interface NpmConfig {
   /** Options for Arborist and pacote, as npm passes them (registry, auth, scoped registries…). */
@@ -68,6 +72,8 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
       throw new UsageError(`npm ${where} config ${layer.source} cannot be read: ${layer.loadError.message}`, 'ENPMCONFIG')
     }
   }
+  // Every credential the configuration holds is masked in all output from here on.
+  for (const [, layer] of config.data) registerSecrets(Object.entries(layer.data ?? {}).filter(([key]) => SECRET_KEY.test(key)).map(([, value]) => value))
   const flat = config.flat
   const scopedRegistries: Record<string, string> = {}
   for (const [key, value] of Object.entries(flat)) {

@@ -38,7 +38,7 @@ export function toCycloneDxReport(
       timestamp: now.toISOString(),
       tools: { components: [{ type: 'application', name: 'safe-npm', version: toolVersion }] },
       component: { type: 'application', 'bom-ref': 'root', name: project.name, version: project.version },
-      properties: [{ name: 'safe-npm:result', value: judgement.isBlocked ? 'blocked' : judgement.findings.length > 0 ? 'warnings' : 'clean' }],
+      properties: [{ name: 'safe-npm:result', value: judgement.result }],
     },
     components: packages.map((pkg) => ({
       type: 'library',

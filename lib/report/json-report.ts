@@ -1,12 +1,6 @@
 // The --json shape. Stable: fields are only ever added (see README, "JSON output").
 import type { Judgement } from '../engine/judge.js'
-import type { ReifySummary } from '../npm/arborist-session.js'
-
-export interface InstallOutcome extends ReifySummary {
-  dryRun: boolean
-  scriptsRun: string[]
-  scriptsSkipped: string[]
-}
+import type { InstallOutcome } from '../engine/run.js'
 
 export function toJsonReport(
   command: string,
@@ -17,7 +11,7 @@ export function toJsonReport(
   return {
     schemaVersion: 1,
     command,
-    result: judgement.isBlocked ? 'blocked' : judgement.findings.length > 0 ? 'warnings' : 'clean',
+    result: judgement.result,
     policy: { files: policyFiles },
     packageCount: judgement.packageCount,
     findings: judgement.findings.map((finding) => ({

@@ -1,6 +1,7 @@
 // The human report: findings grouped by severity and rule, each with its
 // dependency path and a fix. Only formats; decides nothing.
 import type { Judgement } from '../engine/judge.js'
+import type { InstallOutcome, RunOutcome } from '../engine/run.js'
 import type { Finding } from '../model/rule.js'
 
 export interface Style {
@@ -56,4 +57,45 @@ export function formatJudgement(judgement: Judgement, policyFiles: string[], sty
     lines.push(style.dim(`hint: the exception for ${exception.rule} on ${exception.package} (${exception.source}) matched nothing and can be removed`))
   }
   return lines.join('\n')
+}
+
+/** npm's closing line: `added 3 packages, and changed 1 package in 2.1s`. */
+export function formatSummary(install: InstallOutcome, seconds: number): string {
+  const parts: string[] = []
+  const count = (n: number, verb: string) => `${verb} ${plural(n, 'package')}`
+  if (install.added) parts.push(count(install.added, 'added'))
+  if (install.removed) parts.push(count(install.removed, 'removed'))
+  if (install.changed) parts.push(count(install.changed, 'changed'))
+  const what = parts.length === 0 ? 'up to date' : parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`
+  return `${what}${install.dryRun ? ' (dry run)' : ''} in ${seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds.toFixed(1)}s`}`
+}
+
+export interface TextOutput {
+  stdout: string
+  stderr: string
+}
+
+/**
+ * The whole human output of a run. For check the report is the output
+ * (stdout); an install explains itself on stderr, as npm's warnings do, and
+ * ends with npm's summary line on stdout.
+ */
+export function formatRun(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
+  const { judgement, mode } = outcome
+  const report = formatJudgement(judgement, outcome.policyFiles, style)
+  const hasReport = judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0
+  if (mode === 'check') {
+    return { stdout: `${report}\n${judgement.isBlocked ? `${style.red('safe-npm: blocked by policy.')}\n` : ''}`, stderr: '' }
+  }
+  if (judgement.isBlocked) {
+    return { stdout: '', stderr: `${report}\n${style.red('safe-npm: blocked by policy; nothing was installed or written.')}\n` }
+  }
+  const stderr = hasReport ? `${report}\n` : ''
+  if (!outcome.install) return { stdout: '', stderr }
+  if (mode === 'rebuild') {
+    const ran = outcome.install.scriptsRun
+    return { stdout: `rebuilt ${ran.length === 0 ? 'nothing' : ran.join(', ')}\n`, stderr }
+  }
+  // Skipped scripts are already in the report, as install-scripts findings.
+  return { stdout: `\n${formatSummary(outcome.install, seconds)}\n`, stderr }
 }

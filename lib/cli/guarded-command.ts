@@ -1,0 +1,38 @@
+// install, ci, check, update, uninstall, dedupe, rebuild: the engine runs the
+// command; this file renders its outcome and maps it to an exit code.
+import { EXIT } from '../errors.js'
+import { loadSetup } from '../engine/setup.js'
+import { runCommand, type RunMode } from '../engine/run.js'
+import { REPORTERS } from '../report/index.js'
+import { createStyle } from '../report/text-report.js'
+import { isMachineOutput, type ParsedArgs } from './args.js'
+import type { Io } from './io.js'
+import { safeNpmVersion } from './version.js'
+
+export type GuardMode = RunMode
+
+export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Promise<number> {
+  const started = Date.now()
+  const machine = isMachineOutput(parsed.own)
+  const setup = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
+  const outcome = await runCommand({
+    mode,
+    setup,
+    readsLockfileOnly: mode === 'check' && parsed.own.lockfile,
+    isProbeRequested: parsed.own.probe,
+    rootScriptsToStderr: machine,
+    onPhase: (text) => {
+      if (io.stderrIsTTY && !machine) io.stderr.write(`safe-npm: ${text}\n`)
+    },
+  })
+  // check reports on stdout; an install explains itself on stderr: colour follows the stream.
+  const reportStreamIsTTY = mode === 'check' ? io.stdoutIsTTY : io.stderrIsTTY
+  const output = REPORTERS[parsed.own.format](outcome, {
+    style: createStyle(reportStreamIsTTY && !io.env.NO_COLOR),
+    toolVersion: safeNpmVersion(),
+    seconds: (Date.now() - started) / 1000,
+  })
+  if (output.stderr) io.stderr.write(output.stderr)
+  if (output.stdout) io.stdout.write(output.stdout)
+  return outcome.judgement.isBlocked ? EXIT.blocked : EXIT.clean
+}

@@ -1,0 +1,206 @@
+// The pipeline behind install, ci, check, update, uninstall, dedupe and
+// rebuild, end to end: ideal tree (or lockfile / installed tree) → facts →
+// rules → decision → reify the same tree → the allowed scripts. It returns a
+// typed outcome and never prints; the CLI renders it.
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { PackageFacts, PackageView, RuleContext } from '../model/rule.js'
+import { parsePackagePattern } from '../model/package-pattern.js'
+import { UsageError } from '../errors.js'
+import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
+import { RULES } from '../rules/index.js'
+import { scriptAllowance } from '../rules/install-scripts.js'
+import { gatherEverything } from './gather.js'
+import { judge, type Judgement } from './judge.js'
+import { configuredRegistries, type Setup } from './setup.js'
+
+export type RunMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe'
+
+export interface RunRequest {
+  mode: RunMode
+  setup: Setup
+  /** check --lockfile: judge package-lock.json as it is, without resolving. */
+  readsLockfileOnly: boolean
+  /** check --probe: probe the public registry even when the policy does not ask to. */
+  isProbeRequested: boolean
+  /** The project's own lifecycle scripts print to stderr (stdout carries one document). */
+  rootScriptsToStderr: boolean
+  /** Progress, for a TTY: one short phase description at a time. */
+  onPhase?: (text: string) => void
+}
+
+export interface InstallOutcome extends ReifySummary {
+  dryRun: boolean
+  scriptsRun: string[]
+  scriptsSkipped: string[]
+}
+
+export interface RunOutcome {
+  mode: RunMode
+  judgement: Judgement
+  /** Policy files that applied, in order (empty: the embedded default). */
+  policyFiles: string[]
+  /** Every judged package of the tree. */
+  packages: PackageView[]
+  project: { name: string; version: string }
+  /** What reify and the scripts did; null when nothing was installed (check, or blocked). */
+  install: InstallOutcome | null
+  /** The manifest the findings point into: package-lock.json for lockfile judgements. */
+  manifest: 'package.json' | 'package-lock.json'
+  now: Date
+}
+
+async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
+  try {
+    const manifest = JSON.parse(await readFile(path.join(projectDir, 'package.json'), 'utf8'))
+    const field = manifest?.allowScripts
+    if (field && typeof field === 'object' && !Array.isArray(field)) {
+      return Object.fromEntries(Object.entries(field).filter(([, value]) => typeof value === 'boolean')) as Record<string, boolean>
+    }
+  } catch {
+    // an unreadable package.json is reported by the session
+  }
+  return null
+}
+
+/** -w takes a workspace's name or its folder, as npm does; Arborist wants names. */
+async function workspaceNames(values: string[], projectDir: string): Promise<string[]> {
+  return Promise.all(
+    values.map(async (value) => {
+      try {
+        const manifest = JSON.parse(await readFile(path.join(path.resolve(projectDir, value), 'package.json'), 'utf8'))
+        return typeof manifest?.name === 'string' ? manifest.name : value
+      } catch {
+        return value
+      }
+    }),
+  )
+}
+
+/** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
+function scriptPlan(packages: PackageView[], facts: Map<string, PackageFacts>, context: RuleContext): { due: PackageView[]; runnable: PackageView[] } {
+  const allowance = (pkg: PackageView) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context)
+  const due = packages.filter((pkg) => allowance(pkg) !== 'none')
+  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed') }
+}
+
+const label = (pkg: PackageView) => `${pkg.name}@${pkg.version}`
+
+function validateRequest(mode: RunMode, specs: string[]): void {
+  if ((mode === 'ci' || mode === 'check' || mode === 'dedupe') && specs.length > 0) {
+    throw new UsageError(`safe-npm ${mode} takes no package arguments (got ${specs.join(' ')})`, 'EUSAGE')
+  }
+  if (mode === 'uninstall' && specs.length === 0) throw new UsageError('safe-npm uninstall needs the names of the packages to remove', 'EUSAGE')
+}
+
+export async function runCommand(request: RunRequest): Promise<RunOutcome> {
+  const { mode, setup } = request
+  const { config, loaded } = setup
+  const phase = (text: string) => request.onPhase?.(text)
+  if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
+  const specs = config.positionals
+  validateRequest(mode, specs)
+  const policy = loaded.policy
+  const now = new Date()
+  const ageRuleOn = policy.rules['minimum-release-age'] !== 'off'
+  const session = new ArboristSession(config, {
+    add: mode === 'install' ? specs : [],
+    ...(mode === 'update' ? { update: specs.length > 0 ? specs : true, save: config.isDefault('save') ? false : Boolean(config.get('save')) } : {}),
+    ...(mode === 'uninstall' ? { rm: specs } : {}),
+    ...(mode === 'dedupe' ? { dedupe: true } : {}),
+    before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
+    // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
+    beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
+    workspaces: await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
+    isCleanInstall: mode === 'ci',
+  })
+
+  phase(request.readsLockfileOnly ? 'reading package-lock.json' : mode === 'rebuild' ? 'reading node_modules' : 'resolving the dependency tree')
+  if (request.readsLockfileOnly) await session.loadLockfileTree()
+  else if (mode === 'rebuild') await session.loadInstalledTree()
+  else {
+    const { ageGateFallback } = await session.buildIdealTree()
+    if (ageGateFallback) phase(`no version old enough satisfies a range (${ageGateFallback}); checking the newest instead`)
+  }
+  if (mode === 'ci') session.verifyMatchesLockfile()
+
+  const packages = session.packages()
+  const { facts, run } = await gatherEverything(packages, policy, RULES, {
+    npmOptions: config.flat,
+    defaultRegistry: config.defaultRegistry,
+    scopedRegistries: config.scopedRegistries,
+    packumentCache: session.packumentCache,
+    projectDir: session.path,
+    now,
+    isProbeRequested: request.isProbeRequested,
+    // Which install scripts may run is decided from the facts, whatever rules are on.
+    needsScriptFacts: mode !== 'check',
+    onPhase: phase,
+  })
+  const context: RuleContext = {
+    policy,
+    now,
+    configuredRegistries: configuredRegistries(config),
+    defaultRegistry: config.defaultRegistry,
+    scopedRegistries: config.scopedRegistries,
+    rewritesNpmjs: (config.flat.replaceRegistryHost ?? 'npmjs') !== 'never',
+    npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
+    project: session.project(),
+    run,
+  }
+  phase('judging')
+  const judgement = judge(packages, facts, RULES, context)
+  const outcome: RunOutcome = {
+    mode,
+    judgement,
+    policyFiles: loaded.files,
+    packages,
+    project: session.project(),
+    install: null,
+    manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
+    now,
+  }
+  if (mode === 'check' || judgement.isBlocked) return outcome
+
+  if (mode === 'rebuild') {
+    // `safe-npm rebuild [name…]`: the install scripts of installed packages the
+    // policy allows (after a script was reviewed and allowed, say), never the others.
+    const { due, runnable } = scriptPlan(specs.length === 0 ? packages : packages.filter((pkg) => specs.includes(pkg.name)), facts, context)
+    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+    await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+    outcome.install = {
+      added: 0,
+      removed: 0,
+      changed: 0,
+      dryRun: false,
+      scriptsRun: runnable.map(label),
+      scriptsSkipped: due.filter((pkg) => !runnable.includes(pkg)).map(label),
+    }
+    return outcome
+  }
+
+  const dryRun = Boolean(config.get('dry-run'))
+  const ignoreScripts = Boolean(config.get('ignore-scripts'))
+  phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
+  const summary = await session.reify({ dryRun })
+  // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
+  const writesNodeModules = !dryRun && !config.get('package-lock-only')
+  const changed = session.changedLocations()
+  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context)
+  const runsScripts = writesNodeModules && !ignoreScripts
+  outcome.install = {
+    ...summary,
+    dryRun,
+    scriptsRun: runsScripts ? runnable.map(label) : [],
+    scriptsSkipped: due.filter((pkg) => !runsScripts || !runnable.includes(pkg)).map(label),
+  }
+  if (runsScripts) {
+    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+    await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+  }
+  if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
+    await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
+  }
+  return outcome
+}
+
