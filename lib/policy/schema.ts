@@ -170,4 +170,3 @@ export const policySchema = z
   .describe('safe-npm policy')
 
 export type PolicyDocument = z.infer<typeof policySchema>
-export type SourceReach = z.infer<typeof sourceReachSchema>

@@ -1,7 +1,7 @@
 import semver from 'semver'
 import { formatSpan } from '../model/duration.js'
 import { matchesAny } from '../model/package-pattern.js'
-import type { PackageFacts, PackageView, Rule } from '../model/rule.js'
+import type { PackageFacts, Rule } from '../model/rule.js'
 
 /** The newest version old enough that satisfies these ranges. */
 export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, cutoff: number): string | null {

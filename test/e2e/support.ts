@@ -104,7 +104,7 @@ export async function sandbox(harness: Harness, files: Record<string, string | o
     async safeNpmJson(args, extraEnv) {
       const full = args.includes('--json') ? args : [...args, '--json'];
       const result = await timed(`safe-npm ${full.join(' ')}`, () => runSafeNpm(full, { cwd: dir, env: withEnv(extraEnv) }));
-      let report: any = null;
+      let report: any;
       try {
         report = JSON.parse(result.stdout);
       } catch {

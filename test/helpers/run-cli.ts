@@ -3,11 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root, found relative to this file (test/helpers/ → ../..). */
-export const repoRoot: string = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export const safeNpmBin: string = fileURLToPath(new URL('../../bin/safe-npm.js', import.meta.url));
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
