@@ -162,3 +162,37 @@ export function earlierVersions(current: VersionFacts, versions: VersionFacts[])
     return position === -1 ? true : index < position
   })
 }
+
+/** How much history an established package has before a release: enough releases over enough time. */
+export const ESTABLISHED = { minReleases: 10, minSpanDays: 180, recentReleases: 5 } as const
+
+export interface Lineage {
+  /** At least ESTABLISHED.minReleases earlier releases, the first ESTABLISHED.minSpanDays or more before this one. */
+  isEstablished: boolean
+  /**
+   * Whether this release's publisher published one of the recent earlier releases:
+   * 'same', 'new' (someone else), or 'unknown' (the registry records no publishers).
+   */
+  publisher: 'same' | 'new' | 'unknown'
+  /** The recent earlier releases all had provenance and this one has none. */
+  hasLostProvenance: boolean
+}
+
+/**
+ * The lineage of a release: does it come from an established package, from
+ * the people who published its recent releases, with the provenance they had?
+ * Compared with the recent releases only, not with any release ever.
+ */
+export function lineage(current: VersionFacts, previous: VersionFacts[]): Lineage {
+  const times = previous.map((facts) => facts.publishedAt?.getTime()).filter((time): time is number => time !== undefined)
+  const first = times.length > 0 ? Math.min(...times) : null
+  const spanDays = first !== null && current.publishedAt ? (current.publishedAt.getTime() - first) / 86_400_000 : 0
+  const recent = previous.slice(-ESTABLISHED.recentReleases)
+  const recentPublishers = recent.map((facts) => facts.publisher).filter((publisher): publisher is string => publisher !== null)
+  const publisher = current.publisher === null || recentPublishers.length === 0 ? 'unknown' : recentPublishers.includes(current.publisher) ? 'same' : 'new'
+  return {
+    isEstablished: previous.length >= ESTABLISHED.minReleases && spanDays >= ESTABLISHED.minSpanDays,
+    publisher,
+    hasLostProvenance: recent.length > 0 && recent.every((facts) => facts.hasProvenance) && !current.hasProvenance,
+  }
+}

@@ -54,6 +54,13 @@ function facts(versions: VersionFacts[], current: string): PackageFacts {
   return { status: 'known', version: versions.find((v) => v.version === current), versions, distTags: {} }
 }
 
+/** An established release line: `count` releases 1.0.0…, the first `spanDays` ago, one publisher. */
+function lineOf(_name: string, count: number, spanDays: number, publisher: string | null, hasProvenance = false): VersionFacts[] {
+  return Array.from({ length: count }, (_, index) =>
+    versionFacts(`${index + 1}.0.0`, spanDays - (index * (spanDays - 20)) / count, { publisher, hasProvenance }),
+  )
+}
+
 const OLD = facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 100)], '1.3.0')
 
 function contextFor(policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}): RuleContext {
@@ -118,6 +125,14 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['a transitive git dependency', view({ source: 'git', isDirect: false, path: ['app', 'a', 'b'], resolved: 'git+ssh://git@github.com/a/b.git#abc' }), { status: 'not-applicable' }, {}, ['block:sources/transitive-source']],
   ['git allowed everywhere', view({ source: 'git', isDirect: false, resolved: 'git+ssh://x' }), { status: 'not-applicable' }, { sources: { git: 'all' } }, []],
   ['remote tarballs refused', view({ source: 'remote', resolved: 'https://example.com/x.tgz' }), { status: 'not-applicable' }, { sources: { remote: 'none' } }, ['block:sources/source-not-allowed']],
+  // suspicious-version: the number alone is not the dependency-confusion shape; its history is
+  ['a first release at 99', view({ name: 'acme-billing', version: '99.0.0' }), facts([versionFacts('99.0.0', 10)], '99.0.0'), {}, ['block:suspicious-version/version-jump']],
+  ['a jump on a young package', view({ name: 'fresh-lib', version: '99.0.0' }), facts([versionFacts('1.0.0', 60), versionFacts('1.1.0', 40), versionFacts('99.0.0', 10)], '99.0.0'), {}, ['block:suspicious-version/version-jump']],
+  ['browser-style numbers on an established package, same publisher', view({ name: 'chromium-bidi', version: '157.0.8090-0' }), facts([...lineOf('chromium-bidi', 12, 400, 'bidi-bot'), versionFacts('157.0.8090-0', 10, { publisher: 'bidi-bot' })], '157.0.8090-0'), {}, []],
+  ['browser-style numbers, publisher not recorded by the registry', view({ name: 'chromium-bidi', version: '157.0.8090-0' }), facts([...lineOf('chromium-bidi', 12, 400, null), versionFacts('157.0.8090-0', 10, { publisher: null })], '157.0.8090-0'), {}, ['warn:suspicious-version/version-jump-unconfirmed']],
+  ['a jump on an established package by a new account', view({ name: 'chromium-bidi', version: '157.0.8090-0' }), facts([...lineOf('chromium-bidi', 12, 400, 'bidi-bot'), versionFacts('157.0.8090-0', 10, { publisher: 'mallory' })], '157.0.8090-0'), {}, ['block:suspicious-version/version-jump', 'warn:publisher-change/new-publisher']],
+  ['a jump on an established package that lost provenance', view({ name: 'chromium-bidi', version: '157.0.8090-0' }), facts([...lineOf('chromium-bidi', 12, 400, 'bidi-bot', true), versionFacts('157.0.8090-0', 10, { publisher: 'bidi-bot' })], '157.0.8090-0'), {}, ['block:suspicious-version/version-jump', 'warn:trust-downgrade/lost-signal']],
+  ['a jump on a private name with history', view({ name: 'acme-billing', version: '99.0.0' }), facts([...lineOf('acme-billing', 12, 400, 'acme'), versionFacts('99.0.0', 10, { publisher: 'acme' })], '99.0.0'), { registries: { allowed: [REGISTRY, 'https://npm.acme.example/'], private: { 'acme-*': REGISTRY } } }, ['block:suspicious-version/version-jump']],
   // unverifiable
   ['facts could not be learned', view(), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
   ['facts could not be learned, warn', view(), { status: 'unverifiable', reason: 'E500' }, { rules: { unverifiable: 'warn' } }, ['warn:unverifiable/facts-unavailable']],
