@@ -5,8 +5,9 @@
 // never change, so a summary that lists the version answers for it; the
 // summary is refreshed after maxAge for what can change (deprecation, tags).
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
+import writeFileAtomic from 'write-file-atomic'
 import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 
@@ -111,12 +112,11 @@ export class FactsCache {
       versions,
       checksum: checksum(versions),
     }
-    const file = this.#file(summary.name)
-    const temporary = `${file}.${process.pid}.tmp`
     try {
       await mkdir(this.#dir, { recursive: true })
-      await writeFile(temporary, JSON.stringify(stored))
-      await rename(temporary, file)
+      // Atomic so a reader never sees half a summary; no fsync, since a summary
+      // lost or damaged in a crash is only fetched again (the checksum catches it).
+      await writeFileAtomic(this.#file(summary.name), JSON.stringify(stored), { fsync: false })
     } catch {
       // read-only cache directory: facts are fetched again next time
     }

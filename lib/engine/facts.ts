@@ -4,6 +4,7 @@
 // here (from npm's cache first: a version's publish time never changes).
 import pacote from 'pacote'
 import { describeError } from '../errors.js'
+import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageFacts, PackageView } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
 import type { FactsCache } from './facts-cache.js'
@@ -16,19 +17,6 @@ export interface FactsOptions {
   summaries?: FactsCache
   now?: number
   concurrency?: number
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await task(items[index])
-    }
-  })
-  await Promise.all(workers)
-  return results
 }
 
 async function fetchSummary(name: string, options: FactsOptions, preferOnline: boolean): Promise<PackumentSummary> {
@@ -63,7 +51,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     }
     byName.set(view.name, [...(byName.get(view.name) ?? []), view])
   }
-  await mapLimit([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
+  await mapConcurrently([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
     const now = options.now ?? Date.now()
     const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
       sameName.every((view) => candidate?.byVersion.has(view.version))

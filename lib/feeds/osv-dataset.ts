@@ -6,16 +6,26 @@
 // unchanged and rebuilt, not trusted, when it cannot be read back.
 
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
+import { crc32 } from 'node:zlib'
+import writeFileAtomic from 'write-file-atomic'
+import yauzl from 'yauzl'
+import { concurrencyLimit, mapConcurrently } from '../model/concurrency.js'
 import { IntelError } from './errors.js'
 import { MalwareIndex } from './malware-index.js'
 import { parseOsvDocument, type OsvEntry } from './osv-document.js'
-import { readZipEntries } from './zip-archive.js'
 
 const CACHE_FORMAT = 1
 /** Files read or stat'ed at once. */
 const CONCURRENCY = 64
+/**
+ * Bounds on an archive, which is untrusted input: osv.dev's npm export holds a
+ * few hundred thousand documents of a few KiB each, so these are far above
+ * any real dataset and only stop a zip bomb from exhausting memory.
+ */
+const MAX_ZIP_ENTRIES = 5_000_000
+const MAX_ZIP_ENTRY_BYTES = 64 * 1024 * 1024
 
 export interface OsvDatasetLoad {
   index: MalwareIndex
@@ -105,7 +115,7 @@ async function resolveGitReference(gitDir: string, reference: string): Promise<s
 interface FileStamp { path: string, size: number, mtimeMs: number }
 
 async function statAll(files: string[]): Promise<FileStamp[]> {
-  return mapConcurrently(files, async (path) => {
+  return mapConcurrently(files, CONCURRENCY, async (path) => {
     const { size, mtimeMs } = await stat(path)
     return { path, size, mtimeMs }
   })
@@ -120,47 +130,69 @@ function fingerprintOf(stamps: FileStamp[]): string {
 }
 
 async function parseFiles(dataset: string, files: string[]): Promise<OsvEntry[]> {
-  const perFile = await mapConcurrently(files, async (file) => parseOsvText(await readFile(file, 'utf8'), relative(dataset, file)))
+  const perFile = await mapConcurrently(files, CONCURRENCY, async (file) => parseOsvText(await readFile(file, 'utf8'), relative(dataset, file)))
   return perFile.flat()
-}
-
-/** `items.map(work)` with at most CONCURRENCY calls in flight, results in order; the first failure rejects. */
-async function mapConcurrently<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await work(items[index])
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker))
-  return results
-}
-
-/** Runs the tasks given to it with at most `max` in flight. */
-function concurrencyLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0
-  const waiting: Array<() => void> = []
-  return async (task) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve))
-    active++
-    try {
-      return await task()
-    } finally {
-      active--
-      waiting.shift()?.()
-    }
-  }
 }
 
 async function parseZip(dataset: string): Promise<OsvEntry[]> {
   const entries: OsvEntry[] = []
-  for (const entry of readZipEntries(await readFile(dataset), dataset)) {
-    if (!entry.name.endsWith('.json')) continue
-    entries.push(...parseOsvText(entry.read().toString('utf8'), entry.name))
-  }
+  await readZipFiles(dataset, (name, bytes) => {
+    if (name.endsWith('.json')) entries.push(...parseOsvText(bytes.toString('utf8'), name))
+  })
   return entries
+}
+
+/**
+ * Calls `each` with the name and bytes of every file entry (not folders) of
+ * the archive, one entry at a time. yauzl refuses absolute and `..` names,
+ * encrypted entries, unknown compression methods and entries whose bytes do
+ * not match their recorded size; it does not check CRC-32, so that is done
+ * here. A damaged archive rejects with EOSVZIP; an error thrown by `each`
+ * rejects as it is.
+ */
+function readZipFiles(file: string, each: (name: string, bytes: Buffer) => void): Promise<void> {
+  const unreadable = (reason: string, cause?: unknown): IntelError =>
+    new IntelError('EOSVZIP', `${file}: not a readable zip archive: ${reason}`, cause === undefined ? undefined : { cause })
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: true, validateEntrySizes: true }, (error, zip) => {
+      if (error) return reject(unreadable(error.message, error))
+      let isSettled = false
+      const finish = (failure?: unknown): void => {
+        if (isSettled) return
+        isSettled = true
+        zip.close()
+        if (failure === undefined) resolve()
+        else reject(failure)
+      }
+      zip.on('error', (zipError: Error) => finish(unreadable(zipError.message, zipError)))
+      zip.on('end', () => finish())
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const name = entry.fileName
+        if (name.endsWith('/')) return zip.readEntry()
+        if (entry.uncompressedSize > MAX_ZIP_ENTRY_BYTES) {
+          return finish(unreadable(`${name} is larger than ${MAX_ZIP_ENTRY_BYTES} bytes`))
+        }
+        zip.openReadStream(entry, (streamError, stream) => {
+          if (streamError) return finish(unreadable(`${name}: ${streamError.message}`, streamError))
+          const chunks: Buffer[] = []
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+          stream.on('error', (readError: Error) => finish(unreadable(`${name}: ${readError.message}`, readError)))
+          stream.on('end', () => {
+            const bytes = Buffer.concat(chunks)
+            if (crc32(bytes) !== entry.crc32) return finish(unreadable(`${name}: checksum mismatch`))
+            try {
+              each(name, bytes)
+            } catch (failure) {
+              return finish(failure)
+            }
+            if (!isSettled) zip.readEntry()
+          })
+        })
+      })
+      if (zip.entryCount > MAX_ZIP_ENTRIES) return finish(unreadable(`more than ${MAX_ZIP_ENTRIES} entries`))
+      zip.readEntry()
+    })
+  })
 }
 
 function parseOsvText(text: string, source: string): OsvEntry[] {
@@ -218,12 +250,10 @@ function isCachedEntry(value: unknown): value is OsvEntry {
     Array.isArray(entry.ranges) && entry.ranges.every((range) => typeof range === 'object' && range !== null && Array.isArray(range.events))
 }
 
-/** Written to a temporary file first, so a reader never sees half a cache. */
+/** Written atomically (a temporary file renamed into place), so a reader never sees half a cache. */
 async function writeCache(cacheFile: string, cache: CacheFile): Promise<void> {
   await mkdir(resolve(cacheFile, '..'), { recursive: true })
-  const temporary = `${cacheFile}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temporary, JSON.stringify({ ...cache, entriesSha256: sha256(JSON.stringify(cache.entries)) }))
-  await rename(temporary, cacheFile)
+  await writeFileAtomic(cacheFile, JSON.stringify({ ...cache, entriesSha256: sha256(JSON.stringify(cache.entries)) }))
 }
 
 function sha256(text: string): string {

@@ -2,8 +2,9 @@
 // then reifies that same tree, so no version can change between the check and
 // the install. Install scripts are off during reify; the allowed ones run after.
 import Arborist from '@npmcli/arborist'
+import PackageJson from '@npmcli/package-json'
 import runScript from '@npmcli/run-script'
-import { readFile, readdir, rm } from 'node:fs/promises'
+import { readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { NpmFailure, UsageError } from '../errors.js'
 import type { PackageView } from '../model/rule.js'
@@ -39,6 +40,10 @@ export interface ReifySummary {
 
 const ROOT_LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare']
 
+/** A JSON parser's reason on one line, without the quoted text around the error that npm's parser adds. */
+const parseReason = (error: any): string =>
+  String(error?.message ?? error).split('\n')[0].replace(/^Invalid package\.json: (JSONParseError: )?/, '').replace(/ while parsing .*$/, '')
+
 /** Arborist errors carry a code; the ones caused by the project itself are usage errors. */
 function asFailure(error: any, phase: string): Error {
   if (error?.exitCode !== undefined && error?.code) return error
@@ -58,6 +63,7 @@ export class ArboristSession {
   #config: NpmConfig
   #session: SessionOptions
   #locked = new Map<string, string>()
+  #hasLockfile = false
   #nodes = new Map<string, any>()
 
   constructor(config: NpmConfig, session: SessionOptions) {
@@ -96,49 +102,52 @@ export class ArboristSession {
     }
   }
 
-  /** Entries of package-lock.json (location → version), to tell locked nodes from fresh ones. */
+  /**
+   * The tree Arborist reads from npm-shrinkwrap.json or package-lock.json
+   * (lockfileVersion 1, 2 or 3 alike), without resolving anything; null when
+   * the project has neither.
+   */
+  async #loadLockfile(arborist: any): Promise<any | null> {
+    try {
+      return await arborist.loadVirtual()
+    } catch (error: any) {
+      if (error?.code !== 'ENOLOCK') throw asFailure(error, 'reading package-lock.json')
+    }
+    // Arborist treats a lockfile it cannot parse like a missing one; for
+    // safe-npm a broken lockfile is a mistake to report, not to ignore.
+    const lock = await Arborist.Shrinkwrap.load({ path: this.path })
+    if (lock.loadingError) {
+      throw new UsageError(`${lock.type}: invalid JSON: ${parseReason(lock.loadingError)}`, 'EJSONPARSE')
+    }
+    return null
+  }
+
+  /** Entries of the lockfile (location → version), to tell locked nodes from fresh ones. */
+  #recordLockedVersions(tree: any | null): void {
+    this.#hasLockfile = tree !== null
+    this.#locked.clear()
+    for (const node of tree?.inventory.values() ?? []) {
+      if (node.isProjectRoot || node.isLink || !node.location || !node.version) continue
+      this.#locked.set(node.location, node.version)
+    }
+  }
+
+  /** The lockfile read by an Arborist of its own, so the session's instance still builds its tree from scratch. */
   async #readLockedVersions(): Promise<void> {
-    for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
-      let text: string
-      try {
-        text = await readFile(path.join(this.path, file), 'utf8')
-      } catch {
-        continue
-      }
-      try {
-        const lock = JSON.parse(text)
-        for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
-          if (location && entry?.version) this.#locked.set(location, entry.version)
-        }
-        // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
-        if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
-      } catch (error) {
-        throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
-      }
-      return
-    }
+    this.#recordLockedVersions(await this.#loadLockfile(new Arborist(this.#options)))
   }
 
-  #readNestedLock(dependencies: Record<string, any> | undefined, prefix: string): void {
-    for (const [name, entry] of Object.entries<any>(dependencies ?? {})) {
-      const location = `${prefix}node_modules/${name}`
-      if (typeof entry?.version === 'string') this.#locked.set(location, entry.version.replace(/^npm:.*@/, ''))
-      this.#readNestedLock(entry?.dependencies, `${location}/`)
-    }
-  }
-
+  /** Fails on a package.json npm could not read (invalid JSON); none at all is fine. */
   async #readManifest(): Promise<void> {
-    let text: string
+    let manifest: unknown
     try {
-      text = await readFile(path.join(this.path, 'package.json'), 'utf8')
-    } catch {
-      return // npm installs into a folder without package.json too
+      manifest = (await PackageJson.normalize(this.path)).content
+    } catch (error: any) {
+      if (error?.code === 'ENOENT') return // npm installs into a folder without package.json too
+      throw new UsageError(`package.json: invalid JSON: ${parseReason(error)}`, 'EJSONPARSE')
     }
-    try {
-      const manifest = JSON.parse(text)
-      if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('not an object')
-    } catch (error) {
-      throw new UsageError(`package.json: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
+    if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) {
+      throw new UsageError('package.json: invalid JSON: not an object', 'EJSONPARSE')
     }
   }
 
@@ -153,7 +162,7 @@ export class ArboristSession {
   async buildIdealTree(): Promise<{ ageGateFallback: string | null }> {
     await this.#readManifest()
     await this.#readLockedVersions()
-    if (this.#session.isCleanInstall) await this.#checkLockfileInSync()
+    if (this.#session.isCleanInstall) this.#checkLockfileInSync()
     const dedupe = this.#session.dedupe ? { preferDedupe: true, update: { names: await this.#namesToDedupe() } } : {}
     this.#options = { ...this.#options, ...dedupe }
     try {
@@ -177,15 +186,9 @@ export class ArboristSession {
   }
 
   /** npm ci: a lockfile must exist and agree with package.json. */
-  async #checkLockfileInSync(): Promise<void> {
-    if (this.#locked.size === 0) {
-      const hasRootOnly = await readFile(path.join(this.path, 'package-lock.json'), 'utf8').then(
-        () => true,
-        () => readFile(path.join(this.path, 'npm-shrinkwrap.json'), 'utf8').then(() => true, () => false),
-      )
-      if (!hasRootOnly) {
-        throw new UsageError('safe-npm ci needs a package-lock.json or npm-shrinkwrap.json; run safe-npm install first', 'ENOLOCK')
-      }
+  #checkLockfileInSync(): void {
+    if (!this.#hasLockfile) {
+      throw new UsageError('safe-npm ci needs a package-lock.json or npm-shrinkwrap.json; run safe-npm install first', 'ENOLOCK')
     }
   }
 
@@ -208,14 +211,9 @@ export class ArboristSession {
 
   /** Load the tree recorded in package-lock.json without resolving anything (check --lockfile). */
   async loadLockfileTree(): Promise<void> {
-    await this.#readLockedVersions()
+    this.#recordLockedVersions(await this.#loadLockfile(this.#arborist))
     if (this.#locked.size === 0) {
       throw new UsageError('no package-lock.json or npm-shrinkwrap.json with packages in this project', 'ENOLOCK')
-    }
-    try {
-      await this.#arborist.loadVirtual()
-    } catch (error) {
-      throw asFailure(error, 'reading package-lock.json')
     }
   }
 
@@ -314,12 +312,9 @@ export class ArboristSession {
 
   /** The project's own lifecycle scripts, as `npm install` runs them with no package arguments. */
   async runRootScripts(options: { outputToStderr: boolean }): Promise<void> {
-    let manifest: any
-    try {
-      manifest = JSON.parse(await readFile(path.join(this.path, 'package.json'), 'utf8'))
-    } catch {
-      return
-    }
+    // Read as @npmcli/run-script reads it when npm runs these scripts itself.
+    const manifest = await PackageJson.normalize(this.path).then((read) => read.content, () => null)
+    if (manifest === null) return
     for (const event of ROOT_LIFECYCLE) {
       if (!manifest?.scripts?.[event]) continue
       try {

@@ -50,3 +50,13 @@ declare module '@npmcli/redact' {
   /** Masks npm tokens and URL passwords in text. */
   export function redactLog(text: string): string
 }
+declare module '@npmcli/package-json' {
+  /** npm's package.json reader; errors carry a code (ENOENT, EJSONPARSE). */
+  class PackageJson {
+    /** Read and parsed as npm reads it (read-package-json-fast's normalisation). */
+    static normalize(path: string, options?: Record<string, unknown>): Promise<PackageJson>
+    static load(path: string, options?: Record<string, unknown>): Promise<PackageJson>
+    get content(): Record<string, any>
+  }
+  export default PackageJson
+}

@@ -67,6 +67,17 @@ cli('invalid JSON in package.json → exit 2, one line, nothing written', async 
   assert.equal(diffSnapshots(before, await snapshot(box.dir)), NOTHING);
 });
 
+cli('invalid JSON in package-lock.json → exit 2, one line naming it, nothing written (not read as a missing lockfile)', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest(), 'package-lock.json': '{ "lockfileVersion": 3, "packages": {\n' });
+  const before = await snapshot(box.dir);
+  for (const args of [['install'], ['ci'], ['check', '--lockfile']]) {
+    const result = await box.safeNpm(args);
+    assertExit(result, 2, args.join(' '));
+    assertOneLineError(result, 'package-lock.json: invalid JSON');
+  }
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), NOTHING);
+});
+
 cli('an organisation policy (SAFE_NPM_ORG_POLICY) is a floor: a shorter project age → exit 2 naming minimumReleaseAge.age; a longer one applies', async ({ harness }) => {
   const org = join(await harness.tempDir('safe-npm-org-'), 'org-policy.json');
   await writeFile(org, JSON.stringify({ minimumReleaseAge: { age: '5d' } }));

@@ -1,6 +1,8 @@
 // minimum-release-age through the real binary: the gate maps onto resolution,
 // exact pins and lockfile entries younger than the limit block, and excludes,
 // exceptions (waived, expired, unused) behave as the policy says.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diffSnapshots, snapshot } from '../helpers/workspace.js';
@@ -20,7 +22,7 @@ import {
 const age = suite<{ harness: Harness }>('e2e: minimum-release-age');
 
 age.before(async (context) => {
-  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'left-pad']);
+  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'with-dep', 'left-pad']);
 });
 age.after(async (context) => {
   await context.harness.close();
@@ -188,6 +190,52 @@ age('blocked: a lockfile pinning a young version is blocked by ci and check --lo
   assertExit(reinstalled, 1, 'install over the young lockfile');
   assertFinding(reinstalled, 'minimum-release-age/too-young', 'fresh-pkg');
   assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] });
+});
+
+/** A lockfileVersion 1 entry (npm 5/6) made from a v3 one; an alias keeps npm 6's `npm:name@version`. */
+function v1Entry(entry: any, alias?: string): Record<string, unknown> {
+  return {
+    version: alias === undefined ? entry.version : `npm:${alias}@${entry.version}`,
+    resolved: entry.resolved,
+    integrity: entry.integrity,
+    ...(entry.dependencies ? { requires: entry.dependencies } : {}),
+  };
+}
+
+age('blocked: a lockfileVersion 1 lockfile (nested dependencies, an npm: alias) is judged entry by entry by ci and check --lockfile', async ({ harness }) => {
+  const dependencies = { 'fresh-pkg': '^1.0.0', 'tiny-dep': '1.0.0', 'tiny-dep-new': 'npm:tiny-dep@1.2.0', 'with-dep': '^1.0.0' };
+  const box = await sandbox(harness, {
+    'package.json': manifest(dependencies),
+    'age-off.json': { rules: { 'minimum-release-age': 'off' } },
+  });
+  assertExit(await box.safeNpmJson(['install', '--package-lock-only', '--policy', 'age-off.json']), 0, 'making a v3 lockfile');
+  const v3 = JSON.parse(await readFile(join(box.dir, 'package-lock.json'), 'utf8'));
+  const at = (location: string) => v3.packages[location];
+  // with-dep keeps a copy of tiny-dep 1.2.0 nested under it, which only a walk of the nested `dependencies` finds.
+  const v1 = {
+    name: 'app',
+    version: '1.0.0',
+    lockfileVersion: 1,
+    requires: true,
+    dependencies: {
+      'fresh-pkg': v1Entry(at('node_modules/fresh-pkg')),
+      'tiny-dep': v1Entry(at('node_modules/tiny-dep')),
+      'tiny-dep-new': v1Entry(at('node_modules/tiny-dep-new'), 'tiny-dep'),
+      'with-dep': { ...v1Entry(at('node_modules/with-dep')), dependencies: { 'tiny-dep': v1Entry(at('node_modules/tiny-dep-new')) } },
+    },
+  };
+  assert.is(v1.dependencies['fresh-pkg'].version, '1.1.0', 'the lockfile pins the young 1.1.0');
+  await writeFile(join(box.dir, 'package-lock.json'), `${JSON.stringify(v1, null, 2)}\n`);
+
+  const before = await snapshot(box.dir);
+  for (const args of [['check', '--lockfile'], ['ci']]) {
+    const result = await box.safeNpmJson(args);
+    assertExit(result, 1, args.join(' '));
+    assert.is(result.report.packageCount, 5, `every entry, the nested one too\n${explain(result)}`);
+    const finding = assertFinding(result, 'minimum-release-age/too-young', 'fresh-pkg');
+    assert.is(finding.package.version, '1.1.0');
+  }
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] }, 'nothing written');
 });
 
 age.run();

@@ -187,6 +187,59 @@ dataset('a damaged zip throws EOSVZIP', async ({ dataset: path, work, cache }) =
   }
 })
 
+/** A one-entry zip whose first central directory record has been changed by `edit` (offsets from the record's start). */
+function editedZip(name: string, edit: (zip: Buffer, record: number) => void, options: { deflate?: boolean } = {}): Buffer {
+  const zip = writeZip([{ name, data: '{"id":"MAL-0000-edited","affected":[]}' }], options)
+  edit(zip, zip.readUInt32LE(zip.length - 22 + 16))
+  return zip
+}
+
+dataset('an unsafe or damaged entry throws EOSVZIP, naming the archive: zip-slip names, encryption, bad checksums, sizes and methods', async ({ work, cache }) => {
+  const unsafe: Array<[string, Buffer]> = [
+    ['a name climbing out with ..', writeZip([{ name: 'osv/../../etc/MAL-1.json', data: '{}' }])],
+    ['an absolute name', writeZip([{ name: '/etc/MAL-1.json', data: '{}' }])],
+    ['a drive-letter name', writeZip([{ name: 'C:/MAL-1.json', data: '{}' }])],
+    ['a backslash name', writeZip([{ name: 'osv\\..\\MAL-1.json', data: '{}' }])],
+    ['an encrypted entry', editedZip('MAL-1.json', (zip, record) => zip.writeUInt16LE(1, record + 8))],
+    ['compression method 12 (bzip2)', editedZip('MAL-1.json', (zip, record) => zip.writeUInt16LE(12, record + 10))],
+    ['a wrong CRC-32', editedZip('MAL-1.json', (zip, record) => zip.writeUInt32LE(zip.readUInt32LE(record + 16) ^ 1, record + 16))],
+    ['more inflated bytes than recorded', editedZip('MAL-1.json', (zip, record) => zip.writeUInt32LE(4, record + 24))],
+    ['fewer stored bytes than recorded', editedZip('MAL-1.json', (zip, record) => {
+      zip.writeUInt32LE(zip.readUInt32LE(record + 20) + 1, record + 20)
+      zip.writeUInt32LE(zip.readUInt32LE(record + 24) + 1, record + 24)
+    }, { deflate: false })],
+    ['a recorded size above the bound (a zip bomb)', editedZip('MAL-1.json', (zip, record) => zip.writeUInt32LE(0xfffffff0, record + 24))],
+    ['a record count above the archive', editedZip('MAL-1.json', (zip) => {
+      zip.writeUInt16LE(2, zip.length - 22 + 8)
+      zip.writeUInt16LE(2, zip.length - 22 + 10)
+    })],
+  ]
+  for (const [label, bytes] of unsafe) {
+    const zip = join(work, 'unsafe.zip')
+    await writeFile(zip, bytes)
+    try {
+      await loadOsvDataset(zip, cache)
+      assert.unreachable(`loaded: ${label}`)
+    } catch (error) {
+      assert.ok(isIntelError(error, 'EOSVZIP'), `${label}: ${String(error)}`)
+      assert.ok((error as Error).message.startsWith(`${zip}: `), `${label}: names the archive: ${String(error)}`)
+    }
+  }
+  assert.not.ok((await readdir(work)).includes('etc'), 'nothing is written outside')
+})
+
+dataset('a bad document inside a zip throws EOSVPARSE naming the entry, not EOSVZIP', async ({ work, cache }) => {
+  const zip = join(work, 'all.zip')
+  await writeFile(zip, writeZip([{ name: 'osv/MAL-2022-9999.json', data: '{ "id": "MAL-2022-9999", "affected": [' }]))
+  try {
+    await loadOsvDataset(zip, cache)
+    assert.unreachable('loaded a broken document')
+  } catch (error) {
+    assert.ok(isIntelError(error, 'EOSVPARSE'), String(error))
+    assert.match((error as Error).message, 'osv/MAL-2022-9999.json')
+  }
+})
+
 function flipByte(bytes: Buffer, at: number): Buffer {
   const copy = Buffer.from(bytes)
   copy[at] ^= 0x55
