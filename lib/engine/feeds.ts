@@ -2,8 +2,9 @@
 // shared by the rules as facts: malware feeds (the registry's bulk advisory
 // endpoint, the OSV API, offline OSV datasets, deny lists) and the
 // dependency-confusion probe. A feed that cannot be read is a FeedProblem the
-// policy judges; it is never skipped silently.
-import npmFetch from 'npm-registry-fetch'
+// policy judges; it is never skipped silently. Every request goes out through
+// lib/npm/registry-fetch.ts, so npm's proxy, CA, time-out and offline settings
+// apply, and only the registry itself ever sees the registry's credentials.
 import { describeError } from '../errors.js'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -18,13 +19,15 @@ import { cachedFetch } from '../feeds/feed-cache.js'
 import { loadOsvDatasetWithDetails } from '../feeds/osv-dataset.js'
 import { packageKey, queryOsvBatch } from '../feeds/osv-api.js'
 import { isVersionInAdvisory, parseBulkAdvisoryList } from '../feeds/registry-advisories.js'
+import { requireSecureUrl } from '../feeds/secure-url.js'
 import type { EffectivePolicy } from '../model/policy.js'
 import { matchesName } from '../model/package-pattern.js'
 import { registryFor } from '../model/registry-url.js'
 import type { Advisory, FeedProblem, PackageView, ProbeAnswer } from '../model/rule.js'
+import { registryJson, thirdPartyJson } from '../npm/registry-fetch.js'
 
 export interface IntelOptions {
-  /** npm's flat options: registry, auth, proxy, CA. */
+  /** npm's flat options: registry, auth, proxy, CA, fetch-timeout, offline. */
   npmOptions: Record<string, any>
   defaultRegistry: string
   scopedRegistries: Record<string, string>
@@ -34,7 +37,6 @@ export interface IntelOptions {
   projectDir: string
   /** Refetch feeds regardless of their max age (`safe-npm intel update`). */
   isRefresh?: boolean
-  fetch?: typeof globalThis.fetch
 }
 
 export interface IntelResult {
@@ -50,8 +52,6 @@ export interface FeedStatus {
   state: 'ok' | 'stale' | 'unreachable'
   detail: string
 }
-
-const FEED_TIMEOUT_MS = 30_000
 
 /** Where safe-npm keeps feed caches: beside npm's own cache. */
 export function intelCacheDir(npmOptions: Record<string, any>): string {
@@ -96,12 +96,9 @@ async function askRegistryAdvisories(packages: PackageView[], options: IntelOpti
   for (const [registry, body] of byRegistry) {
     const feed = `registry-advisories:${registry}`
     try {
-      const answer = await npmFetch.json('/-/npm/v1/security/advisories/bulk', {
-        ...options.npmOptions,
-        registry,
+      const answer = await registryJson(registry, '/-/npm/v1/security/advisories/bulk', options.npmOptions, {
         method: 'POST',
-        body: Object.fromEntries([...body].map(([name, versions]) => [name, [...versions]])),
-        timeout: FEED_TIMEOUT_MS,
+        json: Object.fromEntries([...body].map(([name, versions]) => [name, [...versions]])),
       })
       let matched = 0
       for (const advisory of parseBulkAdvisoryList(answer)) {
@@ -124,7 +121,7 @@ async function askOsvApi(packages: PackageView[], policy: EffectivePolicy, optio
   try {
     const answers = await queryOsvBatch(
       packages.map(({ name, version }) => ({ name, version })),
-      { baseUrl: policy.intel.osv.url, fetch: options.fetch, signal: AbortSignal.timeout(FEED_TIMEOUT_MS) },
+      { baseUrl: policy.intel.osv.url, npmOptions: options.npmOptions },
     )
     for (const pkg of packages) {
       for (const id of answers.get(packageKey(pkg)) ?? []) collector.add(pkg.name, pkg.version, advisoryFromOsvId(id, pkg.name))
@@ -160,13 +157,12 @@ async function readDenyLists(packages: PackageView[], policy: EffectivePolicy, o
         const fetched = await cachedFetch(location, {
           cacheDir: options.cacheDir,
           maxAgeMs: options.isRefresh ? 0 : policy.intel.maxAgeMs,
-          fetch: options.fetch,
-          signal: AbortSignal.timeout(FEED_TIMEOUT_MS),
+          npmOptions: options.npmOptions,
         })
         text = fetched.body
         detail = `fetched ${fetched.fetchedAt.toISOString()}`
         if (fetched.stale) {
-          collector.problems.push({ feed, reason: `unreachable; using the copy from ${fetched.fetchedAt.toISOString()}` })
+          collector.problems.push({ feed, reason: `unreachable (${fetched.staleReason}); using the copy from ${fetched.fetchedAt.toISOString()}` })
         }
       } else {
         text = await readFile(path.resolve(options.projectDir, location), 'utf8')
@@ -255,14 +251,10 @@ export async function probePublicRegistry(targets: ProbeTarget[], policy: Effect
     targets.map(async ({ name, kind }): Promise<ProbeAnswer> => {
       const what = kind === 'scope' ? 'organisation' : 'package'
       try {
-        const answer = await npmFetch.json(kind === 'scope' ? `/-/org/${name.slice(1)}/package` : `/${name.replace('/', '%2f')}`, {
-          ...options.npmOptions,
-          registry,
-          // Never send the project's tokens to the public registry.
-          forceAuth: {},
+        const path = kind === 'scope' ? `-/org/${name.slice(1)}/package` : name.replace('/', '%2f')
+        // A third-party request: the project's tokens never go to the public registry.
+        const answer = await thirdPartyJson(new URL(path, requireSecureUrl(registry.endsWith('/') ? registry : `${registry}/`)).href, options.npmOptions, {
           headers: { accept: 'application/vnd.npm.install-v1+json' },
-          preferOnline: true,
-          timeout: FEED_TIMEOUT_MS,
         })
         const detail =
           kind === 'scope'

@@ -3,22 +3,26 @@
 // without a request; older ones are revalidated with If-None-Match /
 // If-Modified-Since; when the feed cannot be reached a cached copy is still
 // served, flagged stale, so the caller can decide whether stale is enough.
+// Requests go out the way npm sends its own (proxy, CA, fetch-timeout), without
+// registry credentials; npm's prefer-offline serves any cached copy without
+// asking, prefer-online revalidates even a fresh one, offline never asks.
 
 import { createHash } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { IntelError } from './errors.js'
-import { requireSecureUrl, type FetchFunction } from './secure-url.js'
+import writeFileAtomic from 'write-file-atomic'
+import { thirdPartyRequest, type HttpAnswer, type NpmOptions } from '../npm/registry-fetch.js'
+import { IntelError, isIntelError } from './errors.js'
+import { requireSecureUrl } from './secure-url.js'
 
 export interface CachedFetchOptions {
   cacheDir: string
   /** How long a copy is served without asking the server. */
   maxAgeMs: number
-  fetch?: FetchFunction
+  /** npm's flat options (proxy, CA, strict-ssl, fetch-timeout, fetch-retries, offline…). */
+  npmOptions: NpmOptions
   /** Clock, for tests. */
   now?: () => Date
-  /** Aborts the request (a time-out: `AbortSignal.timeout(30_000)`). */
-  signal?: AbortSignal
 }
 
 export interface CachedFetchResult {
@@ -29,6 +33,8 @@ export interface CachedFetchResult {
   fetchedAt: Date
   /** True when the feed could not be reached and an older copy is returned. */
   stale: boolean
+  /** Why the feed could not be reached, when `stale`. */
+  staleReason?: string
 }
 
 const ENTRY_FORMAT = 1
@@ -47,11 +53,12 @@ interface CacheEntry {
 export async function cachedFetch(url: string, options: CachedFetchOptions): Promise<CachedFetchResult> {
   requireSecureUrl(url)
   const now = options.now ?? (() => new Date())
-  const fetch = options.fetch ?? globalThis.fetch
+  const { npmOptions } = options
   const file = join(options.cacheDir, `feed-${sha256(url).slice(0, 32)}.json`)
   const cached = await readEntry(file, url)
 
-  if (cached !== null && now().getTime() - Date.parse(cached.fetchedAt) < options.maxAgeMs) {
+  const isFresh = cached !== null && now().getTime() - Date.parse(cached.fetchedAt) < options.maxAgeMs
+  if (cached !== null && !npmOptions.preferOnline && (isFresh || npmOptions.preferOffline)) {
     return { body: cached.body, fromCache: true, fetchedAt: new Date(cached.fetchedAt), stale: false }
   }
 
@@ -59,13 +66,17 @@ export async function cachedFetch(url: string, options: CachedFetchOptions): Pro
   if (cached?.etag != null) headers['if-none-match'] = cached.etag
   if (cached?.lastModified != null) headers['if-modified-since'] = cached.lastModified
 
-  let response: Response
+  let response: HttpAnswer
   let body: string
   try {
-    response = await fetch(url, { headers, signal: options.signal })
+    response = await thirdPartyRequest(url, npmOptions, { headers })
+    // A redirect must not lead a feed where it could not be fetched from directly.
+    requireSecureUrl(response.url)
     body = response.status === 304 ? '' : await response.text()
   } catch (error) {
-    return staleOrFail(cached, `${url} could not be fetched: ${(error as Error).message}`, error)
+    if (isIntelError(error, 'EINSECUREURL')) throw error
+    const status = (error as { statusCode?: number | null }).statusCode
+    return staleOrFail(cached, typeof status === 'number' ? `${url} answered ${status}` : (error as Error).message, error)
   }
 
   if (response.status === 304 && cached !== null) {
@@ -73,7 +84,7 @@ export async function cachedFetch(url: string, options: CachedFetchOptions): Pro
     await writeEntry(file, refreshed)
     return { body: cached.body, fromCache: true, fetchedAt: new Date(refreshed.fetchedAt), stale: false }
   }
-  if (!response.ok) {
+  if (response.status < 200 || response.status >= 300) {
     return staleOrFail(cached, `${url} answered ${response.status}`)
   }
 
@@ -81,8 +92,8 @@ export async function cachedFetch(url: string, options: CachedFetchOptions): Pro
     format: ENTRY_FORMAT,
     url,
     fetchedAt: now().toISOString(),
-    etag: response.headers.get('etag'),
-    lastModified: response.headers.get('last-modified'),
+    etag: response.header('etag'),
+    lastModified: response.header('last-modified'),
     bodySha256: sha256(body),
     body,
   }
@@ -92,7 +103,7 @@ export async function cachedFetch(url: string, options: CachedFetchOptions): Pro
 
 function staleOrFail(cached: CacheEntry | null, reason: string, cause?: unknown): CachedFetchResult {
   if (cached === null) throw new IntelError('EFEEDUNREACHABLE', `${reason}, and no cached copy exists`, { cause })
-  return { body: cached.body, fromCache: true, fetchedAt: new Date(cached.fetchedAt), stale: true }
+  return { body: cached.body, fromCache: true, fetchedAt: new Date(cached.fetchedAt), stale: true, staleReason: reason }
 }
 
 /** The cached entry, or null when there is none or it cannot be trusted (then it is removed). */
@@ -125,12 +136,10 @@ function isCacheEntry(value: unknown): value is CacheEntry {
     typeof entry.body === 'string'
 }
 
-/** Written to a temporary file first, so a reader never sees half an entry. */
+/** Written atomically (a temporary file renamed into place), so a reader never sees half an entry. */
 async function writeEntry(file: string, entry: CacheEntry): Promise<void> {
   await mkdir(join(file, '..'), { recursive: true })
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(temporary, JSON.stringify(entry))
-  await rename(temporary, file)
+  await writeFileAtomic(file, JSON.stringify(entry))
 }
 
 function sha256(text: string): string {

@@ -1,9 +1,11 @@
 // Asks the OSV API (https://google.github.io/osv.dev/api/) which of a set of
-// npm package versions are reported as malware.
+// npm package versions are reported as malware. Requests go out the way npm
+// sends its own (proxy, CA, fetch-timeout), never with registry credentials.
 
-import { IntelError } from './errors.js'
+import { thirdPartyRequest, type NpmOptions } from '../npm/registry-fetch.js'
+import { IntelError, isIntelError } from './errors.js'
 import { parseOsvDocument, type OsvEntry } from './osv-document.js'
-import { requireSecureUrl, type FetchFunction } from './secure-url.js'
+import { requireSecureUrl } from './secure-url.js'
 
 export interface PackageVersion {
   name: string
@@ -13,14 +15,16 @@ export interface PackageVersion {
 export interface OsvQueryOptions {
   /** The API root, like `https://api.osv.dev`; plain http only on loopback. */
   baseUrl: string
-  fetch?: FetchFunction
+  /** npm's flat options (proxy, CA, strict-ssl, fetch-timeout, fetch-retries, offline…). */
+  npmOptions: NpmOptions
   /** Queries per querybatch request; the API accepts at most 1000. */
   chunkSize?: number
   /** Detail requests in flight at once. */
   concurrency?: number
-  /** Aborts every request (a time-out: `AbortSignal.timeout(30_000)`). */
-  signal?: AbortSignal
 }
+
+/** One JSON request to the API. */
+type RequestJson = (url: string, init: { method: 'GET' | 'POST', body?: unknown }) => Promise<unknown>
 
 const MAX_CHUNK = 1000
 const DEFAULT_CONCURRENCY = 8
@@ -43,8 +47,7 @@ interface Query {
  */
 export async function queryOsvBatch(packages: PackageVersion[], options: OsvQueryOptions): Promise<Map<string, string[]>> {
   const base = requireSecureUrl(options.baseUrl)
-  const givenFetch = options.fetch ?? globalThis.fetch
-  const fetch: FetchFunction = (url, init) => givenFetch(url, { ...init, signal: options.signal })
+  const ask: RequestJson = (url, init) => requestJson(options.npmOptions, url, init)
   const chunkSize = Math.max(1, Math.min(options.chunkSize ?? MAX_CHUNK, MAX_CHUNK))
   const apiUrl = (path: string): string => new URL(path, base.href.endsWith('/') ? base.href : `${base.href}/`).href
 
@@ -52,13 +55,13 @@ export async function queryOsvBatch(packages: PackageVersion[], options: OsvQuer
   const unique = uniquePackages(packages)
   for (let start = 0; start < unique.length; start += chunkSize) {
     const chunk = unique.slice(start, start + chunkSize)
-    for (const [key, ids] of await queryChunk(chunk, apiUrl('v1/querybatch'), fetch)) {
+    for (const [key, ids] of await queryChunk(chunk, apiUrl('v1/querybatch'), ask)) {
       if (ids.size > 0) idsByPackage.set(key, ids)
     }
   }
 
   const allIds = new Set([...idsByPackage.values()].flatMap((ids) => [...ids]))
-  const malwareIds = await classifyIds([...allIds], (id) => apiUrl(`v1/vulns/${encodeURIComponent(id)}`), fetch, options.concurrency ?? DEFAULT_CONCURRENCY)
+  const malwareIds = await classifyIds([...allIds], (id) => apiUrl(`v1/vulns/${encodeURIComponent(id)}`), ask, options.concurrency ?? DEFAULT_CONCURRENCY)
 
   const result = new Map<string, string[]>()
   for (const [key, ids] of idsByPackage) {
@@ -79,11 +82,11 @@ function uniquePackages(packages: PackageVersion[]): PackageVersion[] {
 }
 
 /** Runs one querybatch chunk, following each query's `next_page_token` until it runs out. */
-async function queryChunk(chunk: PackageVersion[], url: string, fetch: FetchFunction): Promise<Map<string, Set<string>>> {
+async function queryChunk(chunk: PackageVersion[], url: string, ask: RequestJson): Promise<Map<string, Set<string>>> {
   const ids = new Map(chunk.map((item) => [packageKey(item), new Set<string>()]))
   let pending: Query[] = chunk.map((item) => ({ package: { name: item.name, ecosystem: 'npm' }, version: item.version }))
   while (pending.length > 0) {
-    const answer = await requestJson(fetch, url, { method: 'POST', body: JSON.stringify({ queries: pending }) })
+    const answer = await ask(url, { method: 'POST', body: { queries: pending } })
     const results = readBatchResults(answer, pending.length, url)
     const next: Query[] = []
     results.forEach((result, index) => {
@@ -119,24 +122,24 @@ function readBatchResults(answer: unknown, expected: number, url: string): Batch
 }
 
 /** The ids among `ids` that name malware. */
-async function classifyIds(ids: string[], detailUrl: (id: string) => string, fetch: FetchFunction, concurrency: number): Promise<Set<string>> {
+async function classifyIds(ids: string[], detailUrl: (id: string) => string, ask: RequestJson, concurrency: number): Promise<Set<string>> {
   const malware = new Set<string>()
   const toFetch = ids.filter((id) => isMalwareId(id) || isAdvisoryId(id))
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < toFetch.length) {
       const id = toFetch[next++]
-      if (await isMalwareReport(id, detailUrl(id), fetch)) malware.add(id)
+      if (await isMalwareReport(id, detailUrl(id), ask)) malware.add(id)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, toFetch.length) }, worker))
   return malware
 }
 
-async function isMalwareReport(id: string, url: string, fetch: FetchFunction): Promise<boolean> {
+async function isMalwareReport(id: string, url: string, ask: RequestJson): Promise<boolean> {
   let entries: OsvEntry[]
   try {
-    entries = parseDetails(await requestJson(fetch, url, { method: 'GET' }), url)
+    entries = parseDetails(await ask(url, { method: 'GET' }), url)
   } catch (error) {
     // A MAL- id is a malware report whatever its details say; only a withdrawal could clear it.
     if (isMalwareId(id)) return true
@@ -163,22 +166,20 @@ function parseDetails(document: unknown, url: string): OsvEntry[] {
   }
 }
 
-async function requestJson(fetch: FetchFunction, url: string, init: { method: 'GET' | 'POST', body?: string }): Promise<unknown> {
-  let response: Response
+async function requestJson(npmOptions: NpmOptions, url: string, init: { method: 'GET' | 'POST', body?: unknown }): Promise<unknown> {
+  let text: string
   try {
-    response = await fetch(url, {
-      method: init.method,
-      body: init.body,
-      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    })
+    const answer = await thirdPartyRequest(url, npmOptions, { method: init.method, json: init.body, headers: { accept: 'application/json' } })
+    // A redirect must not lead the query where it could not be sent directly.
+    requireSecureUrl(answer.url)
+    if (answer.status < 200 || answer.status >= 300) throw new IntelError('EOSVQUERY', `${init.method} ${url} answered ${answer.status}`)
+    text = await answer.text()
   } catch (error) {
-    throw new IntelError('EOSVQUERY', `${init.method} ${url} failed: ${(error as Error).message}`, { cause: error })
-  }
-  if (!response.ok) {
-    throw new IntelError('EOSVQUERY', `${init.method} ${url} answered ${response.status}`)
+    if (isIntelError(error)) throw error
+    throw new IntelError('EOSVQUERY', (error as Error).message, { cause: error })
   }
   try {
-    return await response.json()
+    return JSON.parse(text)
   } catch (error) {
     throw new IntelError('EOSVQUERY', `${init.method} ${url}: the answer is not JSON`, { cause: error })
   }

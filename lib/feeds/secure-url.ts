@@ -6,9 +6,6 @@ import { IntelError } from './errors.js'
 
 export { isLoopbackHost }
 
-/** The fetch the feed clients use; injectable for tests. */
-export type FetchFunction = typeof globalThis.fetch
-
 /** The parsed URL, or an EINSECUREURL error when it is neither https nor http on loopback. */
 export function requireSecureUrl(url: string | URL): URL {
   let parsed: URL

@@ -1,6 +1,8 @@
 // The feed cache against a local server on 127.0.0.1: fresh copies served
 // without a request, revalidation with ETag / Last-Modified, 304 reuse,
-// corrupt entries refetched, and stale copies when the feed is unreachable.
+// corrupt entries refetched, stale copies when the feed is unreachable, and
+// npm's transport settings: proxy, offline / prefer-offline / prefer-online,
+// no registry credentials.
 
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -9,8 +11,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { isIntelError } from '../../lib/feeds/errors.js'
 import { cachedFetch, type CachedFetchOptions } from '../../lib/feeds/feed-cache.js'
+import { closedPort, startForwardProxy } from '../helpers/forward-proxy.js'
 import { startLocalServer, type LocalServer } from '../helpers/local-server.js'
 
+/** `status` 0: the connection is dropped without an answer. */
 interface Feed { body: string, etag: string | null, lastModified: string | null, status: number }
 interface Context { server: LocalServer, cacheDir: string, feed: Feed, clock: Date }
 
@@ -21,6 +25,7 @@ const HOUR = 60 * 60 * 1000
 cache.before(async (context) => {
   context.server = await startLocalServer((request, response) => {
     const { feed } = context
+    if (feed.status === 0) return response.destroy()
     if (feed.status !== 200) {
       response.writeHead(feed.status)
       return response.end('unavailable')
@@ -47,8 +52,11 @@ cache.after(async (context) => {
   await context.server.close()
 })
 
-const options = (context: Context, extra: Partial<CachedFetchOptions> = {}): CachedFetchOptions =>
-  ({ cacheDir: context.cacheDir, maxAgeMs: HOUR, now: () => context.clock, ...extra })
+// What npm's flat options hold for these settings; a proxy from the environment is kept off loopback.
+const NPM_OPTIONS = { retry: { retries: 0 }, timeout: 10_000, noProxy: '127.0.0.1,localhost' }
+
+const options = (context: Context, extra: Partial<CachedFetchOptions> = {}, npmOptions: Record<string, unknown> = {}): CachedFetchOptions =>
+  ({ cacheDir: context.cacheDir, maxAgeMs: HOUR, now: () => context.clock, npmOptions: { ...NPM_OPTIONS, ...npmOptions }, ...extra })
 const url = (context: Context) => `${context.server.url}/deny.txt`
 const later = (context: Context, ms: number) => { context.clock = new Date(context.clock.getTime() + ms) }
 
@@ -118,19 +126,20 @@ cache('an unreachable feed with a cached copy returns it flagged stale', async (
   const fromServerError = await cachedFetch(url(context), options(context))
   assert.equal([fromServerError.body, fromServerError.fromCache, fromServerError.stale], [context.feed.body, true, true])
   assert.equal(fromServerError.fetchedAt, new Date('2026-01-01T00:00:00Z'))
-  const failing = (async () => { throw new TypeError('fetch failed') }) as typeof globalThis.fetch
-  const fromNetworkError = await cachedFetch(url(context), options(context, { fetch: failing }))
+  context.feed.status = 0
+  const fromNetworkError = await cachedFetch(url(context), options(context))
   assert.is(fromNetworkError.stale, true)
+  assert.type(fromNetworkError.staleReason, 'string')
 })
 
 cache('an unreachable feed without a cached copy throws EFEEDUNREACHABLE', async (context) => {
-  context.feed.status = 500
-  for (const extra of [{}, { fetch: (async () => { throw new TypeError('fetch failed') }) as typeof globalThis.fetch }]) {
+  for (const [status, location] of [[500, url(context)], [0, url(context)], [200, `${await closedPort()}/deny.txt`]] as const) {
+    context.feed.status = status
     try {
-      await cachedFetch(url(context), options(context, extra))
+      await cachedFetch(location, options(context))
       assert.unreachable('no error')
     } catch (error) {
-      assert.ok(isIntelError(error, 'EFEEDUNREACHABLE'), String(error))
+      assert.ok(isIntelError(error, 'EFEEDUNREACHABLE'), `${status} ${location}: ${String(error)}`)
     }
   }
 })
@@ -149,6 +158,90 @@ cache('each URL has its own entry', async (context) => {
   await cachedFetch(url(context), options(context))
   await cachedFetch(`${context.server.url}/other.txt`, options(context))
   assert.is((await readdir(context.cacheDir)).length, 2)
+})
+
+cache('npm offline: a fresh copy is served, an old one is served stale, none is EFEEDUNREACHABLE; nothing is asked', async (context) => {
+  await cachedFetch(url(context), options(context))
+  context.server.requests.length = 0
+  const fresh = await cachedFetch(url(context), options(context, {}, { offline: true }))
+  assert.equal([fresh.fromCache, fresh.stale], [true, false])
+  later(context, 2 * HOUR)
+  const old = await cachedFetch(url(context), options(context, {}, { offline: true }))
+  assert.equal([old.body, old.fromCache, old.stale], [context.feed.body, true, true])
+  assert.match(String(old.staleReason), /offline/)
+  try {
+    await cachedFetch(`${context.server.url}/other.txt`, options(context, {}, { offline: true }))
+    assert.unreachable('no error')
+  } catch (error) {
+    assert.ok(isIntelError(error, 'EFEEDUNREACHABLE'), String(error))
+    assert.match((error as Error).message, /offline/)
+  }
+  assert.is(context.server.requests.length, 0, 'offline asks nobody')
+})
+
+cache('npm prefer-offline serves an old copy without asking; prefer-online revalidates a fresh one', async (context) => {
+  await cachedFetch(url(context), options(context))
+  later(context, 48 * HOUR)
+  const old = await cachedFetch(url(context), options(context, {}, { preferOffline: true }))
+  assert.equal([old.fromCache, old.stale], [true, false])
+  assert.is(context.server.requests.length, 1, 'prefer-offline: no request')
+  const revalidated = await cachedFetch(url(context), options(context, { maxAgeMs: 100 * HOUR }, { preferOnline: true }))
+  assert.is(revalidated.fromCache, true)
+  assert.is(context.server.requests.length, 2, 'prefer-online: asked although fresh')
+  assert.is(context.server.requests[1].headers['if-none-match'], '"v1"')
+})
+
+cache("the request goes through npm's proxy and carries no registry credentials, even ones configured for the feed's host", async (context) => {
+  const proxy = await startForwardProxy()
+  try {
+    const host = new URL(context.server.url).host
+    const result = await cachedFetch(url(context), options(context, {}, {
+      proxy: proxy.url,
+      noProxy: 'no-such-host.invalid',
+      registry: `${context.server.url}/`,
+      [`//${host}/:_authToken`]: 'registry-token-for-this-host',
+      '//registry.npmjs.org/:_authToken': 'registry-token',
+    }))
+    assert.is(result.body, context.feed.body)
+    assert.equal(proxy.requests.map((request) => `${request.method} ${request.url}`), [`GET ${url(context)}`])
+    assert.is(proxy.requests[0].headers.authorization, undefined)
+    assert.is(context.server.requests[0].headers.authorization, undefined)
+  } finally {
+    await proxy.close()
+  }
+})
+
+cache('a proxy that is down makes the feed unreachable, not empty', async (context) => {
+  try {
+    await cachedFetch(url(context), options(context, {}, { proxy: await closedPort(), noProxy: 'no-such-host.invalid' }))
+    assert.unreachable('no error')
+  } catch (error) {
+    assert.ok(isIntelError(error, 'EFEEDUNREACHABLE'), String(error))
+  }
+  assert.is(context.server.requests.length, 0, 'the feed was not asked directly')
+})
+
+cache('what a redirect to plain http off loopback answered is never used', async (context) => {
+  const redirecting = await startLocalServer((_request, response) => {
+    response.writeHead(302, { location: 'http://feeds.example.com/deny.txt' })
+    response.end()
+  })
+  // Stands in for the network beyond loopback: a "proxy" that answers every request itself.
+  const network = await startLocalServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/plain' })
+    response.end('left-pad\n')
+  })
+  try {
+    await cachedFetch(`${redirecting.url}/deny.txt`, options(context, {}, { proxy: network.url, noProxy: '127.0.0.1' }))
+    assert.unreachable('no error')
+  } catch (error) {
+    assert.ok(isIntelError(error, 'EINSECUREURL'), String(error))
+  } finally {
+    await redirecting.close()
+    await network.close()
+  }
+  assert.equal(network.requests.map((request) => request.url), ['http://feeds.example.com/deny.txt'], 'the redirect was followed through the proxy')
+  assert.equal(await readdir(context.cacheDir).catch(() => []), [], 'nothing was cached')
 })
 
 cache.run()

@@ -1,6 +1,7 @@
 // The OSV API client against a local fake of api.osv.dev on 127.0.0.1:
-// chunking, paging, classification of GHSA ids, refusal of insecure URLs and
-// failures that must not pass for a clean answer.
+// chunking, paging, classification of GHSA ids, refusal of insecure URLs,
+// failures that must not pass for a clean answer, and npm's transport
+// settings (proxy, offline, no registry credentials).
 
 import type { ServerResponse } from 'node:http'
 import { suite } from 'uvu'
@@ -8,6 +9,7 @@ import * as assert from 'uvu/assert'
 import { isIntelError } from '../../lib/feeds/errors.js'
 import { queryOsvBatch, type PackageVersion } from '../../lib/feeds/osv-api.js'
 import { requireSecureUrl } from '../../lib/feeds/secure-url.js'
+import { closedPort, startForwardProxy } from '../helpers/forward-proxy.js'
 import { sendJson, startLocalServer, type LocalServer, type RecordedRequest } from '../helpers/local-server.js'
 
 /** What the fake knows: `name@version` → vulnerability ids. */
@@ -46,7 +48,8 @@ const DETAILS: Record<string, unknown> = {
   },
 }
 
-interface Context { server: LocalServer, pageSize: number, failWith: number | null }
+/** `rawAnswer`: every request answered with this status and body; `detailsGone`: every detail is a 404. */
+interface Context { server: LocalServer, pageSize: number, failWith: number | null, rawAnswer: { status: number, body: string } | null, detailsGone: boolean }
 
 const api = suite<Context>('osv-api: queryOsvBatch')
 
@@ -54,6 +57,11 @@ const api = suite<Context>('osv-api: queryOsvBatch')
 function fakeOsv(context: Context) {
   return (request: RecordedRequest, response: ServerResponse): void => {
     if (context.failWith !== null) return sendJson(response, context.failWith, { message: 'unavailable' })
+    if (context.rawAnswer !== null) return sendJson(response, context.rawAnswer.status, context.rawAnswer.body)
+    if (context.detailsGone && request.url.startsWith('/v1/vulns/')) {
+      response.writeHead(404, { 'content-type': 'text/plain' })
+      return response.end('gone')
+    }
     if (request.method === 'POST' && request.url === '/v1/querybatch') {
       const { queries } = JSON.parse(request.body) as { queries: Array<{ package: { name: string, ecosystem: string }, version: string, page_token?: string }> }
       const results = queries.map((query) => {
@@ -78,16 +86,23 @@ function fakeOsv(context: Context) {
 api.before(async (context) => {
   context.pageSize = 1000
   context.failWith = null
+  context.rawAnswer = null
+  context.detailsGone = false
   context.server = await startLocalServer(fakeOsv(context))
 })
 api.before.each((context) => {
   context.server.requests.length = 0
   context.pageSize = 1000
   context.failWith = null
+  context.rawAnswer = null
+  context.detailsGone = false
 })
 api.after(async (context) => {
   await context.server.close()
 })
+
+// What npm's flat options hold for these settings; a proxy from the environment is kept off loopback.
+const NPM_OPTIONS = { retry: { retries: 0 }, timeout: 10_000, noProxy: '127.0.0.1,localhost' }
 
 const PACKAGES: PackageVersion[] = [
   { name: 'event-stream', version: '3.3.6' },
@@ -99,7 +114,7 @@ const PACKAGES: PackageVersion[] = [
 ]
 
 api('malware ids per package; vulnerabilities, withdrawn reports and clean packages are left out', async ({ server }) => {
-  const result = await queryOsvBatch(PACKAGES, { baseUrl: server.url })
+  const result = await queryOsvBatch(PACKAGES, { baseUrl: server.url, npmOptions: NPM_OPTIONS })
   assert.equal(Object.fromEntries(result), {
     'event-stream@3.3.6': ['GHSA-mh6f-8j2x-4483'],
     'flatmap-stream@0.1.1': ['GHSA-mh6f-8j2x-4483', 'MAL-2025-20690'],
@@ -119,18 +134,18 @@ api('malware ids per package; vulnerabilities, withdrawn reports and clean packa
 api('queries go in chunks of at most 1000', async ({ server }) => {
   const many = Array.from({ length: 2500 }, (_, index) => ({ name: `pkg-${index}`, version: '1.0.0' }))
   many.push({ name: 'crossenv', version: '6.1.1' })
-  const result = await queryOsvBatch(many, { baseUrl: server.url })
+  const result = await queryOsvBatch(many, { baseUrl: server.url, npmOptions: NPM_OPTIONS })
   assert.equal(Object.fromEntries(result), { 'crossenv@6.1.1': ['MAL-2022-1001'] })
   const sizes = server.requests.filter((request) => request.method === 'POST').map((request) => JSON.parse(request.body).queries.length)
   assert.equal(sizes, [1000, 1000, 501])
   server.requests.length = 0
-  await queryOsvBatch(PACKAGES, { baseUrl: server.url, chunkSize: 2 })
+  await queryOsvBatch(PACKAGES, { baseUrl: server.url, chunkSize: 2, npmOptions: NPM_OPTIONS })
   assert.equal(server.requests.filter((request) => request.method === 'POST').length, 3)
 })
 
 api('next_page_token is followed for the query that has more', async (context) => {
   context.pageSize = 1
-  const result = await queryOsvBatch(PACKAGES, { baseUrl: `${context.server.url}/` })
+  const result = await queryOsvBatch(PACKAGES, { baseUrl: `${context.server.url}/`, npmOptions: NPM_OPTIONS })
   assert.equal(result.get('flatmap-stream@0.1.1'), ['GHSA-mh6f-8j2x-4483', 'MAL-2025-20690'])
   const batches = context.server.requests.filter((request) => request.method === 'POST').map((request) => JSON.parse(request.body).queries)
   assert.is(batches.length, 2)
@@ -139,25 +154,49 @@ api('next_page_token is followed for the query that has more', async (context) =
 })
 
 api('duplicates are asked once', async ({ server }) => {
-  await queryOsvBatch([...PACKAGES, ...PACKAGES], { baseUrl: server.url })
+  await queryOsvBatch([...PACKAGES, ...PACKAGES], { baseUrl: server.url, npmOptions: NPM_OPTIONS })
   assert.is(JSON.parse(server.requests[0].body).queries.length, PACKAGES.length)
 })
 
-api('an injected fetch is used', async () => {
-  const calls: string[] = []
-  const fetch = (async (url: string | URL | Request) => {
-    calls.push(String(url))
-    return new Response(JSON.stringify({ results: [{ vulns: [{ id: 'MAL-2024-1' }] }] }), { status: 200 })
-  }) as typeof globalThis.fetch
-  const result = await queryOsvBatch([{ name: 'x', version: '1.0.0' }], { baseUrl: 'https://api.osv.example', fetch })
-  assert.equal(calls, ['https://api.osv.example/v1/querybatch', 'https://api.osv.example/v1/vulns/MAL-2024-1'])
-  assert.equal(result.get('x@1.0.0'), ['MAL-2024-1'])
+api("requests go through npm's proxy and carry no registry credentials, even ones configured for the API's host", async ({ server }) => {
+  const proxy = await startForwardProxy()
+  try {
+    const host = new URL(server.url).host
+    const result = await queryOsvBatch([{ name: 'crossenv', version: '6.1.1' }], {
+      baseUrl: server.url,
+      npmOptions: {
+        ...NPM_OPTIONS,
+        proxy: proxy.url,
+        noProxy: 'no-such-host.invalid',
+        registry: `${server.url}/`,
+        [`//${host}/:_authToken`]: 'registry-token-for-this-host',
+        [`//${host}/:_auth`]: Buffer.from('user:password').toString('base64'),
+      },
+    })
+    assert.equal(result.get('crossenv@6.1.1'), ['MAL-2022-1001'])
+    assert.equal(proxy.requests.map((request) => `${request.method} ${request.url}`), [`POST ${server.url}/v1/querybatch`, `GET ${server.url}/v1/vulns/MAL-2022-1001`])
+    for (const request of [...proxy.requests, ...server.requests]) assert.is(request.headers.authorization, undefined, request.url)
+  } finally {
+    await proxy.close()
+  }
+})
+
+api('a proxy that is down or npm offline: EOSVQUERY, and the API is not asked directly', async ({ server }) => {
+  for (const npmOptions of [{ proxy: await closedPort(), noProxy: 'no-such-host.invalid' }, { offline: true }]) {
+    try {
+      await queryOsvBatch(PACKAGES, { baseUrl: server.url, npmOptions: { ...NPM_OPTIONS, ...npmOptions } })
+      assert.unreachable('no error')
+    } catch (error) {
+      assert.ok(isIntelError(error, 'EOSVQUERY'), String(error))
+    }
+  }
+  assert.is(server.requests.length, 0)
 })
 
 api('server errors and unreadable answers throw EOSVQUERY', async (context) => {
-  const expectFailure = async (message: RegExp, options: Partial<Parameters<typeof queryOsvBatch>[1]> = {}): Promise<void> => {
+  const expectFailure = async (message: RegExp, baseUrl = context.server.url): Promise<void> => {
     try {
-      await queryOsvBatch(PACKAGES, { baseUrl: context.server.url, ...options })
+      await queryOsvBatch(PACKAGES, { baseUrl, npmOptions: NPM_OPTIONS })
       assert.unreachable('no error')
     } catch (error) {
       assert.ok(isIntelError(error, 'EOSVQUERY'), String(error))
@@ -167,20 +206,21 @@ api('server errors and unreadable answers throw EOSVQUERY', async (context) => {
   context.failWith = 503
   await expectFailure(/answered 503/)
   context.failWith = null
-  const answering = (body: string, status = 200) => (async () => new Response(body, { status })) as typeof globalThis.fetch
-  await expectFailure(/not JSON/, { fetch: answering('<html>') })
-  await expectFailure(/no results array/, { fetch: answering('{}') })
-  await expectFailure(/1 results for 6 queries/, { fetch: answering('{"results":[{}]}') })
-  await expectFailure(/failed: connection refused/, { fetch: (async () => { throw new Error('connection refused') }) as typeof globalThis.fetch })
+  const answering = (body: string, status = 200) => { context.rawAnswer = { status, body } }
+  answering('<html>')
+  await expectFailure(/not JSON/)
+  answering('{}')
+  await expectFailure(/no results array/)
+  answering('{"results":[{}]}')
+  await expectFailure(/1 results for 6 queries/)
+  context.rawAnswer = null
+  await expectFailure(/failed: .*ECONNREFUSED/, await closedPort())
 })
 
-api('a GHSA detail that cannot be read fails the query instead of passing it', async ({ server }) => {
-  const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
-    if (String(url).includes('/v1/vulns/')) return new Response('gone', { status: 404 })
-    return globalThis.fetch(url, init)
-  }) as typeof globalThis.fetch
+api('a GHSA detail that cannot be read fails the query instead of passing it', async (context) => {
+  context.detailsGone = true
   try {
-    await queryOsvBatch(PACKAGES, { baseUrl: server.url, fetch })
+    await queryOsvBatch(PACKAGES, { baseUrl: context.server.url, npmOptions: NPM_OPTIONS })
     assert.unreachable('no error')
   } catch (error) {
     assert.ok(isIntelError(error, 'EOSVQUERY'), String(error))
@@ -190,9 +230,11 @@ api('a GHSA detail that cannot be read fails the query instead of passing it', a
 
 api('plain http is refused unless the host is loopback', async () => {
   const refused = ['http://api.osv.dev', 'http://10.0.0.1:8080', 'ftp://127.0.0.1', 'file:///tmp/osv', 'not a url']
+  // Should a URL get through, it meets a proxy nobody listens on instead of the network.
+  const nowhere = { ...NPM_OPTIONS, proxy: await closedPort(), noProxy: 'no-such-host.invalid' }
   for (const baseUrl of refused) {
     try {
-      await queryOsvBatch(PACKAGES, { baseUrl, fetch: (async () => { throw new Error('fetched') }) as typeof globalThis.fetch })
+      await queryOsvBatch(PACKAGES, { baseUrl, npmOptions: nowhere })
       assert.unreachable(`accepted ${baseUrl}`)
     } catch (error) {
       assert.ok(isIntelError(error, 'EINSECUREURL'), `${baseUrl}: ${String(error)}`)
