@@ -61,7 +61,7 @@ function run(args, cwd, env) {
 
 async function checkProject(dir, env) {
   const result = await run(['check', '--json', '--legacy-peer-deps'], dir, env)
-  let report = null
+  let report
   try {
     report = JSON.parse(result.stdout)
   } catch {

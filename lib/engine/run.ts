@@ -2,12 +2,11 @@
 // rebuild, end to end: ideal tree (or lockfile / installed tree) → facts →
 // rules → decision → reify the same tree → the allowed scripts. It returns a
 // typed outcome and never prints; the CLI renders it.
-import { readFile } from 'node:fs/promises'
-import path from 'node:path'
 import type { PackageFacts, PackageView, RuleContext } from '../model/rule.js'
 import { parsePackagePattern } from '../model/package-pattern.js'
 import { UsageError } from '../errors.js'
 import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
+import { readNpmAllowScripts, workspaceNames } from '../npm/project-manifest.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import { gatherEverything } from './gather.js'
@@ -48,33 +47,6 @@ export interface RunOutcome {
   /** The manifest the findings point into: package-lock.json for lockfile judgements. */
   manifest: 'package.json' | 'package-lock.json'
   now: Date
-}
-
-async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
-  try {
-    const manifest = JSON.parse(await readFile(path.join(projectDir, 'package.json'), 'utf8'))
-    const field = manifest?.allowScripts
-    if (field && typeof field === 'object' && !Array.isArray(field)) {
-      return Object.fromEntries(Object.entries(field).filter(([, value]) => typeof value === 'boolean')) as Record<string, boolean>
-    }
-  } catch {
-    // an unreadable package.json is reported by the session
-  }
-  return null
-}
-
-/** -w takes a workspace's name or its folder, as npm does; Arborist wants names. */
-async function workspaceNames(values: string[], projectDir: string): Promise<string[]> {
-  return Promise.all(
-    values.map(async (value) => {
-      try {
-        const manifest = JSON.parse(await readFile(path.join(path.resolve(projectDir, value), 'package.json'), 'utf8'))
-        return typeof manifest?.name === 'string' ? manifest.name : value
-      } catch {
-        return value
-      }
-    }),
-  )
 }
 
 /** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
