@@ -1,7 +1,7 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
 import npa from 'npm-package-arg'
-import { isUnder } from '../model/registry-url.js'
+import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
 
 /** Which kind of source an edge spec / resolved URL names. */
@@ -58,6 +58,23 @@ export function dependencyPath(node: any): string[] {
   return names
 }
 
+/** The package name an edge asks for: the edge's own name, or the target of an npm alias (with overrides applied). */
+function requestedName(edge: any): string {
+  try {
+    const spec = npa.resolve(edge.name, edge.spec ?? edge.rawSpec ?? '*', edge.from?.realpath)
+    if (spec.type === 'alias' && (spec as any).subSpec?.name) return (spec as any).subSpec.name
+  } catch {
+    // an unparsable spec asks for the edge's name
+  }
+  return edge.name
+}
+
+/** The folder a location installs into: `node_modules/a/node_modules/@s/b` → `@s/b`. */
+function folderOf(location: string, fallback: string): string {
+  const marker = location.lastIndexOf('node_modules/')
+  return marker === -1 ? fallback : location.slice(marker + 'node_modules/'.length)
+}
+
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(node: any, registries: string[], locked: Map<string, string>): PackageView {
   const manifest = node.package ?? {}
@@ -68,13 +85,18 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
   const edgesIn = [...(node.edgesIn ?? [])]
   const isDirect = edgesIn.some(isFromProject)
   const firstSpec = edgesIn.find(isFromProject)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
+  const source = sourceKind(node, registries)
+  const claimedName: string = node.packageName ?? node.name
+  const claimedVersion: string = node.version ?? manifest.version ?? ''
+  // The bytes installed are the resolved tarball's: judge the package it names, not the claim.
+  const tarball = source === 'registry' && node.resolved ? parseRegistryTarball(node.resolved) : null
   return {
-    name: node.packageName ?? node.name,
-    version: node.version ?? manifest.version ?? '',
+    name: tarball?.name ?? claimedName,
+    version: tarball?.version ?? claimedVersion,
     location: node.location,
     resolved: node.resolved ?? null,
     integrity: node.integrity ?? null,
-    source: sourceKind(node, registries),
+    source,
     isDirect,
     path: dependencyPath(node),
     spec: firstSpec,
@@ -90,5 +112,9 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
       .filter((spec: unknown): spec is string => typeof spec === 'string'),
     projectRange: edgesIn.find(isFromProject)?.rawSpec ?? null,
     deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
+    folderName: folderOf(node.location ?? '', node.name),
+    claimedName,
+    claimedVersion,
+    requestedNames: [...new Set(edgesIn.map(requestedName))],
   }
 }
