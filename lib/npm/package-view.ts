@@ -69,10 +69,26 @@ function requestedName(edge: any): string {
   return edge.name
 }
 
-/** The folder a location installs into: `node_modules/a/node_modules/@s/b` → `@s/b`. */
-function folderOf(location: string, fallback: string): string {
+type Identity = Pick<PackageView, 'name' | 'version' | 'folderName' | 'claimedName' | 'claimedVersion' | 'requestedNames'>
+
+/**
+ * Who the package is. The bytes installed are the resolved tarball's, so a
+ * registry package is named by its tarball URL; what the lockfile or the
+ * manifest claims, the folder and the names the edges ask for are kept beside
+ * it for the package-identity rule to compare.
+ */
+function identityOf(node: any, source: SourceKind, claimedName: string, claimedVersion: string): Identity {
+  const tarball = source === 'registry' && typeof node.resolved === 'string' ? parseRegistryTarball(node.resolved) : null
+  const location: string = typeof node.location === 'string' ? node.location : ''
   const marker = location.lastIndexOf('node_modules/')
-  return marker === -1 ? fallback : location.slice(marker + 'node_modules/'.length)
+  return {
+    name: tarball?.name ?? claimedName,
+    version: tarball?.version ?? claimedVersion,
+    folderName: marker === -1 ? node.name : location.slice(marker + 'node_modules/'.length),
+    claimedName,
+    claimedVersion,
+    requestedNames: [...new Set([...(node.edgesIn ?? [])].map(requestedName))],
+  }
 }
 
 /** `locked`: location → version of the entries read from package-lock.json. */
@@ -85,18 +101,13 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
   const edgesIn = [...(node.edgesIn ?? [])]
   const isDirect = edgesIn.some(isFromProject)
   const firstSpec = edgesIn.find(isFromProject)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
-  const source = sourceKind(node, registries)
-  const claimedName: string = node.packageName ?? node.name
-  const claimedVersion: string = node.version ?? manifest.version ?? ''
-  // The bytes installed are the resolved tarball's: judge the package it names, not the claim.
-  const tarball = source === 'registry' && node.resolved ? parseRegistryTarball(node.resolved) : null
   return {
-    name: tarball?.name ?? claimedName,
-    version: tarball?.version ?? claimedVersion,
+    // name and version are the tarball's; the claims, folder and names asked for come beside them
+    ...identityOf(node, sourceKind(node, registries), node.packageName ?? node.name, node.version ?? manifest.version ?? ''),
     location: node.location,
     resolved: node.resolved ?? null,
     integrity: node.integrity ?? null,
-    source,
+    source: sourceKind(node, registries),
     isDirect,
     path: dependencyPath(node),
     spec: firstSpec,
@@ -112,9 +123,5 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
       .filter((spec: unknown): spec is string => typeof spec === 'string'),
     projectRange: edgesIn.find(isFromProject)?.rawSpec ?? null,
     deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
-    folderName: folderOf(node.location ?? '', node.name),
-    claimedName,
-    claimedVersion,
-    requestedNames: [...new Set(edgesIn.map(requestedName))],
   }
 }
