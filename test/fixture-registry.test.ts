@@ -163,6 +163,18 @@ registry('tarball bytes match dist.integrity and shasum and hold the manifest an
   assert.ok(bytes.equals(again));
 });
 
+registry('manifestName: the packument manifest claims another name, the tarball and its URL stay the package\'s', async ({ registry }) => {
+  const { body } = await getJson(`${registry.url}misnamed-pkg`);
+  const version = body.versions['1.0.0'];
+  assert.is(body.name, 'misnamed-pkg');
+  assert.is(version.name, 'left-pad-lite');
+  assert.is(version.dist.tarball, `${registry.url}misnamed-pkg/-/misnamed-pkg-1.0.0.tgz`);
+  const corgi = await getJson(`${registry.url}misnamed-pkg`, CORGI);
+  assert.is(corgi.body.versions['1.0.0'].name, 'left-pad-lite');
+  const entries = await tarEntries(Buffer.from(await (await fetch(version.dist.tarball)).arrayBuffer()));
+  assert.is(JSON.parse(entries['package/package.json']).name, 'misnamed-pkg');
+});
+
 registry('scoped names: %2f and / forms, tarball under the scope', async ({ registry }) => {
   const encoded = await getJson(`${registry.url}@acme%2finternal`);
   const plain = await getJson(`${registry.url}@acme/internal`, CORGI);

@@ -51,10 +51,13 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     }
     byName.set(view.name, [...(byName.get(view.name) ?? []), view])
   }
+  // view.name is the package the resolved tarball names (package-view.ts), not
+  // what the lockfile claims, so facts are those of the bytes to be installed.
   await mapConcurrently([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
     const now = options.now ?? Date.now()
+    // A packument that names another package answers for that one, not for this.
     const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
-      sameName.every((view) => candidate?.byVersion.has(view.version))
+      candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
     // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
     let summary: PackumentSummary | null | undefined = options.cache.summaries.get(name)
     let isFromDisk = false
@@ -68,6 +71,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       }
       if (!isComplete(summary)) summary = await fetchSummary(name, options, false)
       if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
+      if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
     } catch (error) {
       for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
       return

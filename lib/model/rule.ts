@@ -20,6 +20,12 @@ export type SourceKind =
 
 /** What a rule may know about one node of the tree. Built by package-view.ts. */
 export interface PackageView {
+  /**
+   * The package that will be installed: for a registry tarball the name and
+   * version its resolved URL names (the bytes), otherwise what the lockfile or
+   * manifest says. The claims are kept apart below and compared by the
+   * package-identity rule.
+   */
   name: string
   version: string
   /** Location in the tree, like `node_modules/a/node_modules/b`; '' for the root. */
@@ -50,6 +56,16 @@ export interface PackageView {
   projectRange: string | null
   /** Deprecation message from the manifest, if any. */
   deprecated: string | null
+  /** The folder it is installed in: the last `node_modules/<name>` of its location. */
+  folderName?: string
+  /** The name and version package-lock.json (or the registry manifest, for a fresh resolution) claims. */
+  claimedName?: string
+  claimedVersion?: string
+  /**
+   * The package names the edges in ask for: the folder name, or the target of
+   * an npm alias (`"my-alias": "npm:real-pkg@^1"` asks for real-pkg).
+   */
+  requestedNames?: string[]
 }
 
 /** One version's entry as read from a full packument. */

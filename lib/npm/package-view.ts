@@ -1,7 +1,7 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
 import npa from 'npm-package-arg'
-import { isUnder } from '../model/registry-url.js'
+import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
 
 /** Which kind of source an edge spec / resolved URL names. */
@@ -58,6 +58,39 @@ export function dependencyPath(node: any): string[] {
   return names
 }
 
+/** The package name an edge asks for: the edge's own name, or the target of an npm alias (with overrides applied). */
+function requestedName(edge: any): string {
+  try {
+    const spec = npa.resolve(edge.name, edge.spec ?? edge.rawSpec ?? '*', edge.from?.realpath)
+    if (spec.type === 'alias' && (spec as any).subSpec?.name) return (spec as any).subSpec.name
+  } catch {
+    // an unparsable spec asks for the edge's name
+  }
+  return edge.name
+}
+
+type Identity = Pick<PackageView, 'name' | 'version' | 'folderName' | 'claimedName' | 'claimedVersion' | 'requestedNames'>
+
+/**
+ * Who the package is. The bytes installed are the resolved tarball's, so a
+ * registry package is named by its tarball URL; what the lockfile or the
+ * manifest claims, the folder and the names the edges ask for are kept beside
+ * it for the package-identity rule to compare.
+ */
+function identityOf(node: any, source: SourceKind, claimedName: string, claimedVersion: string): Identity {
+  const tarball = source === 'registry' && typeof node.resolved === 'string' ? parseRegistryTarball(node.resolved) : null
+  const location: string = typeof node.location === 'string' ? node.location : ''
+  const marker = location.lastIndexOf('node_modules/')
+  return {
+    name: tarball?.name ?? claimedName,
+    version: tarball?.version ?? claimedVersion,
+    folderName: marker === -1 ? node.name : location.slice(marker + 'node_modules/'.length),
+    claimedName,
+    claimedVersion,
+    requestedNames: [...new Set([...(node.edgesIn ?? [])].map(requestedName))],
+  }
+}
+
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(node: any, registries: string[], locked: Map<string, string>): PackageView {
   const manifest = node.package ?? {}
@@ -69,8 +102,8 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
   const isDirect = edgesIn.some(isFromProject)
   const firstSpec = edgesIn.find(isFromProject)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
   return {
-    name: node.packageName ?? node.name,
-    version: node.version ?? manifest.version ?? '',
+    // name and version are the tarball's; the claims, folder and names asked for come beside them
+    ...identityOf(node, sourceKind(node, registries), node.packageName ?? node.name, node.version ?? manifest.version ?? ''),
     location: node.location,
     resolved: node.resolved ?? null,
     integrity: node.integrity ?? null,

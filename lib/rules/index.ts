@@ -9,6 +9,7 @@ import { vulnerabilitiesRule } from './vulnerabilities.js'
 import { installScriptsRule } from './install-scripts.js'
 import { minimumReleaseAgeRule } from './minimum-release-age.js'
 import { newInstallScriptRule } from './new-install-script.js'
+import { packageIdentityRule } from './package-identity.js'
 import { packagesRule } from './packages.js'
 import { provenanceRule } from './provenance.js'
 import { publisherChangeRule } from './publisher-change.js'
@@ -23,6 +24,7 @@ import { unverifiableRule } from './unverifiable.js'
 export const RULES: Rule[] = [
   knownMalwareRule,
   registriesRule,
+  packageIdentityRule,
   dependencyConfusionRule,
   packagesRule,
   typosquattingRule,

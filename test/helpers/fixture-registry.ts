@@ -49,6 +49,11 @@ export interface FixtureVersion {
    * by the same key over other data, so it never verifies) or 'none'.
    */
   signature?: 'valid' | 'wrong' | 'none';
+  /**
+   * The name this version's manifest in the packument claims, when not the
+   * package's own (manifest confusion); the tarball and its URL stay the package's.
+   */
+  manifestName?: string;
 }
 
 export interface FixturePackage {
@@ -488,6 +493,7 @@ export async function startRegistry(
     }
     const manifest: Record<string, unknown> = {
       ...authoredManifest(pkg.name, version),
+      ...(version.manifestName !== undefined ? { name: version.manifestName } : {}),
       _id: `${pkg.name}@${version.version}`,
       _nodeVersion: '20.20.0',
       _npmVersion: '11.19.1',

@@ -1,0 +1,170 @@
+// Table tests for package-identity: a registry package as package-view.ts
+// builds it (name/version of the tarball, the claims beside them) → the codes.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { judge } from '../../lib/engine/judge.ts'
+import type { PackageView, RuleContext, SourceKind } from '../../lib/model/rule.js'
+import { parseRegistryTarball } from '../../lib/model/registry-url.ts'
+import { mergeWithFloor } from '../../lib/policy/merge.ts'
+import type { PolicyDocument } from '../../lib/policy/schema.ts'
+import { RULES } from '../../lib/rules/index.ts'
+import { packageIdentityRule } from '../../lib/rules/package-identity.ts'
+
+const REGISTRY = 'https://registry.npmjs.org/'
+
+interface Entry {
+  /** Where it is installed, below node_modules/. */
+  folder: string
+  /** The lockfile's (or manifest's) name and version. */
+  name: string
+  version: string
+  resolved: string | null
+  /** What the edges in ask for (alias targets); default: the folder. */
+  requested?: string[]
+  source?: SourceKind
+  isFromLockfile?: boolean
+}
+
+const tgz = (name: string, version: string, base = REGISTRY) => `${base}${name}/-/${name.split('/').pop()}-${version}.tgz`
+
+/** The view package-view.ts builds: named by the tarball when its URL can be read. */
+function view(entry: Entry): PackageView {
+  const source = entry.source ?? 'registry'
+  const tarball = source === 'registry' && entry.resolved ? parseRegistryTarball(entry.resolved) : null
+  return {
+    name: tarball?.name ?? entry.name,
+    version: tarball?.version ?? entry.version,
+    location: `node_modules/${entry.folder}`,
+    resolved: entry.resolved,
+    integrity: 'sha512-x',
+    source,
+    isDirect: true,
+    path: ['app', entry.folder],
+    spec: '^1.0.0',
+    isFromLockfile: entry.isFromLockfile ?? true,
+    isDev: false,
+    isOptional: false,
+    scripts: {},
+    hasInstallScript: false,
+    hasBindingGyp: false,
+    requestedRanges: [],
+    projectRange: '^1.0.0',
+    deprecated: null,
+    folderName: entry.folder,
+    claimedName: entry.name,
+    claimedVersion: entry.version,
+    requestedNames: entry.requested ?? [entry.folder],
+  }
+}
+
+const ARTIFACTORY = 'https://artifactory.example/artifactory/api/npm/npm-remote/'
+
+const CASES: Array<[string, Entry, string[]]> = [
+  ['a matching entry', { folder: 'left-pad', name: 'left-pad', version: '1.3.0', resolved: tgz('left-pad', '1.3.0') }, []],
+  ['a matching fresh resolution', { folder: 'left-pad', name: 'left-pad', version: '1.3.0', resolved: tgz('left-pad', '1.3.0'), isFromLockfile: false }, []],
+  ['an npm alias', { folder: 'my-alias', name: 'real-pkg', version: '1.2.0', resolved: tgz('real-pkg', '1.2.0'), requested: ['real-pkg'] }, []],
+  ['a prerelease version with dashes', { folder: 'a-b', name: 'a-b', version: '1.0.0-beta-2', resolved: tgz('a-b', '1.0.0-beta-2') }, []],
+  ['a scoped name, path /@scope/name', { folder: '@acme/ui', name: '@acme/ui', version: '1.0.0', resolved: `${REGISTRY}@acme/ui/-/ui-1.0.0.tgz` }, []],
+  ['a scoped name, path /@scope%2fname', { folder: '@acme/ui', name: '@acme/ui', version: '1.0.0', resolved: `${REGISTRY}@acme%2fui/-/ui-1.0.0.tgz` }, []],
+  ['a registry under a path (Artifactory)', { folder: 'left-pad', name: 'left-pad', version: '1.3.0', resolved: tgz('left-pad', '1.3.0', ARTIFACTORY) }, []],
+  ['a scoped file name (Artifactory)', { folder: '@acme/ui', name: '@acme/ui', version: '1.0.0', resolved: `${ARTIFACTORY}@acme/ui/-/@acme/ui-1.0.0.tgz` }, []],
+  ['no resolved URL, names agree', { folder: 'left-pad', name: 'left-pad', version: '1.3.0', resolved: null }, []],
+  // the reproduction of issue 7: the claim is another package, the bytes are fresh-pkg's
+  ['lockfile name is not the tarball\'s', { folder: 'fresh-pkg', name: 'left-pad-lite', version: '1.0.0', resolved: tgz('fresh-pkg', '1.0.1') }, ['name-mismatch', 'version-mismatch']],
+  ['folder is not the name (tarball and claim agree)', { folder: 'fresh-pkg', name: 'left-pad-lite', version: '1.0.0', resolved: tgz('left-pad-lite', '1.0.0') }, ['name-mismatch']],
+  ['folder is not the name, no resolved URL', { folder: 'fresh-pkg', name: 'left-pad-lite', version: '1.0.0', resolved: null }, ['name-mismatch']],
+  ['version is not the tarball\'s', { folder: 'fresh-pkg', name: 'fresh-pkg', version: '1.0.0', resolved: tgz('fresh-pkg', '1.0.1') }, ['version-mismatch']],
+  ['an alias whose entry is another package', { folder: 'my-alias', name: 'evil-pkg', version: '1.2.0', resolved: tgz('evil-pkg', '1.2.0'), requested: ['real-pkg'] }, ['name-mismatch']],
+  ['an alias entry without its name', { folder: 'my-alias', name: 'my-alias', version: '1.2.0', resolved: tgz('real-pkg', '1.2.0'), requested: ['real-pkg'] }, ['name-mismatch']],
+  ['one dependent asks for the alias target, another for the folder name', { folder: 'shared', name: 'real-pkg', version: '1.0.0', resolved: tgz('real-pkg', '1.0.0'), requested: ['real-pkg', 'shared'] }, ['name-mismatch']],
+  ['a registry manifest that names another package', { folder: 'foo', name: 'bar', version: '1.0.0', resolved: tgz('foo', '1.0.0'), isFromLockfile: false }, ['name-mismatch']],
+  ['a scoped entry resolved at another scope', { folder: '@acme/ui', name: '@acme/ui', version: '1.0.0', resolved: `${REGISTRY}@evil%2fui/-/ui-1.0.0.tgz` }, ['name-mismatch']],
+  ['a tarball file of another package', { folder: 'fresh-pkg', name: 'fresh-pkg', version: '1.0.0', resolved: `${REGISTRY}fresh-pkg/-/left-pad-lite-1.0.0.tgz` }, ['tarball-mismatch']],
+  // sources that are not registry tarballs name themselves by their spec
+  ['a git dependency', { folder: 'b', name: 'other', version: '1.0.0', resolved: 'git+ssh://git@github.com/a/b.git#abc', source: 'git' }, []],
+  ['a file: tarball', { folder: 'b', name: 'other', version: '1.0.0', resolved: 'file:../b-1.0.0.tgz', source: 'file' }, []],
+  ['a directory link', { folder: 'b', name: 'other', version: '1.0.0', resolved: 'file:../b', source: 'directory' }, []],
+  ['a bundled dependency', { folder: 'b', name: 'other', version: '1.0.0', resolved: null, source: 'bundled' }, []],
+  ['a registry URL without the tarball shape (GitHub Packages) is judged by its claims', { folder: '@acme/ui', name: '@acme/ui', version: '1.0.0', resolved: 'https://npm.pkg.github.com/download/@acme/ui/1.0.0/0123abcd' }, []],
+]
+
+for (const [title, entry, expected] of CASES) {
+  test(`package-identity: ${title}`, () => {
+    const found = packageIdentityRule.check(view(entry), { status: 'not-applicable' }, {} as RuleContext).map((finding) => finding.messageId)
+    assert.equal(found, expected)
+  })
+}
+
+test('package-identity: every message names the folder, the claim and the resolved URL', () => {
+  const findings = packageIdentityRule.check(view(CASES[9][1]), { status: 'not-applicable' }, {} as RuleContext)
+  for (const finding of findings) {
+    assert.ok(packageIdentityRule.meta.messages[finding.messageId])
+    assert.is(finding.args.folder, 'fresh-pkg')
+    assert.is(finding.args.name, 'left-pad-lite')
+    assert.is(finding.args.version, '1.0.0')
+    assert.is(finding.args.resolved, tgz('fresh-pkg', '1.0.1'))
+    assert.is(finding.args.tarballName, 'fresh-pkg')
+  }
+})
+
+function contextFor(policy: PolicyDocument): RuleContext {
+  return {
+    policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: policy }]).policy,
+    now: new Date('2026-11-27T12:00:00Z'),
+    configuredRegistries: [REGISTRY],
+    defaultRegistry: REGISTRY,
+    scopedRegistries: {},
+    rewritesNpmjs: true,
+    npmAllowScripts: null,
+    project: { name: 'app', version: '1.0.0' },
+    run: { feedProblems: [], probes: [] },
+  }
+}
+
+const OLD = {
+  status: 'known' as const,
+  version: { version: '1.0.1', publishedAt: new Date('2020-01-01T00:00:00Z'), publisher: 'alice', scripts: {}, hasProvenance: false, hasTrustedPublisher: false, deprecated: null },
+  versions: [],
+  distTags: {},
+}
+
+function judged(entry: Entry, policy: PolicyDocument = {}): string[] {
+  const pkg = view(entry)
+  const facts = { ...OLD, version: { ...OLD.version, version: pkg.version } }
+  return judge([pkg], new Map([[pkg.location, facts]]), RULES, contextFor(policy)).findings.map((finding) => `${finding.severity}:${finding.code}`)
+}
+
+test('package-identity blocks by default and the name rules judge the tarball, not the claim', () => {
+  const codes = judged(CASES[9][1], { packages: { deny: ['fresh-pkg'] } })
+  assert.ok(codes.includes('block:package-identity/name-mismatch'), codes.join(', '))
+  assert.ok(codes.includes('block:package-identity/version-mismatch'), codes.join(', '))
+  assert.ok(codes.includes('block:packages/denied'), codes.join(', '))
+})
+
+test('an alias is judged as its target: a denied target is blocked, an allowed one is clean', () => {
+  const alias: Entry = { folder: 'my-alias', name: 'real-pkg', version: '1.2.0', resolved: tgz('real-pkg', '1.2.0'), requested: ['real-pkg'] }
+  assert.equal(judged(alias, { packages: { deny: ['real-pkg'] } }), ['block:packages/denied'])
+  assert.equal(judged(alias, { packages: { deny: ['my-alias'] } }), [])
+})
+
+test('package-identity off: no identity findings', () => {
+  assert.equal(judged(CASES[10][1], { rules: { 'package-identity': 'off' } }), [])
+})
+
+test('parseRegistryTarball reads name, file and version', () => {
+  assert.equal(parseRegistryTarball('https://r.example/left-pad/-/left-pad-1.3.0.tgz'), { name: 'left-pad', file: 'left-pad-1.3.0.tgz', version: '1.3.0' })
+  assert.equal(parseRegistryTarball('https://r.example/@s/n/-/n-1.0.0-rc.1.tgz?x=1'), { name: '@s/n', file: 'n-1.0.0-rc.1.tgz', version: '1.0.0-rc.1' })
+  assert.equal(parseRegistryTarball('https://r.example/@s%2Fn/-/n-1.0.0.tgz'), { name: '@s/n', file: 'n-1.0.0.tgz', version: '1.0.0' })
+  assert.equal(parseRegistryTarball('https://r.example/npm/@s/n/-/@s/n-1.0.0.tgz'), { name: '@s/n', file: '@s/n-1.0.0.tgz', version: '1.0.0' })
+  assert.equal(parseRegistryTarball('https://r.example/fresh%2Dpkg/-/fresh-pkg-1.0.1.tgz')?.name, 'fresh-pkg')
+  assert.equal(parseRegistryTarball('https://r.example/a/-/b-1.0.0.tgz'), { name: 'a', file: 'b-1.0.0.tgz', version: null })
+  assert.equal(parseRegistryTarball('https://r.example/a/-/a-.tgz')?.version, null)
+  assert.is(parseRegistryTarball('https://r.example/a/-/a-1.0.0.zip'), null)
+  assert.is(parseRegistryTarball('https://r.example/download/@s/n/1.0.0/abc'), null)
+  assert.is(parseRegistryTarball('git+ssh://git@github.com/a/b.git'), null)
+  assert.is(parseRegistryTarball('not a url'), null)
+  assert.is(parseRegistryTarball('https://r.example/-/a-1.0.0.tgz'), null)
+  assert.is(parseRegistryTarball('https://r.example/%E0%A4%A/-/x-1.0.0.tgz'), null)
+})
+
+test.run()
