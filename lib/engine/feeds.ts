@@ -15,6 +15,7 @@ import {
   advisoryFromOsvId,
 } from '../feeds/advisory.js'
 import { DenyList, parseDenyList } from '../feeds/deny-list.js'
+import { EndpointMemory } from '../feeds/endpoint-memory.js'
 import { cachedFetch } from '../feeds/feed-cache.js'
 import { loadOsvDatasetWithDetails } from '../feeds/osv-dataset.js'
 import { packageKey, queryOsvBatch } from '../feeds/osv-api.js'
@@ -37,6 +38,8 @@ export interface IntelOptions {
   projectDir: string
   /** Refetch feeds regardless of their max age (`safe-npm intel update`). */
   isRefresh?: boolean
+  /** Fixed once per run. */
+  now?: Date
 }
 
 export interface IntelResult {
@@ -45,13 +48,26 @@ export interface IntelResult {
   problems: FeedProblem[]
   /** What each feed contributed, for `safe-npm intel status`. */
   feeds: FeedStatus[]
+  /** Things worth one line that are not problems (a registry without the bulk advisory endpoint). */
+  notes: RunNote[]
 }
 
 export interface FeedStatus {
   feed: string
-  state: 'ok' | 'stale' | 'unreachable'
+  /** not-offered: the registry has no such endpoint (and never had one that safe-npm saw). */
+  state: 'ok' | 'stale' | 'unreachable' | 'not-offered'
   detail: string
 }
+
+export interface RunNote {
+  code: string
+  message: string
+  /** Already shown within the last day: a text report leaves it out. */
+  isRepeat: boolean
+}
+
+/** Answers meaning "this registry does not offer the endpoint", as opposed to "it failed". */
+const NOT_OFFERED_STATUS = new Set([404, 405, 501])
 
 /** Where safe-npm keeps feed caches: beside npm's own cache. */
 export function intelCacheDir(npmOptions: Record<string, any>): string {
@@ -66,6 +82,7 @@ class Collector {
   readonly advisories = new Map<string, Advisory[]>()
   readonly problems: FeedProblem[] = []
   readonly feeds: FeedStatus[] = []
+  readonly notes: RunNote[] = []
 
   add(name: string, version: string, advisory: Advisory): void {
     const key = packageKey({ name, version })
@@ -85,7 +102,14 @@ class Collector {
  * The registry's bulk advisory endpoint (what npm audit asks), one request per
  * registry of the packages, and per registry in `alsoAsk` even with nothing to ask about.
  */
-async function askRegistryAdvisories(packages: PackageView[], options: IntelOptions, collector: Collector, alsoAsk: string[] = []): Promise<void> {
+async function askRegistryAdvisories(
+  packages: PackageView[],
+  options: IntelOptions & { unreachable: 'block' | 'warn' },
+  collector: Collector,
+  alsoAsk: string[] = [],
+): Promise<void> {
+  const memory = await new EndpointMemory(options.cacheDir).load()
+  const now = options.now ?? new Date()
   const byRegistry = new Map<string, Map<string, Set<string>>>(alsoAsk.map((registry) => [registry, new Map()]))
   for (const pkg of packages) {
     const registry = registryFor(pkg.name, options.scopedRegistries, options.defaultRegistry)
@@ -110,10 +134,21 @@ async function askRegistryAdvisories(packages: PackageView[], options: IntelOpti
         }
       }
       collector.feeds.push({ feed, state: 'ok', detail: `asked about ${body.size} packages, ${matched} advisories apply` })
+      memory.markAnswered(feed, now)
     } catch (error) {
-      collector.fail(feed, error)
+      const status = (error as { statusCode?: number | null }).statusCode
+      // A registry that never offered the endpoint (many mirrors) is not an outage: one
+      // quiet note a day, unless the policy wants every unread feed to block.
+      if (status != null && NOT_OFFERED_STATUS.has(status) && !memory.hasAnswered(feed) && options.unreachable !== 'block') {
+        const detail = `${registry} does not offer the bulk advisory endpoint (answered ${status}), so the registry's malware advisories are not checked there`
+        collector.feeds.push({ feed, state: 'not-offered', detail })
+        collector.notes.push({ code: 'registry-advisories-not-offered', message: `${detail}; see safe-npm intel status`, isRepeat: !memory.takeNote(feed, now) })
+      } else {
+        collector.fail(feed, error)
+      }
     }
   }
+  await memory.save()
 }
 
 async function askOsvApi(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
@@ -188,7 +223,7 @@ export async function feedStatus(policy: EffectivePolicy, options: IntelOptions)
   const nothing: PackageView[] = []
   const registries = [...new Set([options.defaultRegistry, ...Object.values(options.scopedRegistries)])]
   await Promise.all([
-    policy.intel.registryAdvisories ? askRegistryAdvisories(nothing, options, collector, registries) : undefined,
+    policy.intel.registryAdvisories ? askRegistryAdvisories(nothing, { ...options, unreachable: policy.intel.unreachable }, collector, registries) : undefined,
     // A question about a package nobody publishes shows whether the API answers.
     policy.intel.osv.enabled
       ? askOsvApi([{ name: 'safe-npm-feed-check', version: '0.0.0' } as PackageView], policy, options, collector)
@@ -209,7 +244,7 @@ export async function gatherIntel(packages: PackageView[], policy: EffectivePoli
   const registryPackages = packages.filter((pkg) => pkg.source === 'registry')
   if (registryPackages.length > 0) {
     await Promise.all([
-      policy.intel.registryAdvisories ? askRegistryAdvisories(registryPackages, options, collector) : undefined,
+      policy.intel.registryAdvisories ? askRegistryAdvisories(registryPackages, { ...options, unreachable: policy.intel.unreachable }, collector) : undefined,
       policy.intel.osv.enabled ? askOsvApi(registryPackages, policy, options, collector) : undefined,
       readDatasets(registryPackages, policy, options, collector),
       readDenyLists(registryPackages, policy, options, collector),

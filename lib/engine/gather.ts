@@ -9,7 +9,7 @@ import type { EffectivePolicy } from '../model/policy.js'
 import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts } from '../model/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
-import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets } from './feeds.js'
+import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type RunNote } from './feeds.js'
 import { isActive } from './judge.js'
 import { verifyRequiredProvenance } from './provenance.js'
 
@@ -43,10 +43,10 @@ export async function gatherEverything(
   policy: EffectivePolicy,
   rules: Rule[],
   options: GatherOptions,
-): Promise<{ facts: Map<string, PackageFacts>; run: RunFacts }> {
+): Promise<{ facts: Map<string, PackageFacts>; run: RunFacts; notes: RunNote[] }> {
   const needs = neededBy(rules, policy, options.isProbeRequested)
   const cacheDir = intelCacheDir(options.npmOptions)
-  const intelOptions = { ...options, cacheDir }
+  const intelOptions = { ...options, cacheDir, now: options.now }
   options.onPhase?.(`gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`)
   const [facts, intel] = await Promise.all([
     needs.facts || options.needsScriptFacts
@@ -57,7 +57,7 @@ export async function gatherEverything(
           now: options.now.getTime(),
         })
       : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
-    needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [] },
+    needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [], notes: [] },
   ])
   for (const pkg of packages) {
     const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
@@ -69,5 +69,5 @@ export async function gatherEverything(
     targets.length > 0 ? probePublicRegistry(targets, policy, intelOptions) : [],
     needs.provenance.length > 0 ? verifyRequiredProvenance(packages, facts, needs.provenance, options) : undefined,
   ])
-  return { facts, run: { feedProblems: intel.problems, probes } }
+  return { facts, run: { feedProblems: intel.problems, probes }, notes: intel.notes }
 }

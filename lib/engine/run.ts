@@ -9,6 +9,7 @@ import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
 import { readNpmAllowScripts, workspaceNames } from '../npm/project-manifest.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
+import type { RunNote } from './feeds.js'
 import { gatherEverything } from './gather.js'
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
@@ -46,6 +47,8 @@ export interface RunOutcome {
   install: InstallOutcome | null
   /** The manifest the findings point into: package-lock.json for lockfile judgements. */
   manifest: 'package.json' | 'package-lock.json'
+  /** One-line notes that are not findings (a registry without an optional endpoint). */
+  notes: RunNote[]
   now: Date
 }
 
@@ -97,7 +100,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
-  const { facts, run } = await gatherEverything(packages, policy, RULES, {
+  const { facts, run, notes } = await gatherEverything(packages, policy, RULES, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,
@@ -130,6 +133,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     project: session.project(),
     install: null,
     manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
+    notes,
     now,
   }
   if (mode === 'check' || judgement.isBlocked) return outcome

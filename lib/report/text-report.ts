@@ -82,6 +82,14 @@ export interface TextOutput {
  */
 export function formatRun(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
   const { judgement, mode } = outcome
+  // Notes are not findings: shown once a day, on stderr, whatever the command.
+  const notes = outcome.notes.filter((note) => !note.isRepeat).map((note) => style.dim(`safe-npm: note: ${note.message}\n`)).join('')
+  const output = formatOutcome(outcome, style, seconds)
+  return { ...output, stderr: `${notes}${output.stderr}` }
+}
+
+function formatOutcome(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
+  const { judgement, mode } = outcome
   const report = formatJudgement(judgement, outcome.policyFiles, style)
   const hasReport = judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0
   if (mode === 'check') {

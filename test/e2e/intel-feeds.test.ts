@@ -373,6 +373,45 @@ feeds('feed unreachable: registry advisories answering 500 → known-malware/fee
   assert.is(assertFinding(garbled, 'known-malware/feed-unreachable').severity, 'warn', 'an unreadable answer is unreachable too');
 });
 
+feeds('a registry that does not offer the bulk advisory endpoint (405) → one note a day, no warning; a registry that used to answer and now says 405 → feed-unreachable warning; intel.unreachable "block" still blocks', async ({ harness }) => {
+  harness.registry.setAdvisoriesFailure('error405');
+  try {
+    const box = await project(harness, { 'tiny-dep': '^1.0.0' }, {});
+    const first = await box.safeNpmJson(['check']);
+    assertExit(first, 0);
+    assertNoFinding(first, 'known-malware/feed-unreachable');
+    assert.is(first.report.result, 'clean');
+    assert.equal(first.report.notes.map((note: any) => note.code), ['registry-advisories-not-offered']);
+    const text = await box.safeNpm(['check']);
+    assertExit(text, 0);
+    const noteLines = (output: string) => output.split('\n').filter((line) => line.includes('does not offer the bulk advisory endpoint'));
+    // The JSON run above already showed it today: the text run leaves it out.
+    assert.equal(noteLines(text.stderr + text.stdout), []);
+    const status = await box.safeNpm(['intel', 'status']);
+    assertExit(status, 0);
+    assert.match(status.stdout, /not-offered/);
+
+    const fresh = await project(harness, { 'tiny-dep': '^1.0.0' }, {});
+    const shown = await fresh.safeNpm(['check']);
+    assert.is(noteLines(shown.stderr).length, 1, explain(shown));
+    assert.not.match(shown.stdout, /feed-unreachable/);
+
+    const blocking = await (await project(harness, { 'tiny-dep': '^1.0.0' }, { intel: { unreachable: 'block' } })).safeNpmJson(['check']);
+    assertExit(blocking, 1);
+    assert.is(assertFinding(blocking, 'known-malware/feed-unreachable').severity, 'block');
+
+    harness.registry.setAdvisoriesFailure(null);
+    const answered = await fresh.safeNpmJson(['check']);
+    assertExit(answered, 0);
+    harness.registry.setAdvisoriesFailure('error405');
+    const broken = await fresh.safeNpmJson(['check']);
+    assertExit(broken, 0);
+    assert.is(assertFinding(broken, 'known-malware/feed-unreachable').severity, 'warn', 'an endpoint that answered before and now does not is an outage');
+  } finally {
+    harness.registry.setAdvisoriesFailure(null);
+  }
+});
+
 feeds('feed unreachable: an OSV API nobody listens on → feed-unreachable warning; blocks with intel.unreachable "block"', async ({ harness }) => {
   const server = await loopbackServer((_request, res) => sendJson(res, 404, {}));
   const url = server.url;

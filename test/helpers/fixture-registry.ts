@@ -67,7 +67,7 @@ export interface FixturePackage {
   maintainers?: string[];
 }
 
-export type FailureKind = 'error500' | 'badjson' | 'timeout';
+export type FailureKind = 'error500' | 'badjson' | 'timeout' | 'error405';
 /** Which requests of a package a failure applies to. */
 export type FailureTarget = 'all' | 'packument' | 'tarball';
 
@@ -149,7 +149,7 @@ export interface FixtureRegistry {
    * whatever their versions (the client matches `vulnerable_versions`).
    */
   setAdvisories(advisories: BulkAdvisories | null): void;
-  /** Makes the bulk advisory endpoint fail ('error500', 'badjson', 'timeout'); null restores it. */
+  /** Makes the bulk advisory endpoint fail ('error500', 'badjson', 'timeout', 'error405' as a registry without it); null restores it. */
   setAdvisoriesFailure(kind: FailureKind | null): void;
   /** The parsed bodies of the bulk advisory requests received, in order. Clear it with `length = 0`. */
   advisoryRequests: Array<Record<string, string[]>>;
@@ -579,6 +579,11 @@ export async function startRegistry(
     }
     if (kind === 'error500') {
       sendJson(res, 500, { error: 'Internal Server Error' });
+      return true;
+    }
+    if (kind === 'error405') {
+      // What a mirror without the endpoint answers.
+      sendJson(res, 405, { error: 'Method Not Allowed' });
       return true;
     }
     const broken = '{"name": "broken", "versions": {"1.0.0": {"name": ';
