@@ -106,7 +106,7 @@ const ancestors = (dir: string): string[] => {
  * from the highest candidate, and no package.json on the way up may declare it.
  */
 function execRunsInstalledBin(line: CommandLine): boolean {
-  if (asList(line.flags.package).length > 0 || asList(line.env.npm_config_package).length > 0 || usesWorkspaces(line)) return false
+  if (asList(line.flags.package).length > 0 || asList(line.env.npm_config_package).length > 0 || usesWorkspaces(line) || isGlobal(line)) return false
   const [bin] = line.args
   // An interactive shell, or --call without --package: nothing to fetch.
   if (bin === undefined) return true
