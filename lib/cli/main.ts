@@ -24,7 +24,7 @@ Usage:
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
-  safe-npm <other npm command>               handed to npm unchanged
+  safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
 
 Options:
   --policy <file>       use this policy instead of the discovered one
