@@ -21,6 +21,8 @@ export interface ParsedArgs {
   own: OwnOptions
   /** Arguments after the command, for npm's config loader (flags and specs). */
   npmArgs: string[]
+  /** The whole command line without safe-npm's own flags, command included: what npm itself would parse. */
+  npmArgv: string[]
 }
 
 const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
@@ -79,5 +81,5 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const commandIndex = rest.findIndex((arg) => !arg.startsWith('-'))
   const command = commandIndex === -1 ? null : rest[commandIndex]
   const npmArgs = commandIndex === -1 ? rest : [...rest.slice(0, commandIndex), ...rest.slice(commandIndex + 1)]
-  return { command, own, npmArgs }
+  return { command, own, npmArgs, npmArgv: rest }
 }

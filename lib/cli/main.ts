@@ -1,60 +1,15 @@
-// Entry point: picks the command; everything it does not guard goes to npm.
-import { parseArgs } from './args.js'
+// Entry point: safe-npm's own commands, then npm's, each guarded, refused or
+// handed to npm as commands.ts decides.
+import { parseArgs, type ParsedArgs } from './args.js'
+import { decideCommand, refusalMessage, resolveNpmCommand, type CommandLine } from './commands.js'
 import { safeNpmVersion } from './version.js'
-import type { GuardMode } from './guarded-command.js'
 import { processIo, type Io } from './io.js'
 import { passToNpm } from './passthrough.js'
 import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
-const GUARDED: Record<string, GuardMode> = {
-  install: 'install',
-  i: 'install',
-  in: 'install',
-  ins: 'install',
-  inst: 'install',
-  insta: 'install',
-  instal: 'install',
-  isnt: 'install',
-  isnta: 'install',
-  isntal: 'install',
-  isntall: 'install',
-  add: 'install',
-  ci: 'ci',
-  'clean-install': 'ci',
-  ic: 'ci',
-  'install-clean': 'ci',
-  'isntall-clean': 'ci',
-  check: 'check',
-  update: 'update',
-  up: 'update',
-  upgrade: 'update',
-  udpate: 'update',
-  uninstall: 'uninstall',
-  unlink: 'uninstall',
-  remove: 'uninstall',
-  rm: 'uninstall',
-  r: 'uninstall',
-  un: 'uninstall',
-  rebuild: 'rebuild',
-  rb: 'rebuild',
-  dedupe: 'dedupe',
-  ddp: 'dedupe',
-}
-
-// npm's "install, then test" commands: the guarded install, then npm test.
-const INSTALL_THEN_TEST: Record<string, GuardMode> = {
-  'install-test': 'install',
-  it: 'install',
-  'install-ci-test': 'ci',
-  cit: 'ci',
-  'clean-install-test': 'ci',
-  sit: 'ci',
-}
-
-// npm commands that install or run packages which safe-npm cannot check yet:
-// refused rather than handed to npm unchecked, so `alias npm=safe-npm` stays safe.
-const UNGUARDED_INSTALLERS = new Set(['find-dupes', 'exec', 'x', 'link', 'ln', 'init', 'create', 'innit'])
+// safe-npm's own commands; every npm command is decided in commands.ts.
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -69,7 +24,7 @@ Usage:
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
-  safe-npm <other npm command>               handed to npm unchanged
+  safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
 
 Options:
   --policy <file>       use this policy instead of the discovered one
@@ -83,6 +38,21 @@ Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or 
 3 npm/Arborist failure (resolution, network, install), 70 internal error.`
 
 
+/** The command line as npm would read it; refused when npm would run another command than the one safe-npm sees. */
+async function readCommandLine(parsed: ParsedArgs, io: Io): Promise<CommandLine> {
+  const { readNpmCommandLine } = await import('../npm/npm-command-line.js')
+  const { positionals, flags } = readNpmCommandLine(parsed.npmArgv, io.env)
+  const [typed, ...args] = positionals
+  if (typed !== parsed.command) {
+    // `--prefix dir install`: a flag value taken for the command would let npm install unchecked.
+    throw new UsageError(
+      `npm would run ${typed === undefined ? 'no command' : `"${typed}"`} here, not "${parsed.command}" (a flag before the command takes a value): put npm's flags after the command`,
+      'EUSAGE',
+    )
+  }
+  return { command: resolveNpmCommand(typed) ?? typed, typed, args, flags, cwd: io.cwd, env: io.env }
+}
+
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   try {
     const parsed = parseArgs(argv)
@@ -90,28 +60,28 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${safeNpmVersion()}\n`)
       return 0
     }
-    if (!parsed.command || parsed.command === 'help' || (parsed.own.help && (parsed.command in GUARDED || parsed.command === 'policy' || parsed.command === 'intel'))) {
+    if (!parsed.command || parsed.command === 'help' || (parsed.own.help && OWN_COMMANDS.has(parsed.command))) {
       io.stdout.write(`${HELP}\n`)
       return 0
     }
-    const mode = GUARDED[parsed.command]
     // The guard loads Arborist and the policy machinery: only when a command needs them,
     // so commands handed to npm (alias npm=safe-npm) start as fast as npm.
-    if (mode) return await (await import('./guarded-command.js')).runGuard(mode, parsed, io)
-    const thenTest = INSTALL_THEN_TEST[parsed.command]
-    if (thenTest) {
-      const code = await (await import('./guarded-command.js')).runGuard(thenTest, parsed, io)
-      return code === 0 ? await passToNpm(['test'], io) : code
-    }
+    const guarded = async () => import('./guarded-command.js')
+    if (parsed.command === 'check') return await (await guarded()).runGuard('check', parsed, io)
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
-    if (UNGUARDED_INSTALLERS.has(parsed.command)) {
-      throw new UsageError(
-        `safe-npm does not guard "npm ${parsed.command}" yet; run npm ${parsed.command} directly if you accept an unchecked install`,
-        'EUNGUARDED',
-      )
+
+    const line = await readCommandLine(parsed, io)
+    const treatment = decideCommand(line)
+    if (treatment.kind === 'refused') throw new UsageError(refusalMessage(line, treatment), 'EUNGUARDED')
+    if (treatment.kind === 'passthrough') return await passToNpm(argv, io)
+    if (parsed.own.help) {
+      io.stdout.write(`${HELP}\n`)
+      return 0
     }
-    return await passToNpm(argv, io)
+    const code = await (await guarded()).runGuard(treatment.mode, parsed, io)
+    // install-test / install-ci-test: the guarded install or ci, then npm test.
+    return treatment.thenTest && code === 0 ? await passToNpm(['test'], io) : code
   } catch (error) {
     return renderError(error, io)
   }

@@ -1,4 +1,5 @@
-// Commands safe-npm does not guard are handed to npm unchanged, with npm's exit code.
+// npm commands that cannot install or run package code (commands.ts) are
+// handed to npm unchanged, with npm's exit code.
 import { execa } from 'execa'
 import { NpmFailure } from '../errors.js'
 import type { Io } from './io.js'

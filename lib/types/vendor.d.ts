@@ -4,6 +4,8 @@ declare module '@npmcli/config' {
   class Config {
     constructor(options: Record<string, unknown>)
     load(): Promise<void>
+    loadDefaults(): void
+    loadCLI(): void
     get(key: string, where?: string): any
     find(key: string): string | null
     get flat(): Record<string, any>
