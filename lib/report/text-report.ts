@@ -81,7 +81,6 @@ export interface TextOutput {
  * ends with npm's summary line on stdout.
  */
 export function formatRun(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
-  const { judgement, mode } = outcome
   // Notes are not findings: shown once a day, on stderr, whatever the command.
   const notes = outcome.notes.filter((note) => !note.isRepeat).map((note) => style.dim(`safe-npm: note: ${note.message}\n`)).join('')
   const output = formatOutcome(outcome, style, seconds)
