@@ -8,6 +8,7 @@ import type { PackageFacts, PackageView, RuleContext } from '../model/rule.js'
 import { parsePackagePattern } from '../model/package-pattern.js'
 import { UsageError } from '../errors.js'
 import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
+import type { NpmWarning } from '../npm/npm-log.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import { gatherEverything } from './gather.js'
@@ -48,6 +49,8 @@ export interface RunOutcome {
   /** The manifest the findings point into: package-lock.json for lockfile judgements. */
   manifest: 'package.json' | 'package-lock.json'
   now: Date
+  /** What npm's libraries warned about while building, reifying and rebuilding (npm prints these as `npm warn …`). */
+  npmWarnings: NpmWarning[]
 }
 
 async function readNpmAllowScripts(projectDir: string): Promise<Record<string, boolean> | null> {
@@ -159,6 +162,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     install: null,
     manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
     now,
+    npmWarnings: session.npmWarnings,
   }
   if (mode === 'check' || judgement.isBlocked) return outcome
 
@@ -168,6 +172,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     const { due, runnable } = scriptPlan(specs.length === 0 ? packages : packages.filter((pkg) => specs.includes(pkg.name)), facts, context)
     if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
     await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+    outcome.npmWarnings = session.npmWarnings
     outcome.install = {
       added: 0,
       removed: 0,
@@ -201,6 +206,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
     await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
   }
+  outcome.npmWarnings = session.npmWarnings
   return outcome
 }
 

@@ -50,3 +50,8 @@ declare module '@npmcli/redact' {
   /** Masks npm tokens and URL passwords in text. */
   export function redactLog(text: string): string
 }
+declare module 'write-file-atomic' {
+  /** Writes a temporary file beside `file`, then renames it over `file`. */
+  const writeFileAtomic: (file: string, data: string | Buffer, options?: Record<string, unknown>) => Promise<void>
+  export default writeFileAtomic
+}
