@@ -184,6 +184,7 @@ export class ArboristSession {
     this.#options = { ...this.#options, ...dedupe }
     try {
       await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))
+      this.#failOnExtractionErrors('while resolving the tree')
       return { ageGateFallback: null }
     } catch (error: any) {
       if ((error?.code === 'ETARGET' || error?.code === 'ENOVERSIONS') && this.#options.before) {
@@ -196,6 +197,7 @@ export class ArboristSession {
         } catch (retryError) {
           throw asFailure(retryError, 'resolving the dependency tree')
         }
+        this.#failOnExtractionErrors('while resolving the tree')
         return { ageGateFallback: String(error.message).split('\n')[0] }
       }
       throw asFailure(error, 'resolving the dependency tree')
@@ -292,20 +294,23 @@ export class ArboristSession {
     if (this.#session.isCleanInstall && !options.dryRun) await this.#emptyNodeModules()
     const backup = options.dryRun ? null : await ProjectFilesBackup.take(this.path, this.#workspaceDirs())
     let isRolledBack = false
-    failExtractingSteps(this.#arborist, () => this.#extractionFailure(), () => (isRolledBack = true))
+    const alreadyLogged = this.#log.extractionErrors.length
+    const failure = () => this.#extractionFailure(this.#log.extractionErrors.slice(alreadyLogged), '')
+    failExtractingSteps(this.#arborist, failure, () => (isRolledBack = true))
     try {
       await this.#log.during(() => this.#arborist.reify({ ...this.#options, dryRun: options.dryRun }))
       const unparsable = (await backup?.unparsable()) ?? []
-      if (this.#log.hasExtractionErrors) throw this.#extractionFailure()
+      const extraction = failure()
+      if (extraction) throw extraction
       if (unparsable.length > 0) throw new NpmFailure(`installing wrote ${unparsable.map((file) => path.relative(this.path, file)).join(', ')} cut short`, 'EWRITE')
     } catch (error) {
       // Arborist's own rollback undid node_modules when a step threw; packages
       // it kept despite a failed extraction are removed so the next run installs them again.
       if (!isRolledBack) await this.#removeDamagedPackages()
       const problems = (await backup?.restore()) ?? []
-      const failure = this.#extractionFailure() ?? asFailure(error, 'installing')
-      if (backup) failure.message += problems.length > 0 ? `; could not restore ${problems.join('; ')}` : '; package.json and the lockfile are as they were'
-      throw failure
+      const thrown = failure() ?? asFailure(error, 'installing')
+      if (backup) thrown.message += problems.length > 0 ? `; could not restore ${problems.join('; ')}` : '; package.json and the lockfile are as they were'
+      throw thrown
     }
     return this.#summary()
   }
@@ -315,25 +320,39 @@ export class ArboristSession {
     return workspaces ? [...workspaces.values()] : []
   }
 
-  /** EEXTRACT naming the first package whose tarball could not be written completely, or null. */
-  #extractionFailure(): NpmFailure | null {
-    const errors = this.#log.extractionErrors
-    if (errors.length === 0) return null
-    const first = errors[0]
-    const where = first.directory ? this.#packageAt(first.directory) : 'a package'
-    const file = first.file && first.directory ? ` (${path.relative(first.directory, first.file)})` : ''
-    const more = errors.length > 1 ? `; ${errors.length} entries failed in all` : ''
-    return new NpmFailure(`could not extract ${where}: ${first.errno ? '' : `${first.code} `}${first.message}${file}${more}`, 'EEXTRACT')
+  /**
+   * A tarball opened while resolving (to see its bundled packages) lost an
+   * entry: the tree that would be judged may lack what the install would put
+   * on disk, so resolution fails too.
+   */
+  #failOnExtractionErrors(purpose: string): void {
+    const failure = this.#extractionFailure(this.#log.extractionErrors, ` ${purpose}`)
+    if (failure) throw failure
   }
 
-  /** `name@version at location` for a package folder, or the folder relative to the project. */
-  #packageAt(directory: string): string {
-    const relative = path.relative(this.path, directory).split(path.sep).join('/')
+  /** EEXTRACT naming the first package whose tarball could not be written completely, or null. */
+  #extractionFailure(errors: ExtractionError[], purpose: string): NpmFailure | null {
+    if (errors.length === 0) return null
+    const first = errors[0]
+    const where = this.#packageOf(first)
+    const file = first.file && first.directory ? ` (${path.relative(first.directory, first.file)})` : ''
+    const more = errors.length > 1 ? `; ${errors.length} entries failed in all` : ''
+    return new NpmFailure(`could not extract ${where}${purpose}: ${first.errno ? '' : `${first.code} `}${first.message}${file}${more}`, 'EEXTRACT')
+  }
+
+  /** `name@version (location)` of the package an extraction error is about, or the best description there is. */
+  #packageOf(error: ExtractionError): string {
+    const inProject = error.directory && !path.relative(this.path, error.directory).startsWith('..')
+    const location = inProject
+      ? path.relative(this.path, error.directory as string).split(path.sep).join('/')
+      : error.step?.match(/^idealTree:(.*node_modules\/.+)$/)?.[1]
+    // pacote also extracts a local or remote tarball to read its manifest, before any node has a location.
+    if (location === undefined) return 'a tarball'
     for (const tree of [this.#arborist.idealTree, this.#arborist.actualTree]) {
-      const node = tree?.inventory.get(relative)
-      if (node?.packageName) return `${node.packageName}@${node.version} (${relative})`
+      const node = tree?.inventory.get(location)
+      if (node?.packageName) return `${node.packageName}@${node.version} (${location})`
     }
-    return relative
+    return location
   }
 
   async #removeDamagedPackages(): Promise<void> {

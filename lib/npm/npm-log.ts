@@ -27,6 +27,12 @@ export interface ExtractionError {
   directory?: string
   /** The entry's absolute path, when tar said. */
   file?: string
+  /**
+   * The Arborist step started last (its `time` event), e.g.
+   * `idealTree:node_modules/foo` while a tarball is opened to be judged, when
+   * the folder is a temporary one.
+   */
+  step?: string
 }
 
 /** The tar codes after which a package is on disk incomplete. */
@@ -45,20 +51,20 @@ export class NpmLogCapture {
   readonly warnings: NpmWarning[] = []
   readonly extractionErrors: ExtractionError[] = []
   #depth = 0
+  #step: string | undefined
   readonly #listener = (level: unknown, ...args: unknown[]) => this.#record(level, args)
+  readonly #timeListener = (event: unknown, name: unknown) => {
+    if (event === 'start' && typeof name === 'string') this.#step = name
+  }
 
   /** Collects what npm's libraries log while `work` runs. */
   async during<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#depth++ === 0) process.on('log', this.#listener)
+    if (this.#depth++ === 0) process.on('log', this.#listener).on('time', this.#timeListener)
     try {
       return await work()
     } finally {
-      if (--this.#depth === 0) process.off('log', this.#listener)
+      if (--this.#depth === 0) process.off('log', this.#listener).off('time', this.#timeListener)
     }
-  }
-
-  get hasExtractionErrors(): boolean {
-    return this.extractionErrors.length > 0
   }
 
   #record(level: unknown, args: unknown[]): void {
@@ -68,7 +74,9 @@ export class NpmLogCapture {
       const code = typeof rest[0] === 'string' && CODE.test(rest[0]) ? rest[0] : undefined
       const message = printable(code ? rest.slice(1) : rest)
       this.warnings.push({ level, title, ...(code ? { code } : {}), message })
-      if (title === 'tar' && code && EXTRACTION_ERROR_CODES.has(code)) this.extractionErrors.push({ code, message })
+      if (title === 'tar' && code && EXTRACTION_ERROR_CODES.has(code)) {
+        this.extractionErrors.push({ code, message, ...(this.#step ? { step: this.#step } : {}) })
+      }
       return
     }
     // pacote follows each tar warning with a silly line carrying tar's data:

@@ -49,6 +49,12 @@ export interface FixtureVersion {
    * by the same key over other data, so it never verifies) or 'none'.
    */
   signature?: 'valid' | 'wrong' | 'none';
+  /**
+   * The tarball's bytes as they are, for archives a packer never makes (see
+   * test/helpers/raw-tarball.ts); `files`, `scripts` and the manifest fields
+   * then only shape the packument.
+   */
+  rawTarball?: Uint8Array;
 }
 
 export interface FixturePackage {
@@ -328,6 +334,17 @@ function tarballFiles(name: string, version: FixtureVersion): Record<string, str
   return files;
 }
 
+function describeTarball(raw: Uint8Array): BuiltTarball {
+  const bytes = Buffer.from(raw);
+  return {
+    bytes,
+    shasum: createHash('sha1').update(bytes).digest('hex'),
+    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+    fileCount: 0,
+    unpackedSize: bytes.length,
+  };
+}
+
 async function buildTarball(files: Record<string, string>): Promise<BuiltTarball> {
   const dir = await mkdtemp(join(tmpdir(), 'safe-npm-fixture-tgz-'));
   try {
@@ -434,7 +451,7 @@ export async function startRegistry(
     const key = `${name}@${version.version}`;
     let built = tarballs.get(key);
     if (!built) {
-      built = buildTarball(tarballFiles(name, version));
+      built = version.rawTarball ? Promise.resolve(describeTarball(version.rawTarball)) : buildTarball(tarballFiles(name, version));
       tarballs.set(key, built);
       built.catch(() => tarballs.delete(key));
     }
