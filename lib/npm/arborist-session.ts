@@ -321,7 +321,7 @@ export class ArboristSession {
   }
 
   /**
-   * A tarball opened while resolving (to see its bundled packages) lost an
+   * A tarball opened while resolving (for its manifest or bundled packages) lost an
    * entry: the tree that would be judged may lack what the install would put
    * on disk, so resolution fails too.
    */
