@@ -7,6 +7,7 @@ import { parsePackagePattern } from '../model/package-pattern.js'
 import { UsageError } from '../errors.js'
 import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
 import { readNpmAllowScripts, workspaceNames } from '../npm/project-manifest.js'
+import type { NpmWarning } from '../npm/npm-log.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
@@ -50,6 +51,8 @@ export interface RunOutcome {
   /** One-line notes that are not findings (a registry without an optional endpoint). */
   notes: RunNote[]
   now: Date
+  /** What npm's libraries warned about while building, reifying and rebuilding (npm prints these as `npm warn …`). */
+  npmWarnings: NpmWarning[]
 }
 
 /** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
@@ -135,6 +138,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
     notes,
     now,
+    npmWarnings: session.npmWarnings,
   }
   if (mode === 'check' || judgement.isBlocked) return outcome
 
@@ -144,6 +148,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     const { due, runnable } = scriptPlan(specs.length === 0 ? packages : packages.filter((pkg) => specs.includes(pkg.name)), facts, context)
     if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
     await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+    outcome.npmWarnings = session.npmWarnings
     outcome.install = {
       added: 0,
       removed: 0,
@@ -177,6 +182,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
     await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
   }
+  outcome.npmWarnings = session.npmWarnings
   return outcome
 }
 

@@ -9,6 +9,8 @@ import path from 'node:path'
 import { NpmFailure, UsageError } from '../errors.js'
 import type { PackageView } from '../model/rule.js'
 import type { NpmConfig } from './npm-config.js'
+import { NpmLogCapture, type ExtractionError, type NpmWarning } from './npm-log.js'
+import { ProjectFilesBackup } from './project-files.js'
 import { RecordingPackumentCache } from './packument-facts.js'
 import { toPackageView } from './package-view.js'
 
@@ -55,6 +57,29 @@ function asFailure(error: any, phase: string): Error {
   return new NpmFailure(`${phase} failed: ${message}${error?.code ? ` (${error.code})` : ''}`, error?.code ?? 'ENPM')
 }
 
+/**
+ * The reify steps that extract tarballs. A step that throws makes Arborist
+ * undo what reify put in node_modules so far, so these are made to throw when
+ * an extraction error was logged: pacote only logs them.
+ */
+export const EXTRACTING_REIFY_STEPS = [Symbol.for('unpackNewModules'), Symbol.for('build')]
+
+function failExtractingSteps(arborist: any, failure: () => Error | null, onFail: () => void): void {
+  for (const step of EXTRACTING_REIFY_STEPS) {
+    const original = arborist[step]
+    if (typeof original !== 'function') continue // another Arborist: the check after reify still fails the install
+    arborist[step] = async function (this: unknown, ...args: unknown[]) {
+      const result = await original.apply(this, args)
+      const error = failure()
+      if (error) {
+        onFail()
+        throw error
+      }
+      return result
+    }
+  }
+}
+
 export class ArboristSession {
   readonly packumentCache = new RecordingPackumentCache()
   readonly path: string
@@ -65,6 +90,7 @@ export class ArboristSession {
   #locked = new Map<string, string>()
   #hasLockfile = false
   #nodes = new Map<string, any>()
+  readonly #log = new NpmLogCapture()
 
   constructor(config: NpmConfig, session: SessionOptions) {
     this.#config = config
@@ -166,7 +192,8 @@ export class ArboristSession {
     const dedupe = this.#session.dedupe ? { preferDedupe: true, update: { names: await this.#namesToDedupe() } } : {}
     this.#options = { ...this.#options, ...dedupe }
     try {
-      await this.#arborist.buildIdealTree(this.#options)
+      await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))
+      this.#failOnExtractionErrors('while resolving the tree')
       return { ageGateFallback: null }
     } catch (error: any) {
       if ((error?.code === 'ETARGET' || error?.code === 'ENOVERSIONS') && this.#options.before) {
@@ -175,10 +202,11 @@ export class ArboristSession {
         this.#options = { ...this.#arboristOptions(null), ...dedupe }
         this.#arborist = new Arborist(this.#options)
         try {
-          await this.#arborist.buildIdealTree(this.#options)
+          await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))
         } catch (retryError) {
           throw asFailure(retryError, 'resolving the dependency tree')
         }
+        this.#failOnExtractionErrors('while resolving the tree')
         return { ageGateFallback: String(error.message).split('\n')[0] }
       }
       throw asFailure(error, 'resolving the dependency tree')
@@ -211,7 +239,7 @@ export class ArboristSession {
 
   /** Load the tree recorded in package-lock.json without resolving anything (check --lockfile). */
   async loadLockfileTree(): Promise<void> {
-    this.#recordLockedVersions(await this.#loadLockfile(this.#arborist))
+    this.#recordLockedVersions(await this.#log.during(() => this.#loadLockfile(this.#arborist)))
     if (this.#locked.size === 0) {
       throw new UsageError('no package-lock.json or npm-shrinkwrap.json with packages in this project', 'ENOLOCK')
     }
@@ -221,7 +249,7 @@ export class ArboristSession {
   async loadInstalledTree(): Promise<void> {
     await this.#readLockedVersions()
     try {
-      await this.#arborist.loadActual()
+      await this.#log.during(() => this.#arborist.loadActual())
     } catch (error) {
       throw asFailure(error, 'reading node_modules')
     }
@@ -255,14 +283,81 @@ export class ArboristSession {
     return views
   }
 
+  /** What npm's libraries warned about during this session's Arborist work, in order. */
+  get npmWarnings(): NpmWarning[] {
+    return [...this.#log.warnings]
+  }
+
   async reify(options: { dryRun: boolean }): Promise<ReifySummary> {
     if (this.#session.isCleanInstall && !options.dryRun) await this.#emptyNodeModules()
+    const backup = options.dryRun ? null : await ProjectFilesBackup.take(this.path, this.#workspaceDirs())
+    let isRolledBack = false
+    const alreadyLogged = this.#log.extractionErrors.length
+    const failure = () => this.#extractionFailure(this.#log.extractionErrors.slice(alreadyLogged), '')
+    failExtractingSteps(this.#arborist, failure, () => (isRolledBack = true))
     try {
-      await this.#arborist.reify({ ...this.#options, dryRun: options.dryRun })
+      await this.#log.during(() => this.#arborist.reify({ ...this.#options, dryRun: options.dryRun }))
+      const unparsable = (await backup?.unparsable()) ?? []
+      const extraction = failure()
+      if (extraction) throw extraction
+      if (unparsable.length > 0) throw new NpmFailure(`installing wrote ${unparsable.map((file) => path.relative(this.path, file)).join(', ')} cut short`, 'EWRITE')
     } catch (error) {
-      throw asFailure(error, 'installing')
+      // Arborist's own rollback undid node_modules when a step threw; packages
+      // it kept despite a failed extraction are removed so the next run installs them again.
+      if (!isRolledBack) await this.#removeDamagedPackages()
+      const problems = (await backup?.restore()) ?? []
+      const thrown = failure() ?? asFailure(error, 'installing')
+      if (backup) thrown.message += problems.length > 0 ? `; could not restore ${problems.join('; ')}` : '; package.json and the lockfile are as they were'
+      throw thrown
     }
     return this.#summary()
+  }
+
+  #workspaceDirs(): string[] {
+    const workspaces: Map<string, string> | undefined = this.#tree()?.workspaces
+    return workspaces ? [...workspaces.values()] : []
+  }
+
+  /**
+   * A tarball opened while resolving (for its manifest or bundled packages) lost an
+   * entry: the tree that would be judged may lack what the install would put
+   * on disk, so resolution fails too.
+   */
+  #failOnExtractionErrors(purpose: string): void {
+    const failure = this.#extractionFailure(this.#log.extractionErrors, ` ${purpose}`)
+    if (failure) throw failure
+  }
+
+  /** EEXTRACT naming the first package whose tarball could not be written completely, or null. */
+  #extractionFailure(errors: ExtractionError[], purpose: string): NpmFailure | null {
+    if (errors.length === 0) return null
+    const first = errors[0]
+    const where = this.#packageOf(first)
+    const file = first.file && first.directory ? ` (${path.relative(first.directory, first.file)})` : ''
+    const more = errors.length > 1 ? `; ${errors.length} entries failed in all` : ''
+    return new NpmFailure(`could not extract ${where}${purpose}: ${first.errno ? '' : `${first.code} `}${first.message}${file}${more}`, 'EEXTRACT')
+  }
+
+  /** `name@version (location)` of the package an extraction error is about, or the best description there is. */
+  #packageOf(error: ExtractionError): string {
+    const inProject = error.directory && !path.relative(this.path, error.directory).startsWith('..')
+    const location = inProject
+      ? path.relative(this.path, error.directory as string).split(path.sep).join('/')
+      : error.step?.match(/^idealTree:(.*node_modules\/.+)$/)?.[1]
+    // pacote also extracts a local or remote tarball to read its manifest, before any node has a location.
+    if (location === undefined) return 'a tarball'
+    for (const tree of [this.#arborist.idealTree, this.#arborist.actualTree]) {
+      const node = tree?.inventory.get(location)
+      if (node?.packageName) return `${node.packageName}@${node.version} (${location})`
+    }
+    return location
+  }
+
+  async #removeDamagedPackages(): Promise<void> {
+    const directories = new Set(this.#log.extractionErrors.map((error: ExtractionError) => error.directory).filter((dir): dir is string => Boolean(dir)))
+    for (const directory of directories) {
+      if (directory.startsWith(path.join(this.path, 'node_modules') + path.sep)) await rm(directory, { recursive: true, force: true })
+    }
   }
 
   async #emptyNodeModules(): Promise<void> {
@@ -304,7 +399,7 @@ export class ArboristSession {
     // from its own (script-less) build, and a second rebuild on it would run them all.
     const builder = new Arborist({ ...this.#options, ignoreScripts: false })
     try {
-      await builder.rebuild({ nodes })
+      await this.#log.during(() => builder.rebuild({ nodes }))
     } catch (error) {
       throw asFailure(error, 'running install scripts')
     }

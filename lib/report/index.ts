@@ -20,7 +20,11 @@ const asDocument = (document: unknown): TextOutput => ({ stdout: `${JSON.stringi
 
 export const REPORTERS = {
   text: (outcome: RunOutcome, context: ReportContext) => formatRun(outcome, context.style, context.seconds),
-  json: (outcome: RunOutcome) => asDocument({ ...toJsonReport(outcome.mode, outcome.judgement, outcome.policyFiles, outcome.install), notes: outcome.notes.map(({ code, message }) => ({ code, message })) }),
+  json: (outcome: RunOutcome) =>
+    asDocument({
+      ...toJsonReport(outcome.mode, outcome.judgement, outcome.policyFiles, outcome.install, outcome.npmWarnings),
+      notes: outcome.notes.map(({ code, message }) => ({ code, message })),
+    }),
   sarif: (outcome: RunOutcome, context: ReportContext) => asDocument(toSarifReport(outcome.judgement, RULES, context.toolVersion, outcome.manifest)),
   cyclonedx: (outcome: RunOutcome, context: ReportContext) =>
     asDocument(toCycloneDxReport(outcome.judgement, outcome.packages, outcome.project, context.toolVersion, outcome.now)),

@@ -1,12 +1,13 @@
 // The --json shape. Stable: fields are only ever added (see README, "JSON output").
 import type { Judgement } from '../engine/judge.js'
-import type { InstallOutcome } from '../engine/run.js'
+import type { InstallOutcome, RunOutcome } from '../engine/run.js'
 
 export function toJsonReport(
   command: string,
   judgement: Judgement,
   policyFiles: string[],
   install: InstallOutcome | null,
+  npmWarnings: RunOutcome['npmWarnings'] = [],
 ): Record<string, unknown> {
   return {
     schemaVersion: 1,
@@ -33,5 +34,6 @@ export function toJsonReport(
     expiredExceptions: judgement.expiredExceptions,
     unusedExceptions: judgement.unusedExceptions,
     install,
+    npmWarnings,
   }
 }

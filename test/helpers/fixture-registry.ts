@@ -54,6 +54,12 @@ export interface FixtureVersion {
    * package's own (manifest confusion); the tarball and its URL stay the package's.
    */
   manifestName?: string;
+  /**
+   * The tarball's bytes as they are, for archives a packer never makes (see
+   * test/helpers/raw-tarball.ts); `files`, `scripts` and the manifest fields
+   * then only shape the packument.
+   */
+  rawTarball?: Uint8Array;
 }
 
 export interface FixturePackage {
@@ -333,6 +339,17 @@ function tarballFiles(name: string, version: FixtureVersion): Record<string, str
   return files;
 }
 
+function describeTarball(raw: Uint8Array): BuiltTarball {
+  const bytes = Buffer.from(raw);
+  return {
+    bytes,
+    shasum: createHash('sha1').update(bytes).digest('hex'),
+    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+    fileCount: 0,
+    unpackedSize: bytes.length,
+  };
+}
+
 async function buildTarball(files: Record<string, string>): Promise<BuiltTarball> {
   const dir = await mkdtemp(join(tmpdir(), 'safe-npm-fixture-tgz-'));
   try {
@@ -439,7 +456,7 @@ export async function startRegistry(
     const key = `${name}@${version.version}`;
     let built = tarballs.get(key);
     if (!built) {
-      built = buildTarball(tarballFiles(name, version));
+      built = version.rawTarball ? Promise.resolve(describeTarball(version.rawTarball)) : buildTarball(tarballFiles(name, version));
       tarballs.set(key, built);
       built.catch(() => tarballs.delete(key));
     }
