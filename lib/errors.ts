@@ -12,6 +12,8 @@ export const EXIT = {
 export class SafeNpmError extends Error {
   readonly code: string
   readonly exitCode: number
+  /** Explanation lines shown under the one-line error (npm's own, for ERESOLVE). */
+  detail: string[] = []
   constructor(message: string, code: string, exitCode: number) {
     super(message)
     this.name = 'SafeNpmError'

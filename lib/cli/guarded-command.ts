@@ -31,6 +31,7 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
     style: createStyle(reportStreamIsTTY && !io.env.NO_COLOR),
     toolVersion: safeNpmVersion(),
     seconds: (Date.now() - started) / 1000,
+    loglevel: String(setup.config.get('loglevel') ?? 'warn'),
   })
   if (output.stderr) io.stderr.write(output.stderr)
   if (output.stdout) io.stdout.write(output.stdout)

@@ -54,8 +54,9 @@ async function readCommandLine(parsed: ParsedArgs, io: Io): Promise<CommandLine>
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let parsed: ParsedArgs | null = null
   try {
-    const parsed = parseArgs(argv)
+    parsed = parseArgs(argv)
     if (parsed.own.version && !parsed.command) {
       io.stdout.write(`${safeNpmVersion()}\n`)
       return 0
@@ -83,6 +84,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     // install-test / install-ci-test: the guarded install or ci, then npm test.
     return treatment.thenTest && code === 0 ? await passToNpm(['test'], io) : code
   } catch (error) {
-    return renderError(error, io)
+    // With a machine format, stdout still carries one document: the error.
+    return renderError(error, io, parsed ? parsed.own.format !== 'text' : argv.includes('--json') || argv.some((arg) => /^--format(=|$)/.test(arg)))
   }
 }

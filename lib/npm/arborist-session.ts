@@ -9,6 +9,7 @@ import path from 'node:path'
 import { NpmFailure, UsageError } from '../errors.js'
 import type { PackageView } from '../model/rule.js'
 import type { NpmConfig } from './npm-config.js'
+import { explainConflict, isConflictExplanation } from './explain-resolution.js'
 import { NpmLogCapture, type ExtractionError, type NpmWarning } from './npm-log.js'
 import { ProjectFilesBackup } from './project-files.js'
 import { RecordingPackumentCache } from './packument-facts.js'
@@ -51,7 +52,11 @@ function asFailure(error: any, phase: string): Error {
   if (error?.exitCode !== undefined && error?.code) return error
   const message = String(error?.message ?? error).split('\n')[0]
   if (error?.code === 'EJSONPARSE') return new UsageError(`${error.path ?? 'package.json'}: invalid JSON: ${message}`, 'EJSONPARSE')
-  if (error?.code === 'ERESOLVE') return new NpmFailure(`could not resolve the dependency tree: ${message} (try --legacy-peer-deps)`, 'ERESOLVE')
+  if (error?.code === 'ERESOLVE') {
+    const failure = new NpmFailure(`could not resolve the dependency tree: ${message} (try --legacy-peer-deps)`, 'ERESOLVE')
+    failure.detail = isConflictExplanation(error) ? explainConflict(error) : []
+    return failure
+  }
   if (error?.code === 'ETARGET') return new NpmFailure(`${phase}: ${message}`, 'ETARGET')
   if (error?.code === 'E404') return new NpmFailure(`${phase}: ${message}`, 'E404')
   return new NpmFailure(`${phase} failed: ${message}${error?.code ? ` (${error.code})` : ''}`, error?.code ?? 'ENPM')

@@ -7,6 +7,7 @@
 // extraction itself succeeds with the file missing or cut short.
 import { join } from 'node:path'
 import { formatWithOptions } from 'node:util'
+import { explainConflict, isConflictExplanation } from './explain-resolution.js'
 
 export interface NpmWarning {
   level: 'warn' | 'error'
@@ -39,12 +40,26 @@ export interface ExtractionError {
 const EXTRACTION_ERROR_CODES = new Set(['TAR_ENTRY_ERROR', 'TAR_ENTRY_INVALID'])
 const CODE = /^[A-Z][A-Z0-9_]+$/
 
-/** Strings and numbers as they are, errors by their message; other objects (Arborist nodes, edges) are left out. */
+const isPlainData = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false
+  const prototype = Object.getPrototypeOf(value)
+  return Array.isArray(value) || prototype === Object.prototype || prototype === null
+}
+
+/**
+ * The message as npm's CLI prints it: strings and numbers as they are, errors
+ * by their message, plain data (EBADENGINE's `{ package, required, current }`)
+ * inspected; class instances (Arborist nodes, edges) are left out, and an
+ * ERESOLVE explanation becomes npm's lines about the conflict.
+ */
 function printable(args: unknown[]): string {
+  const explanation = args.find(isConflictExplanation)
   const parts = args
+    .filter((arg) => !isConflictExplanation(arg))
     .map((arg) => (arg instanceof Error ? arg.message : arg))
-    .filter((arg) => typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'boolean')
-  return formatWithOptions({ colors: false }, ...parts).trim()
+    .filter((arg) => typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'boolean' || isPlainData(arg))
+  const text = formatWithOptions({ colors: false, depth: 4 }, ...parts).trim()
+  return explanation ? [text, ...explainConflict(explanation)].join('\n').trim() : text
 }
 
 export class NpmLogCapture {

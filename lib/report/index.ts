@@ -14,12 +14,14 @@ export interface ReportContext {
   toolVersion: string
   /** Seconds since the command started, for the summary line. */
   seconds: number
+  /** npm's --loglevel (silent, error, warn, …): which of npm's own warnings a text report shows. */
+  loglevel: string
 }
 
 const asDocument = (document: unknown): TextOutput => ({ stdout: `${JSON.stringify(document, null, 2)}\n`, stderr: '' })
 
 export const REPORTERS = {
-  text: (outcome: RunOutcome, context: ReportContext) => formatRun(outcome, context.style, context.seconds),
+  text: (outcome: RunOutcome, context: ReportContext) => formatRun(outcome, context.style, context.seconds, context.loglevel),
   json: (outcome: RunOutcome) =>
     asDocument({
       ...toJsonReport(outcome.mode, outcome.judgement, outcome.policyFiles, outcome.install, outcome.npmWarnings),

@@ -80,11 +80,28 @@ export interface TextOutput {
  * (stdout); an install explains itself on stderr, as npm's warnings do, and
  * ends with npm's summary line on stdout.
  */
-export function formatRun(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
+export function formatRun(outcome: RunOutcome, style: Style, seconds: number, loglevel = 'warn'): TextOutput {
   // Notes are not findings: shown once a day, on stderr, whatever the command.
-  const notes = outcome.notes.filter((note) => !note.isRepeat).map((note) => style.dim(`safe-npm: note: ${note.message}\n`)).join('')
+  const notes = loglevel === 'silent' ? '' : outcome.notes.filter((note) => !note.isRepeat).map((note) => style.dim(`safe-npm: note: ${note.message}\n`)).join('')
   const output = formatOutcome(outcome, style, seconds)
-  return { ...output, stderr: `${notes}${output.stderr}` }
+  // --silent and --loglevel error keep what explains a block, and drop warnings and summaries.
+  const isQuiet = loglevel === 'silent' || loglevel === 'error'
+  const stderr = isQuiet && !outcome.judgement.isBlocked ? '' : output.stderr
+  const stdout = loglevel === 'silent' && !(outcome.mode === 'check' && outcome.judgement.isBlocked) ? '' : output.stdout
+  return { stdout, stderr: `${formatNpmWarnings(outcome.npmWarnings, loglevel)}${notes}${stderr}` }
+}
+
+/** npm's own warnings, as npm prints them: `npm warn <title> <message>` on every line, per --loglevel. */
+export function formatNpmWarnings(warnings: RunOutcome['npmWarnings'], loglevel: string): string {
+  const shown = warnings.filter((warning) => (loglevel === 'silent' ? false : loglevel === 'error' ? warning.level === 'error' : true))
+  return shown
+    .flatMap((warning) => {
+      const prefix = `npm ${warning.level} ${warning.title} `
+      const text = warning.code ? `${warning.code} ${warning.message}` : warning.message
+      return text.split('\n').map((line) => `${prefix}${line}`.trimEnd())
+    })
+    .map((line) => `${line}\n`)
+    .join('')
 }
 
 function formatOutcome(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
