@@ -6,6 +6,7 @@ import pacote from 'pacote'
 import { describeError } from '../errors.js'
 import type { PackageFacts, PackageView } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
+import { summariseProblems } from '../npm/registry-data.js'
 import type { FactsCache } from './facts-cache.js'
 
 export interface FactsOptions {
@@ -57,6 +58,11 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   const facts = new Map<string, PackageFacts>()
   const byName = new Map<string, PackageView[]>()
   for (const view of views) {
+    // Its lockfile entry or manifest had fields of the wrong type: nothing read from it can be trusted.
+    if (view.dataProblems?.length) {
+      facts.set(view.location, { status: 'unverifiable', reason: `malformed package data: ${summariseProblems(view.dataProblems)}` })
+      continue
+    }
     if (view.source !== 'registry') {
       facts.set(view.location, { status: 'not-applicable' })
       continue
@@ -82,6 +88,12 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
     } catch (error) {
       for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
+      return
+    }
+    if (summary!.problems.length > 0) {
+      // A registry that serves fields of the wrong type is not answering for this package; nothing is stored.
+      const reason = `the registry's packument has fields of the wrong type: ${summariseProblems(summary!.problems)}`
+      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
       return
     }
     if (!isFromDisk) await options.summaries?.write(summary!, now)

@@ -50,6 +50,12 @@ export interface PackageView {
   projectRange: string | null
   /** Deprecation message from the manifest, if any. */
   deprecated: string | null
+  /**
+   * Fields of the lockfile entry or manifest that had the wrong type and were
+   * dropped (`deprecated: expected a string, got an object`); when present the
+   * package is unverifiable. Absent when there were none.
+   */
+  dataProblems?: string[]
 }
 
 /** One version's entry as read from a full packument. */
