@@ -10,6 +10,7 @@ import type { PackageView } from '../model/rule.js'
 import type { NpmConfig } from './npm-config.js'
 import { RecordingPackumentCache } from './packument-facts.js'
 import { toPackageView } from './package-view.js'
+import { parseLockfile, parseProjectManifest } from './registry-data.js'
 
 export interface SessionOptions {
   /** Package specs to add (`safe-npm install foo@1`). */
@@ -105,16 +106,13 @@ export class ArboristSession {
       } catch {
         continue
       }
-      try {
-        const lock = JSON.parse(text)
-        for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
-          if (location && entry?.version) this.#locked.set(location, entry.version)
-        }
-        // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
-        if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
-      } catch (error) {
-        throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
+      // Checked before Arborist reads it: a wrong shape is ELOCKFILE naming the file and the field.
+      const lock = parseLockfile(text, file)
+      for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
+        if (location && entry?.version) this.#locked.set(location, entry.version)
       }
+      // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
+      if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
       return
     }
   }
@@ -134,12 +132,8 @@ export class ArboristSession {
     } catch {
       return // npm installs into a folder without package.json too
     }
-    try {
-      const manifest = JSON.parse(text)
-      if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('not an object')
-    } catch (error) {
-      throw new UsageError(`package.json: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
-    }
+    // EPACKAGEJSON naming the field (`"dependencies": "str"` would reach the registry as GET /0).
+    parseProjectManifest(text)
   }
 
   /** npm dedupe: the names installed more than once, as Arborist's own dedupe() finds them. */

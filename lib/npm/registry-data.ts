@@ -5,6 +5,7 @@
 // unverifiable), never coerced to a string and never allowed to throw later in
 // a rule. Only the fields the guard reads are checked; the rest is ignored.
 import { z } from 'zod'
+import { UsageError } from '../errors.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 
 /** A field path as people read it: versions["1.0.0"]._npmUser.name, packages["node_modules/a"].resolved. */
@@ -210,6 +211,19 @@ export function lockfileProblem(value: unknown): string | null {
   return `${describeDataIssue(first, value)}${rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''}`
 }
 
+/** package-lock.json / npm-shrinkwrap.json as text → the parsed document; ELOCKFILE (exit 2) naming the file when it is not JSON or has the wrong shape. */
+export function parseLockfile(text: string, file: string): Record<string, any> {
+  let lock: unknown
+  try {
+    lock = JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'ELOCKFILE')
+  }
+  const problem = lockfileProblem(lock)
+  if (problem) throw new UsageError(`${file}: ${problem}`, 'ELOCKFILE')
+  return lock as Record<string, any>
+}
+
 // --- package.json -----------------------------------------------------------------
 
 /** The fields of a project's package.json that npm resolves from. */
@@ -235,6 +249,19 @@ export function projectManifestProblem(value: unknown): string | null {
   if (result.success) return null
   const [first, ...rest] = result.error.issues
   return `${describeDataIssue(first, value)}${rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''}`
+}
+
+/** A project's package.json as text → the parsed document; EPACKAGEJSON (exit 2) naming the file and field when it is not usable. */
+export function parseProjectManifest(text: string, file = 'package.json'): Record<string, any> {
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(text)
+  } catch (error) {
+    throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EPACKAGEJSON')
+  }
+  const problem = projectManifestProblem(manifest)
+  if (problem) throw new UsageError(`${file}: ${problem}`, 'EPACKAGEJSON')
+  return manifest as Record<string, any>
 }
 
 // --- Arborist nodes -----------------------------------------------------------------
