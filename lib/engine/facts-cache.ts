@@ -47,7 +47,7 @@ const storedVersionSchema = z.object({
   s: installScriptsSchema.optional(),
   a: z.literal(1).optional(),
   o: z.literal(1).optional(),
-  d: z.string().optional(),
+  d: z.string().min(1).optional(),
   x: z.string().optional(),
 })
 

@@ -211,14 +211,36 @@ export function lockfileProblem(value: unknown): string | null {
   return `${describeDataIssue(first, value)}${rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''}`
 }
 
+/** A parser's message on one line (V8 quotes the text around the error, newlines included). */
+function oneLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).replace(/\s+/g, ' ').trim()
+}
+
+const PROTO_KEY = '__proto__'
+
+/**
+ * JSON.parse that refuses a `__proto__` key: JSON makes it an ordinary key, but
+ * the schema cannot check its value (zod skips it) and code that copies the
+ * document would set a prototype with it. No real manifest or lockfile has one.
+ */
+function parseJsonDocument(text: string, file: string, code: string): unknown {
+  let hasProtoKey = false
+  let value: unknown
+  try {
+    value = JSON.parse(text, function (key, entry) {
+      if (key === PROTO_KEY) hasProtoKey = true
+      return entry
+    })
+  } catch (error) {
+    throw new UsageError(`${file}: invalid JSON: ${oneLine(error)}`, code)
+  }
+  if (hasProtoKey) throw new UsageError(`${file}: a key named "${PROTO_KEY}" is not allowed`, code)
+  return value
+}
+
 /** package-lock.json / npm-shrinkwrap.json as text → the parsed document; ELOCKFILE (exit 2) naming the file when it is not JSON or has the wrong shape. */
 export function parseLockfile(text: string, file: string): Record<string, any> {
-  let lock: unknown
-  try {
-    lock = JSON.parse(text)
-  } catch (error) {
-    throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'ELOCKFILE')
-  }
+  const lock = parseJsonDocument(text, file, 'ELOCKFILE')
   const problem = lockfileProblem(lock)
   if (problem) throw new UsageError(`${file}: ${problem}`, 'ELOCKFILE')
   return lock as Record<string, any>
@@ -253,12 +275,7 @@ export function projectManifestProblem(value: unknown): string | null {
 
 /** A project's package.json as text → the parsed document; EPACKAGEJSON (exit 2) naming the file and field when it is not usable. */
 export function parseProjectManifest(text: string, file = 'package.json'): Record<string, any> {
-  let manifest: unknown
-  try {
-    manifest = JSON.parse(text)
-  } catch (error) {
-    throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EPACKAGEJSON')
-  }
+  const manifest = parseJsonDocument(text, file, 'EPACKAGEJSON')
   const problem = projectManifestProblem(manifest)
   if (problem) throw new UsageError(`${file}: ${problem}`, 'EPACKAGEJSON')
   return manifest as Record<string, any>
