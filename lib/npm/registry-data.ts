@@ -49,6 +49,7 @@ function expectedBy(issue: z.core.$ZodIssue): string {
 function describeDataIssue(issue: z.core.$ZodIssue, root: unknown): string {
   const where = dataPath(issue.path) || 'the document'
   if (issue.code === 'too_big') return `${where}: too long`
+  if (issue.code === 'invalid_key') return `${where}: ${issue.issues[0]?.message ?? 'not a valid key'}`
   return `${where}: expected ${expectedBy(issue)}, got ${kindOf(valueAt(root, issue.path))}`
 }
 
@@ -102,7 +103,13 @@ export function summariseProblems(problems: string[]): string {
 
 // --- values shared by every schema below -------------------------------------
 
-export const dependencyMapSchema = z.record(z.string(), z.string())
+// Arborist looks dependency names up in plain objects: a name like "constructor"
+// or "toString" finds Object.prototype's function and it throws a TypeError.
+const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype))
+const dependencyNameSchema = z.string().refine((name) => !PROTOTYPE_NAMES.has(name), {
+  error: 'expected a package name npm can resolve (not a built-in object property such as "constructor")',
+})
+export const dependencyMapSchema = z.record(dependencyNameSchema, z.string())
 /** Install-time scripts are what rules judge; each must be a command string. */
 export const installScriptsSchema = z.object(
   Object.fromEntries(INSTALL_SCRIPT_NAMES.map((event) => [event, z.string().optional()])) as Record<(typeof INSTALL_SCRIPT_NAMES)[number], z.ZodOptional<z.ZodString>>,

@@ -149,22 +149,26 @@ async function layersOf(
 }
 
 /**
- * What discovery would read, checked before cosmiconfig reads it: package.json
- * must be a valid manifest (its own error, not a policy parse error), and a
- * code file that is a symlink out of the project is refused before it can run.
+ * package.json must be a valid manifest before cosmiconfig reads it (it does
+ * even for --policy, for its own settings): an invalid one has its own error,
+ * not a policy parse error. Returns the parsed manifest, or null without one.
  */
-async function checkDiscoverable(cwd: string): Promise<void> {
+async function readProjectManifest(cwd: string): Promise<Record<string, unknown> | null> {
+  const file = path.join(cwd, 'package.json')
+  const text = await readFile(file, 'utf8').catch(() => null)
+  return text === null ? null : parseProjectManifest(text, label(file, cwd))
+}
+
+/** A code file discovery would load that is a symlink out of the project is refused before it can run. */
+async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> | null): Promise<void> {
   const realCwd = await realPathOf(cwd)
   // In cosmiconfig's order: the first place that exists is the one it loads.
   for (const place of SEARCH_PLACES) {
-    const file = path.join(cwd, place)
     if (place === 'package.json') {
-      const text = await readFile(file, 'utf8').catch(() => null)
-      if (text === null) continue
-      if (Object.hasOwn(parseProjectManifest(text, label(file, cwd)), MODULE_NAME)) return
+      if (manifest && Object.hasOwn(manifest, MODULE_NAME)) return
       continue
     }
-    const real = await realpath(file).catch(() => null)
+    const real = await realpath(path.join(cwd, place)).catch(() => null)
     if (real === null) continue
     if (!DATA_FILE.test(place) && !isInside(real, realCwd)) {
       throw new PolicyError(
@@ -178,6 +182,7 @@ async function checkDiscoverable(cwd: string): Promise<void> {
 
 export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPolicy> {
   const cwd = path.resolve(options.cwd)
+  const manifest = await readProjectManifest(cwd)
   const organisation = options.orgPolicyFile
     ? await layersOf(path.resolve(cwd, options.orgPolicyFile), cwd, true, new Set())
     : []
@@ -187,7 +192,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     const file = path.resolve(cwd, options.policyFile)
     project = await layersOf(file, cwd, false, new Set())
   } else {
-    await checkDiscoverable(cwd)
+    await checkDiscoverable(cwd, manifest)
     let found
     try {
       found = await explorer().search(cwd)
