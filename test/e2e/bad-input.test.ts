@@ -3,7 +3,7 @@
 // project, a broken package.json or lockfile, a publish time in the future.
 // Each either blocks with a finding (exit 1) or is a one-line typed error
 // (exit 2), never an internal error, and nothing in the project changes.
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -162,13 +162,12 @@ bad('usage error: extends through a symlinked folder out of the project is refus
 });
 
 bad('usage error: a package.json that is not JSON is EPACKAGEJSON naming package.json, not a policy parse error', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': '{"name": "app",\n  "dependencies": {' });
+  const box = await sandbox(harness, { 'package.json': '{"name": "app",\n  "dependencies": {', 'policy.json': {} });
   await unchanged(box, async () => {
     for (const args of [['check'], ['install'], ['ci'], ['check', '--lockfile']]) {
       assertOneLineError(await box.safeNpm(args), 'EPACKAGEJSON', /^safe-npm: error EPACKAGEJSON: package\.json: invalid JSON: /);
     }
     // With --policy too: package.json is checked before anything reads it.
-    await writeFile(join(box.dir, 'policy.json'), '{}');
     assertOneLineError(await box.safeNpm(['install', '--policy', 'policy.json']), 'EPACKAGEJSON', /package\.json: invalid JSON/);
   });
 });
