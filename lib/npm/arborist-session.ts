@@ -97,6 +97,22 @@ export class ArboristSession {
     }
   }
 
+  /**
+   * package.json and the lockfile checked at the registry-data boundary before
+   * Arborist or anything else reads them: a wrong shape is EPACKAGEJSON or
+   * ELOCKFILE naming the file and the field (not E404 GET /0, not a TypeError).
+   */
+  async #checkProjectFiles(): Promise<void> {
+    const manifest = await readFile(path.join(this.path, 'package.json'), 'utf8').catch(() => null)
+    if (manifest !== null) parseProjectManifest(manifest)
+    for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
+      const lock = await readFile(path.join(this.path, file), 'utf8').catch(() => null)
+      if (lock === null) continue
+      parseLockfile(lock, file)
+      return
+    }
+  }
+
   /** Entries of package-lock.json (location → version), to tell locked nodes from fresh ones. */
   async #readLockedVersions(): Promise<void> {
     for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
@@ -106,13 +122,16 @@ export class ArboristSession {
       } catch {
         continue
       }
-      // Checked before Arborist reads it: a wrong shape is ELOCKFILE naming the file and the field.
-      const lock = parseLockfile(text, file)
-      for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
-        if (location && entry?.version) this.#locked.set(location, entry.version)
+      try {
+        const lock = JSON.parse(text)
+        for (const [location, entry] of Object.entries<any>(lock.packages ?? {})) {
+          if (location && entry?.version) this.#locked.set(location, entry.version)
+        }
+        // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
+        if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
+      } catch (error) {
+        throw new UsageError(`${file}: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
       }
-      // lockfileVersion 1 (npm 5/6) nests `dependencies` instead of listing `packages`.
-      if (!lock.packages) this.#readNestedLock(lock.dependencies, '')
       return
     }
   }
@@ -132,8 +151,12 @@ export class ArboristSession {
     } catch {
       return // npm installs into a folder without package.json too
     }
-    // EPACKAGEJSON naming the field (`"dependencies": "str"` would reach the registry as GET /0).
-    parseProjectManifest(text)
+    try {
+      const manifest = JSON.parse(text)
+      if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw new Error('not an object')
+    } catch (error) {
+      throw new UsageError(`package.json: invalid JSON: ${(error as Error).message}`, 'EJSONPARSE')
+    }
   }
 
   /** npm dedupe: the names installed more than once, as Arborist's own dedupe() finds them. */
@@ -145,6 +168,7 @@ export class ArboristSession {
 
   /** Build the tree npm would install. Retries without the age gate when only the gate made resolution fail. */
   async buildIdealTree(): Promise<{ ageGateFallback: string | null }> {
+    await this.#checkProjectFiles()
     await this.#readManifest()
     await this.#readLockedVersions()
     if (this.#session.isCleanInstall) await this.#checkLockfileInSync()
@@ -202,6 +226,7 @@ export class ArboristSession {
 
   /** Load the tree recorded in package-lock.json without resolving anything (check --lockfile). */
   async loadLockfileTree(): Promise<void> {
+    await this.#checkProjectFiles()
     await this.#readLockedVersions()
     if (this.#locked.size === 0) {
       throw new UsageError('no package-lock.json or npm-shrinkwrap.json with packages in this project', 'ENOLOCK')
@@ -215,6 +240,7 @@ export class ArboristSession {
 
   /** Load what is installed in node_modules (rebuild judges what is on disk). */
   async loadInstalledTree(): Promise<void> {
+    await this.#checkProjectFiles()
     await this.#readLockedVersions()
     try {
       await this.#arborist.loadActual()
