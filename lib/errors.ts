@@ -28,7 +28,13 @@ export function describeError(error: unknown): string {
   return `${err?.code ? `${err.code}: ` : ''}${String(err?.message ?? error).split('\n')[0]}`
 }
 
-/** Bad arguments, package.json, lockfile or configuration: exit 2. */
+/**
+ * Bad arguments, package.json, lockfile or configuration: exit 2. Codes
+ * include EUSAGE, EPACKAGEJSON (package.json is not JSON or a field npm
+ * resolves from has the wrong shape) and ELOCKFILE (package-lock.json or
+ * npm-shrinkwrap.json is not JSON or has the wrong shape); each message names
+ * the file and the field.
+ */
 export class UsageError extends SafeNpmError {
   constructor(message: string, code = 'EUSAGE') {
     super(message, code, EXIT.usage)

@@ -8,8 +8,10 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
+import { z } from 'zod'
 import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
+import { installScriptsSchema } from '../npm/registry-data.js'
 
 const FORMAT = 1
 
@@ -34,6 +36,31 @@ interface StoredSummary {
   /** sha256 of the versions as stored: a damaged file is refetched, never trusted. */
   checksum: string
 }
+
+// What a stored file must look like before anything in it is used: a file
+// edited by hand (or by another program) could otherwise hand the rules an
+// object where a string belongs. The value schemas are the registry boundary's.
+const storedVersionSchema = z.object({
+  v: z.string(),
+  // Within the range a Date can hold, so no rule meets an Invalid Date.
+  t: z.number().min(-8.64e15).max(8.64e15).nullable(),
+  p: z.string().nullable(),
+  s: installScriptsSchema.optional(),
+  a: z.literal(1).optional(),
+  o: z.literal(1).optional(),
+  d: z.string().min(1).optional(),
+  x: z.string().optional(),
+})
+
+const storedSummarySchema = z.object({
+  format: z.literal(FORMAT),
+  name: z.string(),
+  storedAt: z.number().finite(),
+  modified: z.string().nullable(),
+  distTags: z.record(z.string(), z.string()).optional(),
+  versions: z.array(storedVersionSchema),
+  checksum: z.string(),
+})
 
 function checksum(versions: StoredVersion[]): string {
   return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
@@ -83,21 +110,24 @@ export class FactsCache {
   async read(name: string, now: number): Promise<PackumentSummary | null> {
     let stored: StoredSummary
     try {
-      stored = JSON.parse(await readFile(this.#file(name), 'utf8'))
+      const raw = JSON.parse(await readFile(this.#file(name), 'utf8'))
+      const parsed = storedSummarySchema.safeParse(raw)
+      // The checksum is over the versions as written, before parsing dropped anything.
+      if (!parsed.success || parsed.data.checksum !== checksum(raw.versions)) return null
+      stored = parsed.data as StoredSummary
     } catch {
       return null
     }
-    if (
-      stored?.format !== FORMAT ||
-      stored.name !== name ||
-      !Array.isArray(stored.versions) ||
-      now - stored.storedAt > this.#maxAgeMs ||
-      stored.checksum !== checksum(stored.versions)
-    ) {
-      return null
-    }
+    if (stored.name !== name || now - stored.storedAt > this.#maxAgeMs) return null
     const versions = stored.versions.map(load)
-    return { name, modified: stored.modified, distTags: stored.distTags ?? {}, versions, byVersion: new Map(versions.map((entry) => [entry.version, entry])) }
+    return {
+      name,
+      modified: stored.modified,
+      distTags: stored.distTags ?? {},
+      versions,
+      byVersion: new Map(versions.map((entry) => [entry.version, entry])),
+      problems: [],
+    }
   }
 
   /** Best effort: a cache that cannot be written only costs speed next time. */

@@ -7,6 +7,7 @@ import { describeError } from '../errors.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageFacts, PackageView } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
+import { summariseProblems } from '../npm/registry-data.js'
 import type { FactsCache } from './facts-cache.js'
 
 export interface FactsOptions {
@@ -45,6 +46,11 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   const facts = new Map<string, PackageFacts>()
   const byName = new Map<string, PackageView[]>()
   for (const view of views) {
+    // Its lockfile entry or manifest had fields of the wrong type: nothing read from it can be trusted.
+    if (view.dataProblems?.length) {
+      facts.set(view.location, { status: 'unverifiable', reason: `malformed package data: ${summariseProblems(view.dataProblems)}` })
+      continue
+    }
     if (view.source !== 'registry') {
       facts.set(view.location, { status: 'not-applicable' })
       continue
@@ -74,6 +80,12 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
     } catch (error) {
       for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
+      return
+    }
+    if (summary!.problems.length > 0) {
+      // A registry that serves fields of the wrong type is not answering for this package; nothing is stored.
+      const reason = `the registry's packument has fields of the wrong type: ${summariseProblems(summary!.problems)}`
+      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
       return
     }
     if (!isFromDisk) await options.summaries?.write(summary!, now)

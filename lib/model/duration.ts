@@ -6,7 +6,12 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 }
 
-export const DURATION_PATTERN = /^(\d+)(m|h|d|w)$/
+// At most 12 digits, so the number is exact; the policy schema bounds the span itself.
+export const DURATION_PATTERN = /^(\d{1,12})(m|h|d|w)$/
+
+/** The longest duration a policy may name: ages beyond it cannot be dates (and mean nothing). */
+export const MAX_DURATION = '3653d'
+export const MAX_DURATION_MS = 3653 * UNIT_MS.d
 
 /** Milliseconds in a duration like "3d"; throws on anything else (validate first). */
 export function parseDuration(text: string): number {

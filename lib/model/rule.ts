@@ -66,6 +66,12 @@ export interface PackageView {
    * an npm alias (`"my-alias": "npm:real-pkg@^1"` asks for real-pkg).
    */
   requestedNames?: string[]
+  /**
+   * Fields of the lockfile entry or manifest that had the wrong type and were
+   * dropped (`deprecated: expected a string, got an object`); when present the
+   * package is unverifiable. Absent when there were none.
+   */
+  dataProblems?: string[]
 }
 
 /** One version's entry as read from a full packument. */

@@ -4,7 +4,7 @@
 import Arborist from '@npmcli/arborist'
 import PackageJson from '@npmcli/package-json'
 import runScript from '@npmcli/run-script'
-import { readdir, rm } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { NpmFailure, UsageError } from '../errors.js'
 import type { PackageView } from '../model/rule.js'
@@ -14,6 +14,7 @@ import { NpmLogCapture, type ExtractionError, type NpmWarning } from './npm-log.
 import { ProjectFilesBackup } from './project-files.js'
 import { RecordingPackumentCache } from './packument-facts.js'
 import { toPackageView } from './package-view.js'
+import { parseLockfile, parseProjectManifest } from './registry-data.js'
 
 export interface SessionOptions {
   /** Package specs to add (`safe-npm install foo@1`). */
@@ -163,6 +164,22 @@ export class ArboristSession {
     }
   }
 
+  /**
+   * package.json and the lockfile checked at the registry-data boundary before
+   * Arborist or anything else reads them: a wrong shape is EPACKAGEJSON or
+   * ELOCKFILE naming the file and the field (not E404 GET /0, not a TypeError).
+   */
+  async #checkProjectFiles(): Promise<void> {
+    const manifest = await readFile(path.join(this.path, 'package.json'), 'utf8').catch(() => null)
+    if (manifest !== null) parseProjectManifest(manifest)
+    for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
+      const lock = await readFile(path.join(this.path, file), 'utf8').catch(() => null)
+      if (lock === null) continue
+      parseLockfile(lock, file)
+      return
+    }
+  }
+
   /** The lockfile read by an Arborist of its own, so the session's instance still builds its tree from scratch. */
   async #readLockedVersions(): Promise<void> {
     this.#recordLockedVersions(await this.#loadLockfile(new Arborist(this.#options)))
@@ -191,6 +208,7 @@ export class ArboristSession {
 
   /** Build the tree npm would install. Retries without the age gate when only the gate made resolution fail. */
   async buildIdealTree(): Promise<{ ageGateFallback: string | null }> {
+    await this.#checkProjectFiles()
     await this.#readManifest()
     await this.#readLockedVersions()
     if (this.#session.isCleanInstall) this.#checkLockfileInSync()
@@ -244,6 +262,7 @@ export class ArboristSession {
 
   /** Load the tree recorded in package-lock.json without resolving anything (check --lockfile). */
   async loadLockfileTree(): Promise<void> {
+    await this.#checkProjectFiles()
     this.#recordLockedVersions(await this.#log.during(() => this.#loadLockfile(this.#arborist)))
     if (this.#locked.size === 0) {
       throw new UsageError('no package-lock.json or npm-shrinkwrap.json with packages in this project', 'ENOLOCK')
@@ -252,6 +271,7 @@ export class ArboristSession {
 
   /** Load what is installed in node_modules (rebuild judges what is on disk). */
   async loadInstalledTree(): Promise<void> {
+    await this.#checkProjectFiles()
     await this.#readLockedVersions()
     try {
       await this.#log.during(() => this.#arborist.loadActual())

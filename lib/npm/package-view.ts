@@ -3,6 +3,7 @@
 import npa from 'npm-package-arg'
 import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
+import { checkNodeData } from './registry-data.js'
 
 /** Which kind of source an edge spec / resolved URL names. */
 export function sourceKind(node: any, registries: string[]): SourceKind {
@@ -10,7 +11,7 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
   if (node.isWorkspace || node.target?.isWorkspace) return 'workspace'
   if (node.isLink) return 'directory'
   if (node.inBundle) return 'bundled'
-  const resolved: string | null = node.resolved ?? null
+  const resolved: string | null = typeof node.resolved === 'string' ? node.resolved : null
   for (const edge of node.edgesIn ?? []) {
     try {
       const spec = npa.resolve(edge.name, edge.rawSpec ?? edge.spec ?? '*', edge.from?.realpath)
@@ -36,6 +37,10 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
 
 const isFromProject = (edge: any): boolean => Boolean(edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
 
+/** A node's name when it is a string (the schema below reports it when not). */
+const nameOf = (node: any): string =>
+  typeof node.packageName === 'string' && node.packageName ? node.packageName : typeof node.name === 'string' ? node.name : ''
+
 /** Names from the root to the node, following the shallowest edge in (and through links to workspaces and folders). */
 export function dependencyPath(node: any): string[] {
   const names: string[] = []
@@ -44,13 +49,13 @@ export function dependencyPath(node: any): string[] {
   while (current && !seen.has(current)) {
     seen.add(current)
     if (current.isProjectRoot || current.isRoot) {
-      names.unshift(current.packageName || current.name || 'root')
+      names.unshift(nameOf(current) || 'root')
       break
     }
     let edges = [...(current.edgesIn ?? [])].filter((edge: any) => edge.from)
     // A workspace or linked folder is reached through its link.
     if (edges.length === 0 && current.linksIn?.size > 0) edges = [...current.linksIn].flatMap((link: any) => [...link.edgesIn]).filter((edge: any) => edge.from)
-    names.unshift(current.packageName || current.name)
+    names.unshift(nameOf(current))
     edges.sort((a: any, b: any) => a.from.depth - b.from.depth)
     const from = edges[0]?.from
     current = from?.isLink ? from.target : from
@@ -93,35 +98,47 @@ function identityOf(node: any, source: SourceKind, claimedName: string, claimedV
 
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(node: any, registries: string[], locked: Map<string, string>): PackageView {
-  const manifest = node.package ?? {}
-  const scripts: Record<string, string> = {}
-  for (const [event, command] of Object.entries(manifest.scripts ?? {})) {
-    if (typeof command === 'string') scripts[event] = command
-  }
+  const manifest = node.package !== null && typeof node.package === 'object' ? node.package : {}
+  // Everything read from the node goes through the one schema: a field of the
+  // wrong type is dropped and named, and the package becomes unverifiable.
+  const { data, problems } = checkNodeData({
+    name: node.packageName ?? node.name,
+    version: node.version ?? manifest.version ?? '',
+    location: node.location,
+    resolved: node.resolved,
+    integrity: node.integrity,
+    scripts: manifest.scripts,
+    deprecated: manifest.deprecated,
+    gypfile: manifest.gypfile,
+  })
   const edgesIn = [...(node.edgesIn ?? [])]
   const isDirect = edgesIn.some(isFromProject)
-  const firstSpec = edgesIn.find(isFromProject)?.rawSpec ?? edgesIn[0]?.rawSpec ?? null
+  const specOf = (edge: any): string | null => (typeof edge?.rawSpec === 'string' ? edge.rawSpec : null)
+  const firstSpec = specOf(edgesIn.find(isFromProject)) ?? specOf(edgesIn[0])
+  const scripts = data.scripts ?? {}
+  const source = sourceKind(node, registries)
   return {
     // name and version are the tarball's; the claims, folder and names asked for come beside them
-    ...identityOf(node, sourceKind(node, registries), node.packageName ?? node.name, node.version ?? manifest.version ?? ''),
-    location: node.location,
-    resolved: node.resolved ?? null,
-    integrity: node.integrity ?? null,
-    source: sourceKind(node, registries),
+    ...identityOf(node, source, data.name, data.version),
+    location: data.location,
+    resolved: data.resolved ?? null,
+    integrity: data.integrity ?? null,
+    source,
     isDirect,
     path: dependencyPath(node),
     spec: firstSpec,
-    isFromLockfile: locked.get(node.location) === node.version,
+    isFromLockfile: locked.get(data.location) === data.version,
     isDev: Boolean(node.dev),
     isOptional: Boolean(node.optional),
     scripts,
     hasInstallScript: Boolean(node.hasInstallScript),
-    hasBindingGyp: Boolean(manifest.gypfile) || manifest.scripts?.install === 'node-gyp rebuild',
+    hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
     requestedRanges: edgesIn
       .filter((edge: any) => !isFromProject(edge))
-      .map((edge: any) => edge.rawSpec)
-      .filter((spec: unknown): spec is string => typeof spec === 'string'),
-    projectRange: edgesIn.find(isFromProject)?.rawSpec ?? null,
-    deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
+      .map(specOf)
+      .filter((spec): spec is string => spec !== null),
+    projectRange: specOf(edgesIn.find(isFromProject)),
+    deprecated: data.deprecated ? data.deprecated : null,
+    ...(problems.length > 0 ? { dataProblems: problems } : {}),
   }
 }

@@ -4,6 +4,7 @@
 import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
+import { checkPackument, type CheckedPackument } from './registry-data.js'
 
 export interface PackumentSummary {
   name: string
@@ -12,35 +13,46 @@ export interface PackumentSummary {
   /** Every version, oldest first by publish time (unknown times last). */
   versions: VersionFacts[]
   byVersion: Map<string, VersionFacts>
+  /**
+   * Fields of the packument that had the wrong shape and were dropped
+   * (`versions["1.0.0"]._npmUser.name: expected a string, got an object`):
+   * the package is unverifiable when there are any. Never stored.
+   */
+  problems: string[]
 }
 
+type CheckedManifest = CheckedPackument['versions'][string]
+
 /** Only install-time scripts are facts a rule uses; the rest would cost memory for nothing. */
-function installScriptsOf(manifest: any): Record<string, string> {
+function installScriptsOf(manifest: CheckedManifest): Record<string, string> {
   const scripts: Record<string, string> = {}
   for (const event of INSTALL_SCRIPT_NAMES) {
-    const command = manifest?.scripts?.[event]
-    if (typeof command === 'string') scripts[event] = command
+    const command = manifest.scripts?.[event]
+    if (command !== undefined) scripts[event] = command
   }
   return scripts
 }
 
-export function summarisePackument(packument: any): PackumentSummary {
-  if (!packument || typeof packument !== 'object' || typeof packument.name !== 'string' || typeof packument.versions !== 'object') {
+/** The facts of a packument; throws EBADPACKUMENT when it is not one (no name or no versions). */
+export function summarisePackument(raw: unknown): PackumentSummary {
+  const checked = checkPackument(raw)
+  if (!checked) {
     throw Object.assign(new Error('the registry answered with something that is not a packument'), { code: 'EBADPACKUMENT' })
   }
-  const time = packument.time && typeof packument.time === 'object' ? packument.time : {}
+  const packument = checked.data
+  const time = packument.time ?? {}
   const versions: VersionFacts[] = []
-  for (const [version, manifest] of Object.entries<any>(packument.versions ?? {})) {
-    const stamp = typeof time[version] === 'string' ? new Date(time[version]) : null
+  for (const [version, manifest] of Object.entries(packument.versions)) {
+    const stamp = typeof time[version] === 'string' ? new Date(time[version] as string) : null
     versions.push({
       version,
       publishedAt: stamp && !Number.isNaN(stamp.getTime()) ? stamp : null,
-      publisher: manifest?._npmUser?.name ?? null,
+      publisher: manifest._npmUser?.name ?? null,
       scripts: installScriptsOf(manifest),
-      hasProvenance: Boolean(manifest?.dist?.attestations?.provenance),
-      hasTrustedPublisher: Boolean(manifest?._npmUser?.trustedPublisher),
-      deprecated: typeof manifest?.deprecated === 'string' && manifest.deprecated ? manifest.deprecated : null,
-      description: typeof manifest?.description === 'string' ? manifest.description : null,
+      hasProvenance: Boolean(manifest.dist?.attestations?.provenance),
+      hasTrustedPublisher: Boolean(manifest._npmUser?.trustedPublisher),
+      deprecated: manifest.deprecated ? manifest.deprecated : null,
+      description: typeof manifest.description === 'string' ? manifest.description : null,
     })
   }
   versions.sort((a, b) => (a.publishedAt?.getTime() ?? Infinity) - (b.publishedAt?.getTime() ?? Infinity))
@@ -50,6 +62,7 @@ export function summarisePackument(packument: any): PackumentSummary {
     distTags: packument['dist-tags'] ?? {},
     versions,
     byVersion: new Map(versions.map((facts) => [facts.version, facts])),
+    problems: checked.problems,
   }
 }
 

@@ -1,7 +1,9 @@
 // Finding, reading, validating and layering policy files.
 import { cosmiconfig, type PublicExplorer } from 'cosmiconfig'
+import { readFile, realpath } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { parseProjectManifest } from '../npm/registry-data.js'
 import { mergeWithFloor, type MergedPolicy, type PolicyLayer } from './merge.js'
 import { PolicyError } from './errors.js'
 import { policySchema, type PolicyDocument } from './schema.js'
@@ -58,6 +60,20 @@ function explorer(): PublicExplorer {
 function isInside(file: string, directory: string): boolean {
   const relative = path.relative(directory, file)
   return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) && !relative.split(path.sep).includes('node_modules')
+}
+
+/** The path with every symlink resolved; the path itself when it does not exist (reading it reports that). */
+async function realPathOf(file: string): Promise<string> {
+  try {
+    return await realpath(file)
+  } catch {
+    return path.resolve(file)
+  }
+}
+
+/** Whether the file really lives in the project: a symlink out of it (a linked folder, a linked file) does not. */
+async function isReallyInside(file: string, directory: string): Promise<boolean> {
+  return isInside(await realPathOf(file), await realPathOf(directory))
 }
 
 function label(file: string, cwd: string): string {
@@ -119,21 +135,54 @@ async function layersOf(
 ): Promise<PolicyLayer[]> {
   if (seen.has(file)) throw new PolicyError(`${label(file, cwd)}: extends itself in a cycle`, 'EPOLICYCYCLE')
   seen.add(file)
-  const own = document ?? (await readPolicyFile(file, cwd, !isOrganisation && isInside(file, cwd)))!.document
+  const own = document ?? (await readPolicyFile(file, cwd, !isOrganisation && (await isReallyInside(file, cwd))))!.document
   const bases = typeof own.extends === 'string' ? [own.extends] : own.extends ?? []
   const layers: PolicyLayer[] = []
   for (const spec of bases) {
     const target = resolveExtends(spec, file, cwd)
     // Extended policies are data: a package or file outside the project never runs code.
-    layers.push(...(await layersOf(target, cwd, isOrganisation || !isInside(target, cwd), seen)))
+    layers.push(...(await layersOf(target, cwd, isOrganisation || !(await isReallyInside(target, cwd)), seen)))
   }
   const source = path.basename(file) === 'package.json' ? `${label(file, cwd)}#${MODULE_NAME}` : label(file, cwd)
   layers.push({ source, isOrganisation, document: own })
   return layers
 }
 
+/**
+ * package.json must be a valid manifest before cosmiconfig reads it (it does
+ * even for --policy, for its own settings): an invalid one has its own error,
+ * not a policy parse error. Returns the parsed manifest, or null without one.
+ */
+async function readProjectManifest(cwd: string): Promise<Record<string, unknown> | null> {
+  const file = path.join(cwd, 'package.json')
+  const text = await readFile(file, 'utf8').catch(() => null)
+  return text === null ? null : parseProjectManifest(text, label(file, cwd))
+}
+
+/** A code file discovery would load that is a symlink out of the project is refused before it can run. */
+async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> | null): Promise<void> {
+  const realCwd = await realPathOf(cwd)
+  // In cosmiconfig's order: the first place that exists is the one it loads.
+  for (const place of SEARCH_PLACES) {
+    if (place === 'package.json') {
+      if (manifest && Object.hasOwn(manifest, MODULE_NAME)) return
+      continue
+    }
+    const real = await realpath(path.join(cwd, place)).catch(() => null)
+    if (real === null) continue
+    if (!DATA_FILE.test(place) && !isInside(real, realCwd)) {
+      throw new PolicyError(
+        `${place}: policies from outside the project must be JSON or YAML; safe-npm runs no code from them (it links to ${real})`,
+        'EPOLICYCODE',
+      )
+    }
+    return
+  }
+}
+
 export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPolicy> {
   const cwd = path.resolve(options.cwd)
+  const manifest = await readProjectManifest(cwd)
   const organisation = options.orgPolicyFile
     ? await layersOf(path.resolve(cwd, options.orgPolicyFile), cwd, true, new Set())
     : []
@@ -143,6 +192,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     const file = path.resolve(cwd, options.policyFile)
     project = await layersOf(file, cwd, false, new Set())
   } else {
+    await checkDiscoverable(cwd, manifest)
     let found
     try {
       found = await explorer().search(cwd)

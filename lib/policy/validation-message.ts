@@ -36,6 +36,8 @@ export function describeIssue(issue: z.core.$ZodIssue, root: unknown): string {
       return `${where}${issue.issues[0]?.message ?? 'invalid key'}, got ${describeValue(issue.input ?? valueAt(root, issue.path))}`
     case 'too_small':
       return `${where}must not be empty`
+    case 'too_big':
+      return `${where}too long: expected at most ${issue.maximum} ${issue.origin === 'string' ? 'characters' : 'entries'}, ${got}`
     default:
       return `${where}${issue.message.replace(/^Invalid input: /, '')}, ${got}`
   }

@@ -17,6 +17,8 @@ export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, 
   return sorted.find((version) => semver.prerelease(version) === null) ?? sorted[0] ?? null
 }
 
+const CLOCK_SKEW_MS = 5 * 60_000
+
 export const minimumReleaseAgeRule: Rule = {
   meta: {
     id: 'minimum-release-age',
@@ -25,10 +27,12 @@ export const minimumReleaseAgeRule: Rule = {
     messages: {
       'too-young': '{name}@{version} was published {published} ({age} ago), younger than the minimum release age of {limit}',
       'unknown-publish-time': '{name}@{version} has no publish time in its packument, so its age cannot be checked',
+      'future-publish-time': '{name}@{version} claims a publish time in the future ({published}, {ahead} from now), so its age cannot be trusted',
     },
     hints: {
       'too-young': '{mature}',
       'unknown-publish-time': 'Add an exception if the registry never records publish times.',
+      'future-publish-time': 'A registry does not record times ahead of its own clock: check the registry (or this machine\'s clock) before trusting this version.',
     },
     severities: { 'unknown-publish-time': { setting: 'minimumReleaseAge.missingTime' } },
     needs: () => ({ facts: true }),
@@ -43,6 +47,16 @@ export const minimumReleaseAgeRule: Rule = {
       ]
     }
     const age = now.getTime() - publishedAt.getTime()
+    // A time ahead of now is no age at all: a registry (or a proxy) that claims it is not to be believed.
+    // A few minutes are clock skew between this machine and the registry.
+    if (age < -CLOCK_SKEW_MS) {
+      return [
+        {
+          messageId: 'future-publish-time',
+          args: { name: pkg.name, version: pkg.version, published: publishedAt.toISOString(), ahead: formatSpan(-age) },
+        },
+      ]
+    }
     if (age >= policy.minimumReleaseAge.ageMs) return []
     const cutoff = now.getTime() - policy.minimumReleaseAge.ageMs
     const until = new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()

@@ -102,6 +102,8 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['not on the allow list', view(), OLD, { packages: { allow: ['lodash'] } }, ['block:packages/not-allowed']],
   // minimum release age
   ['a young version', view(), facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 1)], '1.3.0'), {}, ['block:minimum-release-age/too-young']],
+  ['a publish time 30 days in the future', view(), facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', -30)], '1.3.0'), {}, ['block:minimum-release-age/future-publish-time']],
+  ['a publish time a minute ahead (clock skew) is only young', view(), facts([versionFacts('1.3.0', -1 / 1440)], '1.3.0'), {}, ['block:minimum-release-age/too-young']],
   ['a young version, warn only', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { rules: { 'minimum-release-age': 'warn' } }, ['warn:minimum-release-age/too-young']],
   ['a young version, excluded', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { minimumReleaseAge: { exclude: ['left-*'] } }, []],
   ['a young version under a shorter age', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { minimumReleaseAge: { age: '12h' } }, []],
