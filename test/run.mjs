@@ -93,7 +93,7 @@ async function main(argv) {
   }
   const previous = readDurations()
   const queue = planJobs(files.map((name) => ({ name, expected: previous[name] ?? guessDuration(name) })))
-  const colour = process.stdout.isTTY && !process.env.NO_COLOR
+  const colour = process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 
   const started = Date.now()
   const results = []
