@@ -106,6 +106,11 @@ export class ArboristSession {
     this.#arborist = new Arborist(this.#options)
   }
 
+  /** The options Arborist was last given (read by tests). */
+  get arboristOptions(): Readonly<Record<string, any>> {
+    return this.#options
+  }
+
   #arboristOptions(before: Date | null): Record<string, any> {
     const flat = this.#config.flat
     // npm's own min-release-age / before also apply; the earlier date wins.

@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// Runs the uvu test files in a few child processes at once. uvu itself runs
+// files one after another in one process; most of the suite's time is the
+// e2e files waiting on the child processes they spawn, so 2–3 files side by
+// side finish well sooner even on two cores.
+//
+//   node test/run.mjs [--jobs N] [filter ...]
+//
+// A filter keeps the files whose path (relative to test/) contains it. Files
+// run in `node --import tsx` child processes, the slowest first (as timed by
+// the previous run, kept in node_modules/.cache/safe-npm-tests/durations.json),
+// each slow file in a process of its own and the quick ones a few to a
+// process. Each process's uvu output is printed as one block when it is done.
+// The last line is `N passed, M failed`; the exit code is 1 when anything
+// failed.
+// SAFE_NPM_TEST_JOBS sets the number of processes like --jobs (default 2–3).
+//
+// The test files must not share ports or paths: each e2e file starts its own
+// fixture registry on port 0, each sandbox has its own temp HOME and npm cache.
+
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { dirname, join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const testDir = dirname(fileURLToPath(import.meta.url))
+const repoRoot = dirname(testDir)
+const durationsFile = join(repoRoot, 'node_modules', '.cache', 'safe-npm-tests', 'durations.json')
+/** Same selection as `uvu test "\.test\.ts$" -i fixtures -i helpers`. */
+const TEST_FILE = /\.test\.ts$/i
+const IGNORED = [/^\.git/i, /node_modules/i, /fixtures/i, /helpers/i]
+/** A file that runs longer than this is killed and counted as failed. */
+const FILE_TIMEOUT_MS = 10 * 60_000
+/** Files quicker than this (previous run) share a process, up to this much per process. */
+const BATCH_MS = 3_000
+
+/**
+ * In the child: run these files through uvu one at a time, as its CLI would
+ * run one file, and tell the parent over IPC each file's counts and time.
+ */
+async function runWorker(files) {
+  const { run } = await import('uvu/run')
+  const write = process.stdout.write
+  let hasFailed = false
+  for (const file of files) {
+    const started = Date.now()
+    let printed = ''
+    process.stdout.write = function (chunk, ...rest) {
+      printed += String(chunk)
+      return write.call(this, chunk, ...rest)
+    }
+    let crash = null
+    // uvu keeps its suites in this global; a fresh one per file so that exec() runs only this file's.
+    globalThis.UVU_QUEUE = []
+    process.exitCode = 0
+    try {
+      await run([{ name: relative(testDir, file).split(sep).join('/'), file }])
+    } catch (error) {
+      crash = String(error?.message ?? error).split('\n')[0]
+      console.error(error?.stack ?? error)
+    } finally {
+      process.stdout.write = write
+    }
+    const plain = printed.replace(ANSI, '')
+    const total = numbers(plain, /^\s*Total:\s+(\d+)/gm).pop()
+    const passed = numbers(plain, /^\s*Passed:\s+(\d+)/gm).pop()
+    if (crash === null && (total === undefined || passed === undefined)) crash = 'no uvu summary'
+    if (crash !== null || process.exitCode) hasFailed = true
+    process.send?.({ file, ms: Date.now() - started, total: total ?? 0, passed: passed ?? 0, crash })
+  }
+  process.exitCode = hasFailed ? 1 : 0
+}
+
+async function main(argv) {
+  let jobs = Number(process.env.SAFE_NPM_TEST_JOBS) || Math.min(3, Math.max(2, availableParallelism()))
+  const filters = []
+  for (let index = 0; index < argv.length; index++) {
+    if (argv[index] === '--jobs' || argv[index] === '-j') jobs = Number(argv[++index])
+    else if (argv[index].startsWith('--jobs=')) jobs = Number(argv[index].slice('--jobs='.length))
+    else filters.push(argv[index])
+  }
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error('run.mjs: --jobs takes a whole number of at least 1')
+    return 2
+  }
+
+  const files = findTestFiles(testDir).filter((name) => filters.length === 0 || filters.some((filter) => name.includes(filter)))
+  if (files.length === 0) {
+    console.error(`run.mjs: no test files${filters.length ? ` match ${filters.join(', ')}` : ''}`)
+    console.log('0 passed, 0 failed')
+    return 1
+  }
+  const previous = readDurations()
+  const queue = planJobs(files.map((name) => ({ name, expected: previous[name] ?? guessDuration(name) })))
+  const colour = process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
+
+  const started = Date.now()
+  const results = []
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const result = await runJob(job, colour)
+      results.push(...result.files)
+      process.stdout.write(result.output.endsWith('\n') ? result.output : `${result.output}\n`)
+      for (const file of result.files) if (file.problem) console.log(`✖ ${file.name}: ${file.problem}`)
+    }
+  }
+  const workers = Math.min(jobs, queue.length)
+  await Promise.all(Array.from({ length: workers }, worker))
+  const elapsed = Date.now() - started
+
+  const timed = results.filter((result) => result.ms !== null)
+  const known = Object.fromEntries(Object.entries(previous).filter(([name]) => existsSync(join(testDir, name))))
+  writeDurations({ ...known, ...Object.fromEntries(timed.map((result) => [result.name, result.ms])) })
+  const passed = sum(results.map((result) => result.passed))
+  const failed = sum(results.map((result) => result.failed))
+  const failedFiles = results.filter((result) => result.failed > 0).map((result) => result.name)
+  const slowest = timed.sort((a, b) => b.ms - a.ms).slice(0, 5)
+  console.log('')
+  console.log(`${files.length} files in ${(elapsed / 1000).toFixed(1)} s with ${workers} workers; slowest: ${slowest.map((result) => `${result.name} ${(result.ms / 1000).toFixed(1)} s`).join(', ')}`)
+  if (failedFiles.length > 0) console.log(`failed in: ${failedFiles.join(', ')}`)
+  console.log(`${passed} passed, ${failed} failed`)
+  return failed > 0 ? 1 : 0
+}
+
+/**
+ * Slow files each get a process of their own, slowest first, so that none
+ * starts last while the other workers sit idle; the quick ones share a few
+ * processes (each process costs a tsx start-up and fresh imports) and go last.
+ */
+function planJobs(files) {
+  const sorted = [...files].sort((a, b) => b.expected - a.expected)
+  const jobs = sorted.filter((file) => file.expected >= BATCH_MS).map((file) => ({ names: [file.name], expected: file.expected }))
+  let batch = null
+  for (const file of sorted.filter((file) => file.expected < BATCH_MS)) {
+    if (!batch || batch.expected + file.expected > BATCH_MS) {
+      batch = { names: [], expected: 0 }
+      jobs.push(batch)
+    }
+    batch.names.push(file.name)
+    batch.expected += file.expected
+  }
+  return jobs
+}
+
+/** Paths relative to test/, '/'-separated, sorted. */
+function findTestFiles(dir, prefix = '') {
+  const names = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name
+    if (IGNORED.some((pattern) => pattern.test(name))) continue
+    if (entry.isDirectory()) names.push(...findTestFiles(join(dir, entry.name), name))
+    else if (TEST_FILE.test(name)) names.push(name)
+  }
+  return names.sort()
+}
+
+/** Without a previous run: e2e files are the slow ones, larger files slower. */
+function guessDuration(name) {
+  const size = statSync(join(testDir, name)).size
+  return name.startsWith('e2e/') ? 10_000 + size : size / 10
+}
+
+function readDurations() {
+  try {
+    return JSON.parse(readFileSync(durationsFile, 'utf8'))
+  } catch {
+    return {}
+  }
+}
+
+function writeDurations(durations) {
+  try {
+    mkdirSync(dirname(durationsFile), { recursive: true })
+    writeFileSync(durationsFile, `${JSON.stringify(durations, null, 2)}\n`)
+  } catch {
+    // Only an ordering hint for the next run.
+  }
+}
+
+const ANSI = /\u001b\[[0-9;]*m/g
+
+/**
+ * Runs a job's files in one child process. Each file that never reported
+ * back (the process crashed, hung or was killed) counts as one failure.
+ */
+function runJob(job, colour) {
+  return new Promise((resolve) => {
+    const env = { ...process.env }
+    if (colour) env.FORCE_COLOR = '1'
+    else delete env.FORCE_COLOR
+    const files = job.names.map((name) => join(testDir, ...name.split('/')))
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--worker', ...files], {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    })
+    const chunks = []
+    const reports = new Map()
+    child.stdout.on('data', (chunk) => chunks.push(chunk))
+    child.stderr.on('data', (chunk) => chunks.push(chunk))
+    child.on('message', (message) => reports.set(relative(testDir, message.file).split(sep).join('/'), message))
+    const timeoutMs = FILE_TIMEOUT_MS * job.names.length
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    let isFinished = false
+    const finish = (code, signal, spawnError) => {
+      if (isFinished) return
+      isFinished = true
+      clearTimeout(timer)
+      const why = spawnError ? `could not start: ${spawnError.message}` : timedOut ? `killed after ${timeoutMs / 1000} s` : `exit ${code ?? signal}`
+      let hasEnded = false
+      const files = job.names.map((name) => {
+        const report = reports.get(name)
+        if (!report) {
+          const problem = hasEnded ? `not run: its process ended during an earlier file (${why})` : `did not finish (${why})`
+          hasEnded = true
+          return { name, passed: 0, failed: 1, problem, ms: null }
+        }
+        const failed = report.total - report.passed + (report.crash ? 1 : 0)
+        return { name, passed: report.passed, failed, problem: report.crash ? `crashed: ${report.crash}` : null, ms: report.ms }
+      })
+      // Every file reported success, yet the process failed (e.g. an error thrown after the last test).
+      if (code !== 0 && !spawnError && !timedOut && files.every((file) => file.failed === 0)) {
+        files[files.length - 1] = { ...files[files.length - 1], failed: 1, problem: `${why} although every test passed` }
+      }
+      resolve({ files, output: Buffer.concat(chunks).toString('utf8') })
+    }
+    child.on('error', (error) => finish(null, null, error))
+    child.on('close', (code, signal) => finish(code, signal, null))
+  })
+}
+
+function numbers(text, pattern) {
+  return [...text.matchAll(pattern)].map((match) => Number(match[1]))
+}
+
+function sum(values) {
+  return values.reduce((total, value) => total + value, 0)
+}
+
+if (process.argv[2] === '--worker') {
+  await runWorker(process.argv.slice(3))
+} else {
+  process.exitCode = await main(process.argv.slice(2))
+}
