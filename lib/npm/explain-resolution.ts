@@ -69,5 +69,5 @@ export function explainConflict(explanation: ConflictExplanation): string[] {
 
 /** True for what Arborist attaches to ERESOLVE: an object with an `edge` explanation. */
 export function isConflictExplanation(value: unknown): value is ConflictExplanation {
-  return isObject(value) && isObject(value.edge)
+  return isObject(value) && isObject(value.edge) && typeof value.edge.name === 'string'
 }

@@ -40,10 +40,20 @@ export interface ExtractionError {
 const EXTRACTION_ERROR_CODES = new Set(['TAR_ENTRY_ERROR', 'TAR_ENTRY_INVALID'])
 const CODE = /^[A-Z][A-Z0-9_]+$/
 
-const isPlainData = (value: unknown): boolean => {
-  if (typeof value !== 'object' || value === null) return false
+/** Plain data (objects, arrays) copied with nested errors as their message and class instances (Arborist nodes, edges) left out. */
+function toPrintable(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) return (value as { code?: unknown }).code ? `${String((value as { code?: unknown }).code)}: ${value.message}` : value.message
+  if (typeof value !== 'object' || value === null) return value
+  if (depth > 4) return undefined
+  if (Array.isArray(value)) return value.map((item) => toPrintable(item, depth + 1)).filter((item) => item !== undefined)
   const prototype = Object.getPrototypeOf(value)
-  return Array.isArray(value) || prototype === Object.prototype || prototype === null
+  if (prototype !== Object.prototype && prototype !== null) return undefined
+  const copy: Record<string, unknown> = {}
+  for (const [key, item] of Object.entries(value)) {
+    const printable = toPrintable(item, depth + 1)
+    if (printable !== undefined) copy[key] = printable
+  }
+  return copy
 }
 
 /**
@@ -56,9 +66,9 @@ function printable(args: unknown[]): string {
   const explanation = args.find(isConflictExplanation)
   const parts = args
     .filter((arg) => !isConflictExplanation(arg))
-    .map((arg) => (arg instanceof Error ? arg.message : arg))
-    .filter((arg) => typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'boolean' || isPlainData(arg))
-  const text = formatWithOptions({ colors: false, depth: 4 }, ...parts).trim()
+    .map((arg) => toPrintable(arg))
+    .filter((arg) => arg !== undefined)
+  const text = formatWithOptions({ colors: false, depth: 4, breakLength: 100 }, ...parts).trim()
   return explanation ? [text, ...explainConflict(explanation)].join('\n').trim() : text
 }
 

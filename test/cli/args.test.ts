@@ -46,8 +46,11 @@ const parsed: Array<[string, string[], Expected]> = [
 
 for (const [name, argv, expected] of parsed) {
   test(`parseArgs: ${name}`, () => {
-    const result: ParsedArgs = parseArgs(argv)
+    const { npmArgv, ...result }: ParsedArgs = parseArgs(argv)
     assert.equal(result, { command: expected.command, own: { ...DEFAULTS, ...expected.own }, npmArgs: expected.npmArgs ?? [] })
+    // npm's own parser sees the command line with the command in place and safe-npm's flags taken out.
+    const commandAt = npmArgv.indexOf(expected.command ?? '\0')
+    assert.equal(commandAt === -1 ? npmArgv : [...npmArgv.slice(0, commandAt), ...npmArgv.slice(commandAt + 1)], expected.npmArgs ?? [])
   })
 }
 

@@ -33,14 +33,15 @@ test('a tarball entry pacote could not write is collected as a tar warning and a
   }
 })
 
-test('only warn and error lines are kept, with objects left out of the message; nothing is collected outside the work', async () => {
+test('only warn and error lines are kept, plain data printed as npm does and class instances left out; nothing is collected outside the work', async () => {
   const capture = new NpmLogCapture()
   const listeners = process.listenerCount('log')
   const emit = (...args: unknown[]) => (process.emit as (...a: unknown[]) => boolean)('log', ...args)
   emit('warn', 'before', 'not collected')
   await capture.during(async () => {
     assert.is(process.listenerCount('log'), listeners + 1)
-    emit('warn', 'ERESOLVE', 'overriding peer dependency', { edge: { huge: true } })
+    emit('warn', 'ERESOLVE', 'overriding peer dependency', new (class Node {})())
+    emit('warn', 'EBADENGINE', 'Unsupported engine', { package: 'x@1.0.0', required: { node: '>=22' }, current: { node: 'v20.20.2' } })
     emit('error', 'cleanup', 'Failed to remove some directories', [['/x', new Error('EBUSY')]])
     emit('warn', 'deprecated', 'old@1.0.0: use new', new Error('an error is kept by its message'))
     emit('info', 'run', 'not a warning')
@@ -58,7 +59,8 @@ test('only warn and error lines are kept, with objects left out of the message; 
   emit('warn', 'after', 'not collected')
   assert.equal(capture.warnings, [
     { level: 'warn', title: 'ERESOLVE', message: 'overriding peer dependency' },
-    { level: 'error', title: 'cleanup', message: 'Failed to remove some directories' },
+    { level: 'warn', title: 'EBADENGINE', message: "Unsupported engine { package: 'x@1.0.0', required: { node: '>=22' }, current: { node: 'v20.20.2' } }" },
+    { level: 'error', title: 'cleanup', message: "Failed to remove some directories [ [ '/x', 'EBUSY' ] ]" },
     { level: 'warn', title: 'deprecated', message: 'old@1.0.0: use new an error is kept by its message' },
     { level: 'warn', title: 'tar', code: 'TAR_ENTRY_INVALID', message: 'checksum failure' },
   ])

@@ -2,7 +2,8 @@
 // whole document of a hand-built judgement is asserted.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { toJsonReport, type InstallOutcome } from '../../lib/report/json-report.ts'
+import { toJsonReport } from '../../lib/report/json-report.ts'
+import type { InstallOutcome } from '../../lib/engine/run.ts'
 import { CLEAN, EXPIRED, FINDINGS, JUDGEMENT, POLICY_FILES, UNUSED, WAIVER, WARNINGS_ONLY } from './sample-judgement.ts'
 
 test('blocks, warnings and exceptions: every field', () => {
@@ -27,6 +28,7 @@ test('blocks, warnings and exceptions: every field', () => {
     expiredExceptions: [EXPIRED],
     unusedExceptions: [UNUSED],
     install: null,
+    npmWarnings: [],
   })
 })
 

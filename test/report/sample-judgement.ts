@@ -87,6 +87,7 @@ export const JUDGEMENT: Judgement = {
   expiredExceptions: [EXPIRED],
   unusedExceptions: [UNUSED],
   isBlocked: true,
+  result: 'blocked',
   packageCount: PACKAGES.length,
 }
 
@@ -96,7 +97,8 @@ export const WARNINGS_ONLY: Judgement = {
   expiredExceptions: [],
   unusedExceptions: [],
   isBlocked: false,
+  result: 'warnings',
   packageCount: PACKAGES.length,
 }
 
-export const CLEAN: Judgement = { findings: [], waived: [], expiredExceptions: [], unusedExceptions: [], isBlocked: false, packageCount: 0 }
+export const CLEAN: Judgement = { findings: [], waived: [], expiredExceptions: [], unusedExceptions: [], isBlocked: false, result: 'clean', packageCount: 0 }
