@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
-import { gatherEverything } from './gather.js'
+import { gatherEverything, gatherTarballManifests } from './gather.js'
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
@@ -77,11 +77,28 @@ async function workspaceNames(values: string[], projectDir: string): Promise<str
   )
 }
 
-/** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
-function scriptPlan(packages: PackageView[], facts: Map<string, PackageFacts>, context: RuleContext): { due: PackageView[]; runnable: PackageView[] } {
-  const allowance = (pkg: PackageView) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context)
+/**
+ * Of these packages, those with install scripts (due) and those whose scripts
+ * the policy allows (runnable). With `needsTarball`, a registry package's
+ * scripts run only once its tarball's own package.json was read.
+ */
+function scriptPlan(
+  packages: PackageView[],
+  facts: Map<string, PackageFacts>,
+  context: RuleContext,
+  needsTarball = false,
+): { due: PackageView[]; runnable: PackageView[] } {
+  const factsOf = (pkg: PackageView): PackageFacts => facts.get(pkg.location) ?? { status: 'unverifiable' }
+  const allowance = (pkg: PackageView) => scriptAllowance(pkg, factsOf(pkg), context)
   const due = packages.filter((pkg) => allowance(pkg) !== 'none')
-  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed') }
+  const isConfirmed = (pkg: PackageView) => !needsTarball || pkg.source !== 'registry' || factsOf(pkg).tarball !== undefined
+  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed' && isConfirmed(pkg)) }
+}
+
+/** Calls `load` once, on first use. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined
+  return () => (value ??= load())
 }
 
 const label = (pkg: PackageView) => `${pkg.name}@${pkg.version}`
@@ -125,6 +142,10 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
+  // What reify would unpack, read before anything is written; none for check and
+  // rebuild (nothing is unpacked) or --package-lock-only (only the lockfile is written).
+  const unpacks = mode !== 'check' && mode !== 'rebuild' && !config.get('package-lock-only')
+  const tarballTargets = once(() => session.tarballTargets())
   const { facts, run } = await gatherEverything(packages, policy, RULES, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
@@ -135,6 +156,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     isProbeRequested: request.isProbeRequested,
     // Which install scripts may run is decided from the facts, whatever rules are on.
     needsScriptFacts: mode !== 'check',
+    ...(unpacks ? { tarballTargets } : {}),
     onPhase: phase,
   })
   const context: RuleContext = {
@@ -181,12 +203,18 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
 
   const dryRun = Boolean(config.get('dry-run'))
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
+  if (unpacks && !ignoreScripts) {
+    // Whatever rules are on, an allowed install script runs only after the
+    // tarball's own package.json confirmed it (usually read already above).
+    const unread = scriptPlan(packages, facts, context).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
+    if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+  }
   phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
   const summary = await session.reify({ dryRun })
   // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
   const writesNodeModules = !dryRun && !config.get('package-lock-only')
   const changed = session.changedLocations()
-  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context)
+  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context, unpacks)
   const runsScripts = writesNodeModules && !ignoreScripts
   outcome.install = {
     ...summary,

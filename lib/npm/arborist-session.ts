@@ -10,6 +10,7 @@ import type { PackageView } from '../model/rule.js'
 import type { NpmConfig } from './npm-config.js'
 import { RecordingPackumentCache } from './packument-facts.js'
 import { toPackageView } from './package-view.js'
+import { tarballTargetsOf, type TarballTarget } from './tarball-manifest.js'
 
 export interface SessionOptions {
   /** Package specs to add (`safe-npm install foo@1`). */
@@ -255,6 +256,14 @@ export class ArboristSession {
       views.push(view)
     }
     return views
+  }
+
+  /** What reify is about to add or change, with the manifests they were resolved with: their tarballs are read first. */
+  async tarballTargets(): Promise<TarballTarget[]> {
+    return tarballTargetsOf(this.#tree(), this.#nodes, {
+      isCleanInstall: this.#session.isCleanInstall,
+      loadActual: () => new Arborist(this.#options).loadActual(),
+    })
   }
 
   async reify(options: { dryRun: boolean }): Promise<ReifySummary> {
