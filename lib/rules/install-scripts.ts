@@ -23,13 +23,35 @@ export function tarballInstallScriptsOf(manifest: TarballManifest): Record<strin
   return scripts
 }
 
+export interface ScriptDisagreement {
+  event: string
+  /** The command the registry (or lockfile) shows, or null. */
+  registry: string | null
+  /** The command the tarball's package.json runs, or null. */
+  tarball: string | null
+}
+
+/** Where the tarball's install-time scripts are not the ones the registry showed (empty when they agree or no tarball was read). */
+export function installScriptDisagreements(pkg: PackageView, facts: PackageFacts): ScriptDisagreement[] {
+  if (facts.tarball?.state !== 'read') return []
+  const declared = declaredInstallScriptsOf(pkg, facts)
+  const tarball = tarballInstallScriptsOf(facts.tarball.manifest)
+  // npm's implicit `node-gyp rebuild` is often left out of published manifests
+  // (npm publish does not write it); it is no disagreement where the registry
+  // shows the package has install-time scripts at all.
+  const showsScripts = Object.keys(declared).length > 0 || pkg.hasInstallScript
+  if (!declared.install && tarball.install === GYP_INSTALL && !facts.tarball.manifest.scripts.install && showsScripts) delete tarball.install
+  return INSTALL_SCRIPT_NAMES.filter((event) => (declared[event] ?? null) !== (tarball[event] ?? null)).map((event) => ({
+    event,
+    registry: declared[event] ?? null,
+    tarball: tarball[event] ?? null,
+  }))
+}
+
 /** The tarball was looked at and does not confirm the install scripts the registry showed (other scripts, or unreadable). */
 export function isScriptListUnconfirmed(pkg: PackageView, facts: PackageFacts): boolean {
   if (!facts.tarball) return false
-  if (facts.tarball.state === 'unreadable') return true
-  const declared = declaredInstallScriptsOf(pkg, facts)
-  const tarball = tarballInstallScriptsOf(facts.tarball.manifest)
-  return INSTALL_SCRIPT_NAMES.some((event) => (declared[event] ?? null) !== (tarball[event] ?? null))
+  return facts.tarball.state === 'unreadable' || installScriptDisagreements(pkg, facts).length > 0
 }
 
 /**

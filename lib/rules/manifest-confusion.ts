@@ -4,7 +4,7 @@
 // resolved with, the registry facts) must be what the tarball declares.
 import semver from 'semver'
 import type { PackageFacts, PackageView, RawFinding, Rule } from '../model/rule.js'
-import { declaredInstallScriptsOf, tarballInstallScriptsOf } from './install-scripts.js'
+import { installScriptDisagreements } from './install-scripts.js'
 
 type Differences = string[]
 
@@ -43,7 +43,9 @@ export function manifestDifferences(pkg: PackageView, facts: PackageFacts): RawF
   if (manifest.name !== pkg.name || !sameVersion(pkg.version, manifest.version)) {
     findings.push({ messageId: 'identity-differs', args: { ...about, tarballName: manifest.name ?? '(none)', tarballVersion: manifest.version ?? '(none)' } })
   }
-  const scripts = compareMaps(declaredInstallScriptsOf(pkg, facts), tarballInstallScriptsOf(manifest), ': ')
+  const scripts = installScriptDisagreements(pkg, facts).map(({ event, registry, tarball }) =>
+    registry === null ? `only in the tarball: ${event}: ${tarball}` : tarball === null ? `only in the registry: ${event}: ${registry}` : `${event}: ${registry} in the registry, ${tarball} in the tarball`,
+  )
   // npm never runs prepare of a registry tarball; it is compared where the resolved manifest lists scripts at all.
   if (declared.hasScriptList) {
     scripts.push(...compareMaps(declared.scripts.prepare ? { prepare: declared.scripts.prepare } : {}, manifest.scripts.prepare ? { prepare: manifest.scripts.prepare } : {}, ': '))
