@@ -25,8 +25,6 @@ export interface GatherOptions {
   isProbeRequested: boolean
   /** Facts are needed to plan install scripts even when no active rule asks for them. */
   needsScriptFacts?: boolean
-  /** What the install is about to write (absent for `check`, which writes nothing and reads no tarball). */
-  tarballTargets?: () => Promise<TarballTarget[]>
   onPhase?: (text: string) => void
 }
 
@@ -52,8 +50,7 @@ export async function gatherEverything(
   const cacheDir = intelCacheDir(options.npmOptions)
   const intelOptions = { ...options, cacheDir }
   options.onPhase?.(`gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`)
-  // The tarballs are read while the registry facts and feeds are asked: they depend on neither.
-  const [facts, intel, tarballs] = await Promise.all([
+  const [facts, intel] = await Promise.all([
     needs.facts || options.needsScriptFacts
       ? gatherFacts(packages, {
           npmOptions: options.npmOptions,
@@ -63,14 +60,7 @@ export async function gatherEverything(
         })
       : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
     needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [] },
-    needs.tarballManifests && options.tarballTargets
-      ? options.tarballTargets().then((targets) => readTarballsOf(packages, targets, options))
-      : new Map<string, TarballFact>(),
   ])
-  for (const [location, tarball] of tarballs) {
-    const known = facts.get(location)
-    if (known) known.tarball = tarball
-  }
   for (const pkg of packages) {
     const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
     const known = facts.get(pkg.location)

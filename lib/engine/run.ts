@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js'
 import { ArboristSession, type ReifySummary } from '../npm/arborist-session.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
-import { gatherEverything, gatherTarballManifests } from './gather.js'
+import { gatherEverything, gatherTarballManifests, neededBy } from './gather.js'
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
@@ -142,9 +142,10 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
-  // What reify would unpack, read before anything is written; none for check and
-  // rebuild (nothing is unpacked) or --package-lock-only (only the lockfile is written).
-  const unpacks = mode !== 'check' && mode !== 'rebuild' && !config.get('package-lock-only')
+  const dryRun = Boolean(config.get('dry-run'))
+  // Tarballs are read only where reify would unpack them: not for check and
+  // rebuild, --dry-run (npm downloads nothing) or --package-lock-only.
+  const unpacks = mode !== 'check' && mode !== 'rebuild' && !dryRun && !config.get('package-lock-only')
   const tarballTargets = once(() => session.tarballTargets())
   const { facts, run } = await gatherEverything(packages, policy, RULES, {
     npmOptions: config.flat,
@@ -156,7 +157,6 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     isProbeRequested: request.isProbeRequested,
     // Which install scripts may run is decided from the facts, whatever rules are on.
     needsScriptFacts: mode !== 'check',
-    ...(unpacks ? { tarballTargets } : {}),
     onPhase: phase,
   })
   const context: RuleContext = {
@@ -171,7 +171,13 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     run,
   }
   phase('judging')
-  const judgement = judge(packages, facts, RULES, context)
+  let judgement = judge(packages, facts, RULES, context)
+  if (unpacks && !judgement.isBlocked && neededBy(RULES, policy, request.isProbeRequested).tarballManifests) {
+    // Only a tree that passes every other rule is downloaded (never from a
+    // registry the policy refuses); then the tarballs' own package.json joins the facts.
+    await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+    judgement = judge(packages, facts, RULES, context)
+  }
   const outcome: RunOutcome = {
     mode,
     judgement,
@@ -201,7 +207,6 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     return outcome
   }
 
-  const dryRun = Boolean(config.get('dry-run'))
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
   if (unpacks && !ignoreScripts) {
     // Whatever rules are on, an allowed install script runs only after the
