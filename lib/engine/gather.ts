@@ -5,8 +5,9 @@
 // at the same time.
 import path from 'node:path'
 import type { RecordingPackumentCache } from '../npm/packument-facts.js'
+import { readTarballManifests, type TarballTarget } from '../npm/tarball-manifest.js'
 import type { EffectivePolicy } from '../model/policy.js'
-import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts } from '../model/rule.js'
+import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts, TarballFact } from '../model/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
 import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type RunNote } from './feeds.js'
@@ -34,6 +35,7 @@ export function neededBy(rules: Rule[], policy: EffectivePolicy, isProbeRequeste
     facts: needs.some((need) => need.facts),
     advisories: needs.some((need) => need.advisories),
     provenance: [...new Set(needs.flatMap((need) => need.provenance ?? []))],
+    tarballManifests: needs.some((need) => need.tarballManifests),
     probe: needs.some((need) => need.probe === 'always' || (need.probe === 'on-request' && isProbeRequested)),
   }
 }
@@ -70,4 +72,34 @@ export async function gatherEverything(
     needs.provenance.length > 0 ? verifyRequiredProvenance(packages, facts, needs.provenance, options) : undefined,
   ])
   return { facts, run: { feedProblems: intel.problems, probes }, notes: intel.notes }
+}
+
+/**
+ * Reads the tarball's package.json of these targets (registry packages only:
+ * other sources have no registry manifest to disagree with).
+ */
+async function readTarballsOf(
+  packages: PackageView[],
+  targets: TarballTarget[],
+  options: Pick<GatherOptions, 'npmOptions' | 'onPhase'>,
+): Promise<Map<string, TarballFact>> {
+  const registryLocations = new Set(packages.filter((pkg) => pkg.source === 'registry').map((pkg) => pkg.location))
+  const wanted = targets.filter((target) => registryLocations.has(target.location))
+  if (wanted.length === 0) return new Map()
+  options.onPhase?.(`reading the package.json of ${wanted.length} tarball${wanted.length === 1 ? '' : 's'}`)
+  return readTarballManifests(wanted, options.npmOptions)
+}
+
+/** Reads the tarballs of these packages that were not read yet into their facts. */
+export async function gatherTarballManifests(
+  packages: PackageView[],
+  facts: Map<string, PackageFacts>,
+  targets: TarballTarget[],
+  options: Pick<GatherOptions, 'npmOptions' | 'onPhase'>,
+): Promise<void> {
+  const unread = packages.filter((pkg) => !facts.get(pkg.location)?.tarball)
+  for (const [location, tarball] of await readTarballsOf(unread, targets, options)) {
+    const known = facts.get(location)
+    if (known) known.tarball = tarball
+  }
 }

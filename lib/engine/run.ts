@@ -11,7 +11,7 @@ import type { NpmWarning } from '../npm/npm-log.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
-import { gatherEverything } from './gather.js'
+import { gatherEverything, gatherTarballManifests, neededBy } from './gather.js'
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
@@ -55,11 +55,28 @@ export interface RunOutcome {
   npmWarnings: NpmWarning[]
 }
 
-/** Of these packages, those with install scripts (due) and those whose scripts the policy allows (runnable). */
-function scriptPlan(packages: PackageView[], facts: Map<string, PackageFacts>, context: RuleContext): { due: PackageView[]; runnable: PackageView[] } {
-  const allowance = (pkg: PackageView) => scriptAllowance(pkg, facts.get(pkg.location) ?? { status: 'unverifiable' }, context)
+/**
+ * Of these packages, those with install scripts (due) and those whose scripts
+ * the policy allows (runnable). With `needsTarball`, a registry package's
+ * scripts run only once its tarball's own package.json was read.
+ */
+function scriptPlan(
+  packages: PackageView[],
+  facts: Map<string, PackageFacts>,
+  context: RuleContext,
+  needsTarball = false,
+): { due: PackageView[]; runnable: PackageView[] } {
+  const factsOf = (pkg: PackageView): PackageFacts => facts.get(pkg.location) ?? { status: 'unverifiable' }
+  const allowance = (pkg: PackageView) => scriptAllowance(pkg, factsOf(pkg), context)
   const due = packages.filter((pkg) => allowance(pkg) !== 'none')
-  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed') }
+  const isConfirmed = (pkg: PackageView) => !needsTarball || pkg.source !== 'registry' || factsOf(pkg).tarball !== undefined
+  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed' && isConfirmed(pkg)) }
+}
+
+/** Calls `load` once, on first use. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined
+  return () => (value ??= load())
 }
 
 const label = (pkg: PackageView) => `${pkg.name}@${pkg.version}`
@@ -103,6 +120,11 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (mode === 'ci') session.verifyMatchesLockfile()
 
   const packages = session.packages()
+  const dryRun = Boolean(config.get('dry-run'))
+  // Tarballs are read only where reify would unpack them: not for check and
+  // rebuild, --dry-run (npm downloads nothing) or --package-lock-only.
+  const unpacks = mode !== 'check' && mode !== 'rebuild' && !dryRun && !config.get('package-lock-only')
+  const tarballTargets = once(() => session.tarballTargets())
   const { facts, run, notes } = await gatherEverything(packages, policy, RULES, {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
@@ -127,7 +149,13 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     run,
   }
   phase('judging')
-  const judgement = judge(packages, facts, RULES, context)
+  let judgement = judge(packages, facts, RULES, context)
+  if (unpacks && !judgement.isBlocked && neededBy(RULES, policy, request.isProbeRequested).tarballManifests) {
+    // Only a tree that passes every other rule is downloaded (never from a
+    // registry the policy refuses); then the tarballs' own package.json joins the facts.
+    await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+    judgement = judge(packages, facts, RULES, context)
+  }
   const outcome: RunOutcome = {
     mode,
     judgement,
@@ -160,14 +188,19 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     return outcome
   }
 
-  const dryRun = Boolean(config.get('dry-run'))
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
+  if (unpacks && !ignoreScripts) {
+    // Whatever rules are on, an allowed install script runs only after the
+    // tarball's own package.json confirmed it (usually read already above).
+    const unread = scriptPlan(packages, facts, context).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
+    if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+  }
   phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
   const summary = await session.reify({ dryRun })
   // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
   const writesNodeModules = !dryRun && !config.get('package-lock-only')
   const changed = session.changedLocations()
-  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context)
+  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context, unpacks)
   const runsScripts = writesNodeModules && !ignoreScripts
   outcome.install = {
     ...summary,

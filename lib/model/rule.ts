@@ -104,7 +104,37 @@ export interface PackageFacts {
   advisories?: Advisory[]
   /** Verified provenance, for packages the policy requires it of. */
   provenance?: ProvenanceFact
+  /** What the tarball's own package.json declares, for packages about to be written (never in `check`). */
+  tarball?: TarballFact
 }
+
+/** The install-relevant fields of a tarball's own package.json (what npm acts on once it is unpacked). */
+export interface TarballManifest {
+  name: string | null
+  version: string | null
+  /** String-valued scripts only. */
+  scripts: Record<string, string>
+  dependencies: Record<string, string>
+  optionalDependencies: Record<string, string>
+  peerDependencies: Record<string, string>
+  /** Normalised like npm does: command name → path inside the package. */
+  bin: Record<string, string>
+  /** The `gypfile` field as written (`false` opts out of the implicit node-gyp build), or null. */
+  gypfile: boolean | null
+  /** The tarball ships a top-level binding.gyp. */
+  hasBindingGyp: boolean
+}
+
+/** The same fields of the manifest Arborist resolved the node with (what was judged). */
+export type DeclaredManifest = Pick<TarballManifest, 'scripts' | 'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'bin'> & {
+  /** False when that manifest carries no `scripts` at all (abbreviated packuments and lockfile entries do not). */
+  hasScriptList: boolean
+}
+
+export type TarballFact =
+  | { state: 'read'; manifest: TarballManifest; declared: DeclaredManifest }
+  /** The tarball could not be fetched or parsed (integrity mismatch, no package.json, bad JSON). */
+  | { state: 'unreadable'; reason: string }
 
 export interface ProvenanceFact {
   /** verified; missing (none published); invalid (verification failed); unknown (it could not be checked). */
@@ -193,6 +223,8 @@ export interface RuleNeeds {
   provenance?: string[]
   /** The public-registry probe of private names: always, or only when the user asks (`check --probe`). */
   probe?: 'always' | 'on-request'
+  /** The tarball's own package.json, for every registry package the install is about to write (read before anything is written). */
+  tarballManifests?: boolean
 }
 
 export interface RuleMeta {

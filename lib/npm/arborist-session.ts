@@ -15,6 +15,7 @@ import { ProjectFilesBackup } from './project-files.js'
 import { RecordingPackumentCache } from './packument-facts.js'
 import { toPackageView } from './package-view.js'
 import { parseLockfile, parseProjectManifest } from './registry-data.js'
+import { tarballTargetsOf, type TarballTarget } from './tarball-manifest.js'
 
 export interface SessionOptions {
   /** Package specs to add (`safe-npm install foo@1`). */
@@ -316,6 +317,14 @@ export class ArboristSession {
   /** What npm's libraries warned about during this session's Arborist work, in order. */
   get npmWarnings(): NpmWarning[] {
     return [...this.#log.warnings]
+  }
+
+  /** What reify is about to add or change, with the manifests they were resolved with: their tarballs are read first. */
+  async tarballTargets(): Promise<TarballTarget[]> {
+    return tarballTargetsOf(this.#tree(), this.#nodes, {
+      isCleanInstall: this.#session.isCleanInstall,
+      loadActual: () => new Arborist(this.#options).loadActual(),
+    })
   }
 
   async reify(options: { dryRun: boolean }): Promise<ReifySummary> {

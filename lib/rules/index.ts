@@ -4,6 +4,7 @@
 import { dependencyConfusionRule } from './dependency-confusion.js'
 import { deprecatedRule } from './deprecated.js'
 import { knownMalwareRule } from './known-malware.js'
+import { manifestConfusionRule } from './manifest-confusion.js'
 import { typosquattingRule } from './typosquatting.js'
 import { vulnerabilitiesRule } from './vulnerabilities.js'
 import { installScriptsRule } from './install-scripts.js'
@@ -23,6 +24,7 @@ import { unverifiableRule } from './unverifiable.js'
 
 export const RULES: Rule[] = [
   knownMalwareRule,
+  manifestConfusionRule,
   registriesRule,
   packageIdentityRule,
   dependencyConfusionRule,

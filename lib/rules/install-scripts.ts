@@ -1,16 +1,67 @@
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import { matchesPackage } from '../model/package-pattern.js'
-import type { PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
+import type { PackageFacts, PackageView, Rule, RuleContext, TarballManifest } from '../model/rule.js'
 
+const GYP_INSTALL = 'node-gyp rebuild'
 
-/** The install-time scripts a package would run, as `event: command`. */
-export function installScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
+/** Install-time scripts as the registry and the lockfile present them (what was judged), npm's implicit node-gyp build included. */
+export function declaredInstallScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
   const scripts: Record<string, string> = {}
-  const sources = [facts.version?.scripts ?? {}, pkg.scripts]
-  for (const source of sources) {
+  for (const source of [facts.version?.scripts ?? {}, pkg.scripts]) {
     for (const event of INSTALL_SCRIPT_NAMES) if (source[event]) scripts[event] = source[event]
   }
-  if (Object.keys(scripts).length === 0 && pkg.hasBindingGyp) scripts.install = 'node-gyp rebuild'
+  if (Object.keys(scripts).length === 0 && pkg.hasBindingGyp) scripts.install = GYP_INSTALL
+  return scripts
+}
+
+/** Install-time scripts as npm runs them from the tarball's own package.json once it is unpacked. */
+export function tarballInstallScriptsOf(manifest: TarballManifest): Record<string, string> {
+  const scripts: Record<string, string> = {}
+  for (const event of INSTALL_SCRIPT_NAMES) if (manifest.scripts[event]) scripts[event] = manifest.scripts[event]
+  // npm adds `node-gyp rebuild` when binding.gyp ships and neither install nor preinstall is set (gypfile: false opts out).
+  if (manifest.hasBindingGyp && manifest.gypfile !== false && !scripts.install && !scripts.preinstall) scripts.install = GYP_INSTALL
+  return scripts
+}
+
+export interface ScriptDisagreement {
+  event: string
+  /** The command the registry (or lockfile) shows, or null. */
+  registry: string | null
+  /** The command the tarball's package.json runs, or null. */
+  tarball: string | null
+}
+
+/** Where the tarball's install-time scripts are not the ones the registry showed (empty when they agree or no tarball was read). */
+export function installScriptDisagreements(pkg: PackageView, facts: PackageFacts): ScriptDisagreement[] {
+  if (facts.tarball?.state !== 'read') return []
+  const declared = declaredInstallScriptsOf(pkg, facts)
+  const tarball = tarballInstallScriptsOf(facts.tarball.manifest)
+  // npm's implicit `node-gyp rebuild` is often left out of published manifests
+  // (npm publish does not write it); it is no disagreement where the registry
+  // shows the package has install-time scripts at all.
+  const showsScripts = Object.keys(declared).length > 0 || pkg.hasInstallScript
+  if (!declared.install && tarball.install === GYP_INSTALL && !facts.tarball.manifest.scripts.install && showsScripts) delete tarball.install
+  return INSTALL_SCRIPT_NAMES.filter((event) => (declared[event] ?? null) !== (tarball[event] ?? null)).map((event) => ({
+    event,
+    registry: declared[event] ?? null,
+    tarball: tarball[event] ?? null,
+  }))
+}
+
+/** The tarball was looked at and does not confirm the install scripts the registry showed (other scripts, or unreadable). */
+export function isScriptListUnconfirmed(pkg: PackageView, facts: PackageFacts): boolean {
+  if (!facts.tarball) return false
+  return facts.tarball.state === 'unreadable' || installScriptDisagreements(pkg, facts).length > 0
+}
+
+/**
+ * The install-time scripts a package would run, as `event: command`: what the
+ * registry shows and, once its tarball was read, what the tarball's own
+ * package.json says (npm runs the latter), so no script hides from the plan.
+ */
+export function installScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
+  const scripts = declaredInstallScriptsOf(pkg, facts)
+  if (facts.tarball?.state === 'read') Object.assign(scripts, tarballInstallScriptsOf(facts.tarball.manifest))
   // npm runs `prepare` of a git dependency after building it from source.
   if (pkg.source === 'git' && pkg.scripts.prepare) scripts.prepare = pkg.scripts.prepare
   if (Object.keys(scripts).length === 0 && pkg.hasInstallScript) scripts.install = '(an install script not named in the lockfile)'
@@ -22,7 +73,8 @@ export type ScriptAllowance = 'allowed' | 'refused' | 'unreviewed' | 'none'
 /**
  * Whether the package's install scripts may run. The policy's scripts.allow
  * decides first (false refuses for good); npm's allowScripts in package.json
- * counts as a second allowlist when the policy lets it.
+ * counts as a second allowlist when the policy lets it. An allowance covers
+ * the scripts the registry showed: when the tarball's differ, they are unreviewed.
  */
 export function scriptAllowance(pkg: PackageView, facts: PackageFacts, context: RuleContext): ScriptAllowance {
   if (Object.keys(installScriptsOf(pkg, facts)).length === 0) return 'none'
@@ -30,7 +82,7 @@ export function scriptAllowance(pkg: PackageView, facts: PackageFacts, context: 
   if (context.policy.scripts.npmAllowScripts && context.npmAllowScripts) entries.push(...Object.entries(context.npmAllowScripts))
   const matching = entries.filter(([pattern]) => matchesPackage(pattern, pkg.name, pkg.version))
   if (matching.some(([, allowed]) => allowed === false)) return 'refused'
-  if (matching.some(([, allowed]) => allowed === true)) return 'allowed'
+  if (matching.some(([, allowed]) => allowed === true) && !isScriptListUnconfirmed(pkg, facts)) return 'allowed'
   return 'unreviewed'
 }
 

@@ -29,6 +29,10 @@ declare module '@npmcli/arborist' {
   const Arborist: any
   export default Arborist
 }
+declare module '@npmcli/arborist/lib/diff.js' {
+  const Diff: { calculate(options: { actual: any; ideal: any }): any }
+  export default Diff
+}
 declare module '@npmcli/arborist/lib/packument-cache.js' {
   const PackumentCache: any
   export default PackumentCache
@@ -40,6 +44,10 @@ declare module '@npmcli/run-script' {
 declare module 'pacote' {
   export function packument(spec: string, options: Record<string, unknown>): Promise<any>
   export function manifest(spec: string, options: Record<string, unknown>): Promise<any>
+  export const tarball: {
+    /** Streams the tarball (integrity checked as it is read) into `handler`; resolves with what the handler resolves. */
+    stream<T>(spec: string, handler: (stream: any) => Promise<T>, options: Record<string, unknown>): Promise<T>
+  }
 }
 declare module 'npm-registry-fetch' {
   const npmFetch: {

@@ -60,6 +60,12 @@ export interface FixtureVersion {
    * then only shape the packument.
    */
   rawTarball?: Uint8Array;
+  /**
+   * Manifest confusion: fields of the packument's version entry that differ
+   * from the tarball's package.json (applied last; null removes a field), e.g.
+   * `{ "scripts": {}, "hasInstallScript": null }` hides a postinstall.
+   */
+  packumentOverrides?: Record<string, unknown>;
 }
 
 export interface FixturePackage {
@@ -522,6 +528,10 @@ export async function startRegistry(
     if ('binding.gyp' in (version.files ?? {})) manifest.gypfile = true;
     if (hasInstallScript(version)) manifest.hasInstallScript = true;
     if (version.deprecated !== undefined) manifest.deprecated = version.deprecated;
+    for (const [field, value] of Object.entries(version.packumentOverrides ?? {})) {
+      if (value === null) delete manifest[field];
+      else manifest[field] = value;
+    }
     return manifest;
   }
 

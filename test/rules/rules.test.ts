@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
-import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/model/rule.js'
+import type { DeclaredManifest, PackageFacts, PackageView, RuleContext, TarballManifest, VersionFacts } from '../../lib/model/rule.js'
 import { judge } from '../../lib/engine/judge.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')
@@ -62,6 +62,22 @@ function lineOf(_name: string, count: number, spanDays: number, publisher: strin
 }
 
 const OLD = facts([versionFacts('1.0.0', 400), versionFacts('1.3.0', 100)], '1.3.0')
+
+/** What the tarball's package.json says; by default exactly what `declared` (the resolved manifest) says. */
+function tarballManifest(extra: Partial<TarballManifest> = {}): TarballManifest {
+  return { name: 'left-pad', version: '1.3.0', scripts: {}, dependencies: {}, optionalDependencies: {}, peerDependencies: {}, bin: {}, gypfile: null, hasBindingGyp: false, ...extra }
+}
+
+function declared(extra: Partial<DeclaredManifest> = {}): DeclaredManifest {
+  return { scripts: {}, hasScriptList: false, dependencies: {}, optionalDependencies: {}, peerDependencies: {}, bin: {}, ...extra }
+}
+
+/** OLD facts (or these) with a tarball read. */
+function withTarball(manifest: Partial<TarballManifest> = {}, resolvedWith: Partial<DeclaredManifest> = {}, base: PackageFacts = OLD): PackageFacts {
+  return { ...base, tarball: { state: 'read', manifest: tarballManifest(manifest), declared: declared(resolvedWith) } }
+}
+
+const SCRIPTED_OLD = facts([versionFacts('1.3.0', 100, { scripts: { postinstall: 'node x.js' } })], '1.3.0')
 
 function contextFor(policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}): RuleContext {
   return {
@@ -122,6 +138,32 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ["npm's allowScripts when the policy ignores it", view({ scripts: { install: 'x' } }), OLD, { scripts: { npmAllowScripts: false } }, ['warn:install-scripts/unreviewed'], { npmAllowScripts: { 'left-pad': true } }],
   ['a test script is no install script', view({ scripts: { test: 'x', prepare: 'y' } }), OLD, {}, []],
   ['prepare of a git dependency', view({ source: 'git', resolved: 'git+ssh://git@github.com/a/b.git#abc', scripts: { prepare: 'tsc' } }), { status: 'not-applicable' }, {}, ['warn:install-scripts/unreviewed']],
+  // manifest confusion
+  ['a tarball that agrees with the registry', view(), withTarball(), {}, []],
+  ['no tarball read (check): nothing to compare', view(), OLD, {}, []],
+  ['a postinstall only in the tarball', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }), {}, ['block:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
+  ['a postinstall only in the tarball, rule on warn', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }), { rules: { 'manifest-confusion': 'warn' } }, ['warn:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
+  ['an allowed package whose tarball runs another postinstall is unreviewed', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }, {}, SCRIPTED_OLD), { scripts: { allow: { 'left-pad': true } }, rules: { 'manifest-confusion': 'off' } }, ['warn:install-scripts/unreviewed']],
+  ['an allowed package whose tarball agrees keeps its allowance', view(), withTarball({ scripts: { postinstall: 'node x.js' } }, {}, SCRIPTED_OLD), { scripts: { allow: { 'left-pad': true } } }, []],
+  ['the registry shows a script the tarball lacks', view(), withTarball({}, {}, SCRIPTED_OLD), {}, ['block:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
+  ['a binding.gyp only in the tarball (implicit node-gyp build)', view(), withTarball({ hasBindingGyp: true }), {}, ['block:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
+  ['a binding.gyp beside a postinstall the registry shows (npm publish leaves the implicit build out)', view(), withTarball({ hasBindingGyp: true, scripts: { postinstall: 'node x.js' } }, {}, SCRIPTED_OLD), {}, ['warn:install-scripts/unreviewed']],
+  ['a binding.gyp where the registry flags hasInstallScript', view({ hasInstallScript: true }), withTarball({ hasBindingGyp: true }), {}, ['warn:install-scripts/unreviewed']],
+  ['a binding.gyp with gypfile: false builds nothing', view(), withTarball({ hasBindingGyp: true, gypfile: false }), {}, []],
+  ['a binding.gyp the registry shows as node-gyp rebuild', view({ hasBindingGyp: true }), withTarball({ hasBindingGyp: true }), {}, ['warn:install-scripts/unreviewed']],
+  ['a prepare only in the tarball, where the manifest lists scripts', view(), withTarball({ scripts: { prepare: 'x' } }, { hasScriptList: true }), {}, ['block:manifest-confusion/scripts-differ']],
+  ['a prepare only in the tarball, the manifest lists no scripts (abbreviated)', view(), withTarball({ scripts: { prepare: 'x' } }), {}, []],
+  ['a test script only in the tarball is no finding', view(), withTarball({ scripts: { test: 'x' } }), {}, []],
+  ['a dependency only in the tarball', view(), withTarball({ dependencies: { evil: '^1.0.0' } }), {}, ['block:manifest-confusion/dependencies-differ']],
+  ['another range in the tarball', view(), withTarball({ dependencies: { a: '^2.0.0' } }, { dependencies: { a: '^1.0.0' } }), {}, ['block:manifest-confusion/dependencies-differ']],
+  ['a peer dependency only in the tarball', view(), withTarball({ peerDependencies: { a: '*' } }), {}, ['block:manifest-confusion/dependencies-differ']],
+  ['an optional dependency the registry lists in dependencies (npm dedupes them)', view(), withTarball({ dependencies: { a: '^1.0.0' }, optionalDependencies: { a: '^1.0.0' } }, { optionalDependencies: { a: '^1.0.0' } }), {}, []],
+  ['a bin only in the tarball', view(), withTarball({ bin: { tsc: 'evil.js' } }), {}, ['block:manifest-confusion/bin-differs']],
+  ['another name in the tarball', view(), withTarball({ name: 'lefft-pad' }), {}, ['block:manifest-confusion/identity-differs']],
+  ['another version in the tarball', view(), withTarball({ version: '9.9.9' }), {}, ['block:manifest-confusion/identity-differs']],
+  ['the same version written loosely', view(), withTarball({ version: 'v1.3.0' }), {}, []],
+  ['an unreadable tarball', view(), { ...OLD, tarball: { state: 'unreadable', reason: 'EINTEGRITY' } }, {}, ['block:manifest-confusion/tarball-unreadable']],
+  ['an allowed package with an unreadable tarball runs nothing', view({ scripts: { install: 'x' } }), { ...OLD, tarball: { state: 'unreadable', reason: 'EINTEGRITY' } }, { scripts: { allow: { 'left-pad': true } }, rules: { 'manifest-confusion': 'off' } }, ['warn:install-scripts/unreviewed']],
   // sources
   ['a direct git dependency', view({ source: 'git', resolved: 'git+ssh://git@github.com/a/b.git#abc' }), { status: 'not-applicable' }, {}, []],
   ['a transitive git dependency', view({ source: 'git', isDirect: false, path: ['app', 'a', 'b'], resolved: 'git+ssh://git@github.com/a/b.git#abc' }), { status: 'not-applicable' }, {}, ['block:sources/transitive-source']],

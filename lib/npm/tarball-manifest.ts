@@ -1,0 +1,218 @@
+// The tarball's own package.json, read before anything is written: the
+// registry does not check that a packument's manifest matches the tarball it
+// points at, and npm acts on what the tarball says once it is unpacked
+// ("manifest confusion"). The tarball is streamed through pacote with the
+// node's resolved URL and integrity (so these are the bytes reify unpacks, and
+// reify then finds them in npm's cache) and through a tar parser that keeps
+// only package.json and notes a binding.gyp; nothing is extracted and no
+// tarball is held in memory.
+import Diff from '@npmcli/arborist/lib/diff.js'
+import path from 'node:path'
+import pacote from 'pacote'
+import semver from 'semver'
+import { Parser, type ReadEntry } from 'tar'
+import { describeError } from '../errors.js'
+import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
+
+/** One package the install is about to write, and what it was resolved with. */
+export interface TarballTarget {
+  location: string
+  /** The package's own name (not an alias). */
+  name: string
+  version: string
+  resolved: string | null
+  integrity: string | null
+  declared: DeclaredManifest
+}
+
+/** A package.json larger than this is not read (npm's own manifests are a few KiB). */
+const MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+/** Paths kept while looking for a `directories.bin` folder's files. */
+const MAX_LISTED_PATHS = 50_000
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile'])
+
+function stringMap(value: unknown): Record<string, string> {
+  const map: Record<string, string> = {}
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return map
+  for (const [key, entry] of Object.entries(value)) if (typeof entry === 'string') map[key] = entry.trim()
+  return map
+}
+
+/** npm's bin normalisation (npm-normalize-package-bin): command names are base names, targets relative paths. */
+export function normaliseBin(name: string | null, bin: unknown): Record<string, string> {
+  let entries: Record<string, unknown> = {}
+  if (typeof bin === 'string') entries = { [name?.replace(/^@[^/]+\//, '') ?? '']: bin }
+  else if (Array.isArray(bin)) entries = Object.fromEntries(bin.filter((target) => typeof target === 'string').map((target) => [path.posix.basename(target), target]))
+  else if (bin && typeof bin === 'object') entries = bin as Record<string, unknown>
+  const clean: Record<string, string> = {}
+  for (const [key, target] of Object.entries(entries)) {
+    const command = path.posix.join('/', path.posix.basename(key.replace(/\\|:/g, '/'))).slice(1)
+    if (typeof target !== 'string' || !command) continue
+    const file = path.posix.join('/', target.replace(/\\/g, '/')).slice(1)
+    if (file) clean[command] = file
+  }
+  return clean
+}
+
+/** The comparable fields of a manifest as Arborist holds it for a node. */
+export function declaredManifestOf(manifest: any): DeclaredManifest {
+  return {
+    scripts: stringMap(manifest?.scripts),
+    hasScriptList: Boolean(manifest?.scripts && typeof manifest.scripts === 'object'),
+    dependencies: stringMap(manifest?.dependencies),
+    optionalDependencies: stringMap(manifest?.optionalDependencies),
+    peerDependencies: stringMap(manifest?.peerDependencies),
+    bin: normaliseBin(typeof manifest?.name === 'string' ? manifest.name : null, manifest?.bin),
+  }
+}
+
+/** The package.json text and the file list of one tarball → the fields npm acts on. */
+export function tarballManifestFrom(text: string, files: string[]): TarballManifest {
+  const raw = JSON.parse(text)
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('package.json is not an object')
+  const name = typeof raw.name === 'string' ? raw.name.trim() : null
+  let bin = normaliseBin(name, raw.bin)
+  const binDir = typeof raw.directories?.bin === 'string' ? path.posix.join('/', raw.directories.bin).slice(1) : null
+  if (raw.bin === undefined && binDir) {
+    // npm links every (non-dot) file under directories.bin when there is no bin.
+    const inDir = files.filter((file) => file.startsWith(`${binDir}/`) && !file.split('/').some((part) => part.startsWith('.')))
+    bin = normaliseBin(name, Object.fromEntries(inDir.map((file) => [path.posix.basename(file), file])))
+  }
+  return {
+    name,
+    version: typeof raw.version === 'string' ? semver.clean(raw.version, { loose: true }) ?? raw.version.trim() : null,
+    scripts: stringMap(raw.scripts),
+    dependencies: stringMap(raw.dependencies),
+    optionalDependencies: stringMap(raw.optionalDependencies),
+    peerDependencies: stringMap(raw.peerDependencies),
+    bin,
+    gypfile: typeof raw.gypfile === 'boolean' ? raw.gypfile : null,
+    hasBindingGyp: files.includes('binding.gyp'),
+  }
+}
+
+/** An entry's path once npm unpacks it (pacote strips the first folder). */
+function unpackedPath(entry: ReadEntry): string {
+  return entry.path.replace(/\\/g, '/').split('/').slice(1).join('/')
+}
+
+/** Reads every entry header; keeps the last top-level package.json (a later entry overwrites an earlier one on unpack). */
+function parseTarball(stream: any): Promise<TarballManifest> {
+  return new Promise((resolve, reject) => {
+    let manifestText: string | null = null
+    let tooLarge = false
+    const files: string[] = []
+    const parser = new Parser({
+      onReadEntry(entry: ReadEntry) {
+        const file = unpackedPath(entry)
+        if (!FILE_TYPES.has(entry.type)) return entry.resume()
+        if (files.length < MAX_LISTED_PATHS) files.push(file)
+        if (file !== 'package.json') return entry.resume()
+        if (entry.size > MAX_MANIFEST_BYTES) {
+          tooLarge = true
+          return entry.resume()
+        }
+        const chunks: Buffer[] = []
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+        entry.on('end', () => {
+          manifestText = Buffer.concat(chunks).toString('utf8')
+        })
+      },
+    })
+    let settled = false
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      reject(error)
+    }
+    stream.on('error', fail)
+    parser.on('error', fail)
+    parser.on('end', () => {
+      if (settled) return
+      settled = true
+      try {
+        if (tooLarge) throw new Error(`package.json is larger than ${MAX_MANIFEST_BYTES} bytes`)
+        if (manifestText === null) throw new Error('the tarball has no package.json')
+        resolve(tarballManifestFrom(manifestText, files))
+      } catch (error) {
+        reject(error)
+      }
+    })
+    stream.pipe(parser)
+  })
+}
+
+/** The tarball's package.json of one node, by its resolved URL and integrity. */
+export async function readTarballManifest(target: TarballTarget, npmOptions: Record<string, any>): Promise<TarballFact> {
+  const spec = target.resolved ? `${target.name}@${target.resolved}` : `${target.name}@${target.version}`
+  try {
+    const manifest = await pacote.tarball.stream(spec, parseTarball, {
+      ...npmOptions,
+      resolved: target.resolved ?? undefined,
+      integrity: target.integrity ?? undefined,
+      // Only registry packages are read; as for reify, their tarball URL is not a remote spec of the user's.
+      allowRemote: 'all',
+    })
+    return { state: 'read', manifest, declared: target.declared }
+  } catch (error) {
+    return { state: 'unreadable', reason: describeError(error) }
+  }
+}
+
+/** Reads many tarballs, a few at a time (bounded memory: each one is streamed). */
+export async function readTarballManifests(targets: TarballTarget[], npmOptions: Record<string, any>, concurrency = 8): Promise<Map<string, TarballFact>> {
+  const results = new Map<string, TarballFact>()
+  let next = 0
+  const workers = Array.from({ length: Math.min(concurrency, targets.length) }, async () => {
+    while (next < targets.length) {
+      const target = targets[next++]
+      results.set(target.location, await readTarballManifest(target, npmOptions))
+    }
+  })
+  await Promise.all(workers)
+  return results
+}
+
+/**
+ * The judged nodes (location → Arborist node) that reify is
+ * about to add or change: Arborist's own diff of the ideal tree against what
+ * is installed, so the set is the one reify writes (everything for ci, which
+ * empties node_modules first). Without filters or omissions the diff can only
+ * be wider than reify's, never narrower.
+ */
+export async function tarballTargetsOf(
+  idealTree: any,
+  nodes: Map<string, any>,
+  options: { isCleanInstall: boolean; loadActual: () => Promise<any> },
+): Promise<TarballTarget[]> {
+  let writes: (location: string) => boolean = () => true
+  if (!options.isCleanInstall) {
+    // Unreadable node_modules: every node counts as written (reify will say what is wrong).
+    const actual = await options.loadActual().catch(() => null)
+    if (!actual) return targetsFrom(nodes, () => true)
+    const locations = new Set<string>()
+    const walk = (diff: any) => {
+      if ((diff.action === 'ADD' || diff.action === 'CHANGE') && diff.ideal) locations.add(diff.ideal.location)
+      for (const child of diff.children ?? []) walk(child)
+    }
+    walk(Diff.calculate({ actual, ideal: idealTree }))
+    writes = (location) => locations.has(location)
+  }
+  return targetsFrom(nodes, writes)
+}
+
+function targetsFrom(nodes: Map<string, any>, writes: (location: string) => boolean): TarballTarget[] {
+  const targets: TarballTarget[] = []
+  for (const [location, node] of nodes) {
+    if (node.isLink || !writes(location)) continue
+    targets.push({
+      location,
+      name: node.packageName ?? node.name,
+      version: node.version,
+      resolved: node.resolved ?? null,
+      integrity: node.integrity ?? null,
+      declared: declaredManifestOf(node.package),
+    })
+  }
+  return targets
+}
