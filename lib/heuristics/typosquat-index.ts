@@ -93,20 +93,22 @@ export class TyposquatIndex {
   readonly #names: string[] = []
   /** Scope of popular packages → rank of its most popular package. */
   readonly #scopeRank = new Map<string, number>()
+  /** Scope of popular packages → the names after the scope, most popular first, and their ranks. */
+  readonly #scopePackages = new Map<string, Array<{ bare: string, rank: number }>>()
   /** Unscoped popular names folded without delimiters → best rank. */
   readonly #byDelimiterFree = new Map<string, number>()
   /** Unscoped popular names whose look-alike folding differs from their delimiter-free form → best rank. */
   readonly #byHomoglyph = new Map<string, number>()
   /** `@types/node` folded to `typesnode` → best rank. */
   readonly #byJoinedScope = new Map<string, number>()
-  /** Scopes of popular packages folded by delimiters and look-alikes → best rank. */
-  readonly #scopeByFolding = new Map<string, number>()
+  /** Scopes of popular packages folded by delimiters and look-alikes → those scopes, most popular first. */
+  readonly #scopesByFolding = new Map<string, string[]>()
   /** Unscoped popular names of five or more characters, for typo search; ranks beside them. */
   readonly #fuzzyNames: NearWordIndex
   readonly #fuzzyNameRanks: number[] = []
-  /** Scopes of popular packages without delimiters, for typo search; ranks beside them. */
+  /** Scopes of popular packages without delimiters, for typo search; the scopes as spelled beside them. */
   readonly #fuzzyScopes: NearWordIndex
-  readonly #fuzzyScopeRanks: number[] = []
+  readonly #fuzzyScopeNames: string[] = []
   readonly #fuzzyTargetLimit: number
   readonly #flagForeignScopeReuse: boolean
 
@@ -123,6 +125,9 @@ export class TyposquatIndex {
       const { scope, bare } = splitPackageName(name)
       if (scope !== null) {
         setIfAbsent(this.#scopeRank, scope, rank)
+        const packages = this.#scopePackages.get(scope)
+        if (packages === undefined) this.#scopePackages.set(scope, [{ bare, rank }])
+        else packages.push({ bare, rank })
         setIfAbsent(this.#byJoinedScope, withoutDelimiters(scope + bare), rank)
         continue
       }
@@ -138,12 +143,15 @@ export class TyposquatIndex {
     this.#fuzzyNames = new NearWordIndex(fuzzyNames)
 
     const fuzzyScopes: string[] = []
-    for (const [scope, rank] of this.#scopeRank) {
+    for (const scope of this.#scopeRank.keys()) {
       const letters = withoutDelimiters(scope)
-      setIfAbsent(this.#scopeByFolding, homoglyphSkeleton(letters), rank)
+      const skeleton = homoglyphSkeleton(letters)
+      const folded = this.#scopesByFolding.get(skeleton)
+      if (folded === undefined) this.#scopesByFolding.set(skeleton, [scope])
+      else folded.push(scope)
       if (letters.length >= MIN_FUZZY_LENGTH) {
         fuzzyScopes.push(letters)
-        this.#fuzzyScopeRanks.push(rank)
+        this.#fuzzyScopeNames.push(scope)
       }
     }
     this.#fuzzyScopes = new NearWordIndex(fuzzyScopes)
@@ -212,9 +220,16 @@ export class TyposquatIndex {
     // Only the owner of a scope publishes under it.
     if (this.#scopeRank.has(scope)) return []
     const candidates: Candidate[] = []
-    // `@typesnode/x` or `@types-node` for `@types/node`.
+    // `@typesnode/x` or `@types-node` for `@types/node`. A scope that spells
+    // out `<scope>-<name>` (`@angular-cli/*`, `@preact-signals/*`) is how a
+    // community names its packages around a popular one; not for `@types`.
     const joinedRank = this.#byJoinedScope.get(withoutDelimiters(scope))
-    if (joinedRank !== undefined) candidates.push({ rank: joinedRank, technique: 'scope-confusion' })
+    if (joinedRank !== undefined) {
+      const popularScope = splitPackageName(this.#names[joinedRank]).scope as string
+      if (popularScope === 'types' || !startsWithWord(scope, popularScope)) {
+        candidates.push({ rank: joinedRank, technique: 'scope-confusion' })
+      }
+    }
     // `@foo/lodash`: a popular unscoped name re-published under a stranger's scope.
     const bareRank = this.#flagForeignScopeReuse ? this.#rankOf.get(bare) : undefined
     if (bareRank !== undefined && bare.length >= MIN_FUZZY_LENGTH && bareRank < this.#fuzzyTargetLimit) {
@@ -224,26 +239,46 @@ export class TyposquatIndex {
     return candidates
   }
 
-  /** `@acitons/artifact` for `@actions/artifact`: a typo in a popular scope. */
+  /**
+   * `@acitons/artifact` for `@actions/artifact`: a typo in a popular scope,
+   * followed by the name of a popular package of that scope. A scope of its
+   * own with other package names (`@storyblok/js` beside `@storybook/*`) is
+   * someone else's project, not an imitation.
+   */
   #scopeTypoCandidates(scope: string, bare: string): Candidate[] {
     const candidates: Candidate[] = []
-    const targetIn = (popularScope: string, rank: number): number => this.#rankOf.get(`@${popularScope}/${bare}`) ?? rank
-    const foldedRank = this.#scopeByFolding.get(homoglyphSkeleton(withoutDelimiters(scope)))
-    if (foldedRank !== undefined) {
-      const popularScope = splitPackageName(this.#names[foldedRank]).scope as string
-      const technique = withoutDelimiters(popularScope) === withoutDelimiters(scope) ? 'delimiter-variant' : 'homoglyph'
-      candidates.push({ rank: targetIn(popularScope, foldedRank), technique })
+    const add = (popularScope: string, technique: TyposquatTechnique): void => {
+      const rank = this.#imitatedInScope(popularScope, bare)
+      if (rank !== undefined) candidates.push({ rank, technique })
     }
     const letters = withoutDelimiters(scope)
+    for (const popularScope of this.#scopesByFolding.get(homoglyphSkeleton(letters)) ?? []) {
+      add(popularScope, withoutDelimiters(popularScope) === letters ? 'delimiter-variant' : 'homoglyph')
+    }
     if (letters.length < MIN_FUZZY_LENGTH) return candidates
     const maxDistance = letters.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1
     for (const { id } of this.#fuzzyScopes.near(letters, maxDistance)) {
-      const rank = this.#fuzzyScopeRanks[id]
-      const technique = typoTechnique(letters, this.#fuzzyScopes.word(id))
-      const popularScope = splitPackageName(this.#names[rank]).scope as string
-      if (technique !== null) candidates.push({ rank: targetIn(popularScope, rank), technique })
+      const popularScope = this.#fuzzyScopeNames[id]
+      // Judged with the scope's delimiters: `salesforce-ux` adds a word to `salesforce`.
+      const technique = typoTechnique(scope, popularScope)
+      if (technique !== null) add(popularScope, technique)
     }
     return candidates
+  }
+
+  /**
+   * The package of a popular scope that `@<typo>/<bare>` imitates: the one
+   * named `bare`, else one whose name `bare` starts or ends with whole words
+   * (`@typescript_eslinter/eslint` for `@typescript-eslint/eslint-plugin`).
+   */
+  #imitatedInScope(popularScope: string, bare: string): number | undefined {
+    const exact = this.#rankOf.get(`@${popularScope}/${bare}`)
+    if (exact !== undefined) return exact
+    if (bare.length < MIN_AFFIX_TARGET_LENGTH) return undefined
+    for (const { bare: other, rank } of this.#scopePackages.get(popularScope) ?? []) {
+      if (sharesWholeWords(bare, other)) return rank
+    }
+    return undefined
   }
 
   /** Popular unscoped names one typo away (two for long names). */
@@ -406,6 +441,19 @@ function isDistinctiveDifference(typed: string, intended: string): boolean {
   if (coreLength < MIN_FUZZY_LENGTH) return false
   const distance = damerauLevenshtein(typedCore, intendedCore, 2)
   return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+}
+
+/** `angular-cli` starts with the word `angular`. */
+function startsWithWord(name: string, word: string): boolean {
+  return name.startsWith(word) && /[-_.]/.test(name[word.length] ?? '')
+}
+
+/** `eslint` and `eslint-plugin`: one name is the other's first or last words. */
+function sharesWholeWords(a: string, b: string): boolean {
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a]
+  if (shorter === longer || shorter.length === 0) return shorter === longer
+  return (longer.startsWith(shorter) && /[-_.]/.test(longer[shorter.length])) ||
+    (longer.endsWith(shorter) && /[-_.]/.test(longer[longer.length - shorter.length - 1]))
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {
