@@ -187,10 +187,13 @@ export class TyposquatIndex {
       if (rank !== undefined) candidates.push({ rank, technique })
     }
     const delimiterFree = withoutDelimiters(bare)
+    // `_`, `.` (or an empty name) imitate nothing, not even the package `-`.
+    if (delimiterFree === '') return candidates
     const delimiterRank = this.#byDelimiterFree.get(delimiterFree)
     // Typists drop or mistype a hyphen (`crossenv`, `cross_env`); adding one
     // where the popular name has none (`has-own`) is how distinct names are made.
-    if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank])) {
+    if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank]) &&
+        !isJsSpelling(bare, this.#names[delimiterRank].toLowerCase())) {
       add(delimiterRank, 'delimiter-variant')
     }
     add(this.#joinedScopeTarget(bare, delimiterFree), 'scope-confusion')
@@ -213,7 +216,11 @@ export class TyposquatIndex {
     const rank = this.#byJoinedScope.get(delimiterFree)
     if (rank === undefined) return undefined
     const { scope } = splitPackageName(this.#names[rank])
-    return scope === 'types' || !bare.startsWith(`${scope}-`) ? rank : undefined
+    if (!bare.startsWith(`${scope}-`)) return rank
+    // `types-react` beside a popular `react` is a standalone type package for
+    // it (React's release candidates ship their types so, and projects alias
+    // `@types/react` to it); `types-lodash.es` names no popular package.
+    return scope === 'types' && !this.#rankOf.has(bare.slice(scope.length + 1)) ? rank : undefined
   }
 
   #scopedCandidates(scope: string, bare: string): Candidate[] {
@@ -441,6 +448,15 @@ function isDistinctiveDifference(typed: string, intended: string): boolean {
   if (coreLength < MIN_FUZZY_LENGTH) return false
   const distance = damerauLevenshtein(typedCore, intendedCore, 2)
   return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+}
+
+/**
+ * `chartjs`, `chart-js` and `chart.js`: a library called X.js is published
+ * under every spelling of its name, by different people and for years.
+ */
+function isJsSpelling(a: string, b: string): boolean {
+  const trailingJs = /[-_.]?js$/
+  return trailingJs.test(a) && trailingJs.test(b) && a.replace(trailingJs, '') === b.replace(trailingJs, '')
 }
 
 /** `angular-cli` starts with the word `angular`. */
