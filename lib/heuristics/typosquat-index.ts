@@ -61,6 +61,11 @@ const MIN_LENGTH_FOR_TWO_EDITS = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
+/** A word at least this long may lose the second of a doubled last letter (`progres`). */
+const MIN_LONG_WORD_LENGTH = 8
+/** A popular name shorter than this is no target for appended numbers. */
+const MIN_NUMBERED_TARGET_LENGTH = 4
+
 const PREFIX_WORDS = ['node', 'nodejs', 'js', 'npm']
 const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
 const AFFIX_SEPARATORS = ['-', '.', '_', '']
@@ -193,7 +198,8 @@ export class TyposquatIndex {
     // Typists drop or mistype a hyphen (`crossenv`, `cross_env`); adding one
     // where the popular name has none (`has-own`) is how distinct names are made.
     if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank]) &&
-        !isJsSpelling(bare, this.#names[delimiterRank].toLowerCase())) {
+        !isJsSpelling(bare, this.#names[delimiterRank].toLowerCase()) &&
+        !isDotHyphenSpelling(bare, this.#names[delimiterRank].toLowerCase())) {
       add(delimiterRank, 'delimiter-variant')
     }
     add(this.#joinedScopeTarget(bare, delimiterFree), 'scope-confusion')
@@ -267,7 +273,7 @@ export class TyposquatIndex {
     for (const { id } of this.#fuzzyScopes.near(letters, maxDistance)) {
       const popularScope = this.#fuzzyScopeNames[id]
       // Judged with the scope's delimiters: `salesforce-ux` adds a word to `salesforce`.
-      const technique = typoTechnique(scope, popularScope)
+      const technique = typoTechnique(scope, popularScope, true)
       if (technique !== null) add(popularScope, technique)
     }
     return candidates
@@ -325,13 +331,19 @@ export class TyposquatIndex {
     return best
   }
 
-  /** `lodash2`, `react18` → the popular name before the number. */
+  /** `lodash2`, `eslint-9`, `react-hook-form-5` → the popular name before the number. */
   #numberAppendedTarget(bare: string): number | undefined {
-    // Only a single word: numbers after a compound name usually say what it
-    // is (`string-hash-64`, `passport-oauth1`), and so do forks (`fd-slicer2`).
-    const match = /^([a-z]+)\d{1,4}$/.exec(bare)
-    if (match === null || match[1].length < MIN_AFFIX_TARGET_LENGTH) return undefined
-    const rank = this.#rankOf.get(match[1])
+    // A number glued to one word of five letters or more (`react18`, `sharp32`),
+    // or a single digit after any name of four (`fdir2`, `eslint-9`). Longer
+    // numbers after short words name an encoding (`base58`), and a digit glued
+    // to a compound name usually says what it is (`passport-oauth1`).
+    const word = /^([a-z]+)\d{1,4}$/.exec(bare)
+    const digit = /^(.*[a-z])([-_.]?)\d$/.exec(bare)
+    let target: string | undefined
+    if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) target = word[1]
+    else if (digit !== null && withoutDelimiters(digit[1]).length >= MIN_NUMBERED_TARGET_LENGTH &&
+      (digit[2] !== '' || !/[-_.]/.test(digit[1]))) target = digit[1]
+    const rank = target === undefined ? undefined : this.#rankOf.get(target)
     return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
   }
 
@@ -362,7 +374,7 @@ function isStronger(a: Candidate, b: Candidate): boolean {
  * - digits differ (`vue2`/`vue3`, `md4`/`md5`): they name versions;
  * - a trailing `s` is added or dropped (`shallowequals`): a plural, not a slip.
  */
-function typoTechnique(typed: string, intended: string): TyposquatTechnique | null {
+function typoTechnique(typed: string, intended: string, isScope = false): TyposquatTechnique | null {
   const typedLetters = withoutDelimiters(typed)
   const intendedLetters = withoutDelimiters(intended)
   if (typedLetters === intendedLetters || isPluralOf(typedLetters, intendedLetters)) return null
@@ -373,12 +385,18 @@ function typoTechnique(typed: string, intended: string): TyposquatTechnique | nu
     [a, b] = [typedLetters, intendedLetters]
     edit = describeSingleEdit(a, b)
   }
-  if (edit === null) return isBelievableDoubleEdit(typed, intended) ? 'edit-distance' : null
-  if (/\d/.test(edit.characters)) return null
+  if (edit === null) return isBelievableDoubleEdit(typed, intended, isScope) ? 'edit-distance' : null
+  // A digit in a name that has none is a slip like any other key (`apollocli8ent`).
+  // A digit between letters, in a name without digits, is a slip like any
+  // other key (`apollocli8ent`); after a word it names a version (`vue3-charts`).
+  if (/\d/.test(edit.characters) && (/\d/.test(intended) || edit.kind === 'doubled-character' || !isBetweenLetters(typed, edit.characters))) return null
   switch (edit.kind) {
     case 'swapped-characters': return 'swapped-characters'
     case 'doubled-character': return 'doubled-character'
     case 'omitted-character':
+      // A doubled letter typed once is a slip even at the end of a long word
+      // (`request-progres`); short words so shortened are often other words (`expres`).
+      if (isAtWordEnd(b, edit.at) && b[edit.at] === b[edit.at - 1] && wordLengthAt(b, edit.at) >= MIN_LONG_WORD_LENGTH) return 'omitted-character'
       return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
     case 'inserted-character':
       return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
@@ -389,11 +407,41 @@ function typoTechnique(typed: string, intended: string): TyposquatTechnique | nu
   }
 }
 
-/** Two edits in a long name: believable unless they touch a word's first letter or digits. */
-function isBelievableDoubleEdit(typed: string, intended: string): boolean {
+/**
+ * Two edits in a long name: believable unless they touch a word's first
+ * letter, its ending (`express-validation`/`express-validator`,
+ * another word) or digits. A scope typo may change the ending: it is only
+ * flagged with a package of the popular scope after it (`@typescript_eslinter/eslint`).
+ */
+function isBelievableDoubleEdit(typed: string, intended: string, mayChangeEnding: boolean): boolean {
   let start = 0
   while (start < typed.length && start < intended.length && typed[start] === intended[start]) start++
-  return !isAtWordStart(typed, start) && !/\d/.test(differingPart(typed, intended))
+  let typedEnd = typed.length
+  let intendedEnd = intended.length
+  while (typedEnd > start && intendedEnd > start && typed[typedEnd - 1] === intended[intendedEnd - 1]) {
+    typedEnd--
+    intendedEnd--
+  }
+  const endsWord = (name: string, end: number): boolean => end === name.length || /[-_.]/.test(name[end])
+  const changesEnding = endsWord(typed, typedEnd) || endsWord(intended, intendedEnd)
+  return !isAtWordStart(typed, start) && (mayChangeEnding || !changesEnding) &&
+    !/\d/.test(differingPart(typed, intended))
+}
+
+/** Whether the one digit of `characters` (`8` or `i→8`) sits between letters in `typed`. */
+function isBetweenLetters(typed: string, characters: string): boolean {
+  const digit = characters.replace(/[^0-9]/g, '')
+  const at = typed.indexOf(digit)
+  return digit.length === 1 && at > 0 && /[a-z]/.test(typed[at - 1]) && /[a-z]/.test(typed[at + 1] ?? '')
+}
+
+/** Length of the word (between delimiters) that holds position `at`. */
+function wordLengthAt(name: string, at: number): number {
+  let start = at
+  while (start > 0 && !/[-_.]/.test(name[start - 1])) start--
+  let end = at
+  while (end < name.length && !/[-_.]/.test(name[end])) end++
+  return end - start
 }
 
 function isAtWordStart(name: string, at: number): boolean {
@@ -457,6 +505,15 @@ function isDistinctiveDifference(typed: string, intended: string): boolean {
 function isJsSpelling(a: string, b: string): boolean {
   const trailingJs = /[-_.]?js$/
   return trailingJs.test(a) && trailingJs.test(b) && a.replace(trailingJs, '') === b.replace(trailingJs, '')
+}
+
+/**
+ * `object.entries` and `object-entries`, `socket-io` and `socket.io`: dots and
+ * hyphens are both word separators in names, and both spellings are common
+ * for distinct packages. (An underscore for a hyphen is a missed Shift key.)
+ */
+function isDotHyphenSpelling(a: string, b: string): boolean {
+  return a.length === b.length && !/_/.test(a + b) && a.replace(/\./g, '-') === b.replace(/\./g, '-')
 }
 
 /** `angular-cli` starts with the word `angular`. */
