@@ -61,6 +61,11 @@ const MIN_LENGTH_FOR_TWO_EDITS = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
+/** A word at least this long may lose the second of a doubled last letter (`progres`). */
+const MIN_LONG_WORD_LENGTH = 8
+/** A popular name shorter than this is no target for appended numbers. */
+const MIN_NUMBERED_TARGET_LENGTH = 4
+
 const PREFIX_WORDS = ['node', 'nodejs', 'js', 'npm']
 const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
 const AFFIX_SEPARATORS = ['-', '.', '_', '']
@@ -93,20 +98,22 @@ export class TyposquatIndex {
   readonly #names: string[] = []
   /** Scope of popular packages → rank of its most popular package. */
   readonly #scopeRank = new Map<string, number>()
+  /** Scope of popular packages → the names after the scope, most popular first, and their ranks. */
+  readonly #scopePackages = new Map<string, Array<{ bare: string, rank: number }>>()
   /** Unscoped popular names folded without delimiters → best rank. */
   readonly #byDelimiterFree = new Map<string, number>()
   /** Unscoped popular names whose look-alike folding differs from their delimiter-free form → best rank. */
   readonly #byHomoglyph = new Map<string, number>()
   /** `@types/node` folded to `typesnode` → best rank. */
   readonly #byJoinedScope = new Map<string, number>()
-  /** Scopes of popular packages folded by delimiters and look-alikes → best rank. */
-  readonly #scopeByFolding = new Map<string, number>()
+  /** Scopes of popular packages folded by delimiters and look-alikes → those scopes, most popular first. */
+  readonly #scopesByFolding = new Map<string, string[]>()
   /** Unscoped popular names of five or more characters, for typo search; ranks beside them. */
   readonly #fuzzyNames: NearWordIndex
   readonly #fuzzyNameRanks: number[] = []
-  /** Scopes of popular packages without delimiters, for typo search; ranks beside them. */
+  /** Scopes of popular packages without delimiters, for typo search; the scopes as spelled beside them. */
   readonly #fuzzyScopes: NearWordIndex
-  readonly #fuzzyScopeRanks: number[] = []
+  readonly #fuzzyScopeNames: string[] = []
   readonly #fuzzyTargetLimit: number
   readonly #flagForeignScopeReuse: boolean
 
@@ -123,6 +130,9 @@ export class TyposquatIndex {
       const { scope, bare } = splitPackageName(name)
       if (scope !== null) {
         setIfAbsent(this.#scopeRank, scope, rank)
+        const packages = this.#scopePackages.get(scope)
+        if (packages === undefined) this.#scopePackages.set(scope, [{ bare, rank }])
+        else packages.push({ bare, rank })
         setIfAbsent(this.#byJoinedScope, withoutDelimiters(scope + bare), rank)
         continue
       }
@@ -138,12 +148,15 @@ export class TyposquatIndex {
     this.#fuzzyNames = new NearWordIndex(fuzzyNames)
 
     const fuzzyScopes: string[] = []
-    for (const [scope, rank] of this.#scopeRank) {
+    for (const scope of this.#scopeRank.keys()) {
       const letters = withoutDelimiters(scope)
-      setIfAbsent(this.#scopeByFolding, homoglyphSkeleton(letters), rank)
+      const skeleton = homoglyphSkeleton(letters)
+      const folded = this.#scopesByFolding.get(skeleton)
+      if (folded === undefined) this.#scopesByFolding.set(skeleton, [scope])
+      else folded.push(scope)
       if (letters.length >= MIN_FUZZY_LENGTH) {
         fuzzyScopes.push(letters)
-        this.#fuzzyScopeRanks.push(rank)
+        this.#fuzzyScopeNames.push(scope)
       }
     }
     this.#fuzzyScopes = new NearWordIndex(fuzzyScopes)
@@ -179,10 +192,14 @@ export class TyposquatIndex {
       if (rank !== undefined) candidates.push({ rank, technique })
     }
     const delimiterFree = withoutDelimiters(bare)
+    // `_`, `.` (or an empty name) imitate nothing, not even the package `-`.
+    if (delimiterFree === '') return candidates
     const delimiterRank = this.#byDelimiterFree.get(delimiterFree)
     // Typists drop or mistype a hyphen (`crossenv`, `cross_env`); adding one
     // where the popular name has none (`has-own`) is how distinct names are made.
-    if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank])) {
+    if (delimiterRank !== undefined && delimiterCount(bare) <= delimiterCount(this.#names[delimiterRank]) &&
+        !isJsSpelling(bare, this.#names[delimiterRank].toLowerCase()) &&
+        !isDotHyphenSpelling(bare, this.#names[delimiterRank].toLowerCase())) {
       add(delimiterRank, 'delimiter-variant')
     }
     add(this.#joinedScopeTarget(bare, delimiterFree), 'scope-confusion')
@@ -205,16 +222,27 @@ export class TyposquatIndex {
     const rank = this.#byJoinedScope.get(delimiterFree)
     if (rank === undefined) return undefined
     const { scope } = splitPackageName(this.#names[rank])
-    return scope === 'types' || !bare.startsWith(`${scope}-`) ? rank : undefined
+    if (!bare.startsWith(`${scope}-`)) return rank
+    // `types-react` beside a popular `react` is a standalone type package for
+    // it (React's release candidates ship their types so, and projects alias
+    // `@types/react` to it); `types-lodash.es` names no popular package.
+    return scope === 'types' && !this.#rankOf.has(bare.slice(scope.length + 1)) ? rank : undefined
   }
 
   #scopedCandidates(scope: string, bare: string): Candidate[] {
     // Only the owner of a scope publishes under it.
     if (this.#scopeRank.has(scope)) return []
     const candidates: Candidate[] = []
-    // `@typesnode/x` or `@types-node` for `@types/node`.
+    // `@typesnode/x` or `@types-node` for `@types/node`. A scope that spells
+    // out `<scope>-<name>` (`@angular-cli/*`, `@preact-signals/*`) is how a
+    // community names its packages around a popular one; not for `@types`.
     const joinedRank = this.#byJoinedScope.get(withoutDelimiters(scope))
-    if (joinedRank !== undefined) candidates.push({ rank: joinedRank, technique: 'scope-confusion' })
+    if (joinedRank !== undefined) {
+      const popularScope = splitPackageName(this.#names[joinedRank]).scope as string
+      if (popularScope === 'types' || !startsWithWord(scope, popularScope)) {
+        candidates.push({ rank: joinedRank, technique: 'scope-confusion' })
+      }
+    }
     // `@foo/lodash`: a popular unscoped name re-published under a stranger's scope.
     const bareRank = this.#flagForeignScopeReuse ? this.#rankOf.get(bare) : undefined
     if (bareRank !== undefined && bare.length >= MIN_FUZZY_LENGTH && bareRank < this.#fuzzyTargetLimit) {
@@ -224,26 +252,46 @@ export class TyposquatIndex {
     return candidates
   }
 
-  /** `@acitons/artifact` for `@actions/artifact`: a typo in a popular scope. */
+  /**
+   * `@acitons/artifact` for `@actions/artifact`: a typo in a popular scope,
+   * followed by the name of a popular package of that scope. A scope of its
+   * own with other package names (`@storyblok/js` beside `@storybook/*`) is
+   * someone else's project, not an imitation.
+   */
   #scopeTypoCandidates(scope: string, bare: string): Candidate[] {
     const candidates: Candidate[] = []
-    const targetIn = (popularScope: string, rank: number): number => this.#rankOf.get(`@${popularScope}/${bare}`) ?? rank
-    const foldedRank = this.#scopeByFolding.get(homoglyphSkeleton(withoutDelimiters(scope)))
-    if (foldedRank !== undefined) {
-      const popularScope = splitPackageName(this.#names[foldedRank]).scope as string
-      const technique = withoutDelimiters(popularScope) === withoutDelimiters(scope) ? 'delimiter-variant' : 'homoglyph'
-      candidates.push({ rank: targetIn(popularScope, foldedRank), technique })
+    const add = (popularScope: string, technique: TyposquatTechnique): void => {
+      const rank = this.#imitatedInScope(popularScope, bare)
+      if (rank !== undefined) candidates.push({ rank, technique })
     }
     const letters = withoutDelimiters(scope)
+    for (const popularScope of this.#scopesByFolding.get(homoglyphSkeleton(letters)) ?? []) {
+      add(popularScope, withoutDelimiters(popularScope) === letters ? 'delimiter-variant' : 'homoglyph')
+    }
     if (letters.length < MIN_FUZZY_LENGTH) return candidates
     const maxDistance = letters.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1
     for (const { id } of this.#fuzzyScopes.near(letters, maxDistance)) {
-      const rank = this.#fuzzyScopeRanks[id]
-      const technique = typoTechnique(letters, this.#fuzzyScopes.word(id))
-      const popularScope = splitPackageName(this.#names[rank]).scope as string
-      if (technique !== null) candidates.push({ rank: targetIn(popularScope, rank), technique })
+      const popularScope = this.#fuzzyScopeNames[id]
+      // Judged with the scope's delimiters: `salesforce-ux` adds a word to `salesforce`.
+      const technique = typoTechnique(scope, popularScope, true)
+      if (technique !== null) add(popularScope, technique)
     }
     return candidates
+  }
+
+  /**
+   * The package of a popular scope that `@<typo>/<bare>` imitates: the one
+   * named `bare`, else one whose name `bare` starts or ends with whole words
+   * (`@typescript_eslinter/eslint` for `@typescript-eslint/eslint-plugin`).
+   */
+  #imitatedInScope(popularScope: string, bare: string): number | undefined {
+    const exact = this.#rankOf.get(`@${popularScope}/${bare}`)
+    if (exact !== undefined) return exact
+    if (bare.length < MIN_AFFIX_TARGET_LENGTH) return undefined
+    for (const { bare: other, rank } of this.#scopePackages.get(popularScope) ?? []) {
+      if (sharesWholeWords(bare, other)) return rank
+    }
+    return undefined
   }
 
   /** Popular unscoped names one typo away (two for long names). */
@@ -283,13 +331,19 @@ export class TyposquatIndex {
     return best
   }
 
-  /** `lodash2`, `react18` → the popular name before the number. */
+  /** `lodash2`, `eslint-9`, `react-hook-form-5` → the popular name before the number. */
   #numberAppendedTarget(bare: string): number | undefined {
-    // Only a single word: numbers after a compound name usually say what it
-    // is (`string-hash-64`, `passport-oauth1`), and so do forks (`fd-slicer2`).
-    const match = /^([a-z]+)\d{1,4}$/.exec(bare)
-    if (match === null || match[1].length < MIN_AFFIX_TARGET_LENGTH) return undefined
-    const rank = this.#rankOf.get(match[1])
+    // A number glued to one word of five letters or more (`react18`, `sharp32`),
+    // or a single digit after any name of four (`fdir2`, `eslint-9`). Longer
+    // numbers after short words name an encoding (`base58`), and a digit glued
+    // to a compound name usually says what it is (`passport-oauth1`).
+    const word = /^([a-z]+)\d{1,4}$/.exec(bare)
+    const digit = /^(.*[a-z])([-_.]?)\d$/.exec(bare)
+    let target: string | undefined
+    if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) target = word[1]
+    else if (digit !== null && withoutDelimiters(digit[1]).length >= MIN_NUMBERED_TARGET_LENGTH &&
+      (digit[2] !== '' || !/[-_.]/.test(digit[1]))) target = digit[1]
+    const rank = target === undefined ? undefined : this.#rankOf.get(target)
     return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
   }
 
@@ -320,7 +374,7 @@ function isStronger(a: Candidate, b: Candidate): boolean {
  * - digits differ (`vue2`/`vue3`, `md4`/`md5`): they name versions;
  * - a trailing `s` is added or dropped (`shallowequals`): a plural, not a slip.
  */
-function typoTechnique(typed: string, intended: string): TyposquatTechnique | null {
+function typoTechnique(typed: string, intended: string, isScope = false): TyposquatTechnique | null {
   const typedLetters = withoutDelimiters(typed)
   const intendedLetters = withoutDelimiters(intended)
   if (typedLetters === intendedLetters || isPluralOf(typedLetters, intendedLetters)) return null
@@ -331,12 +385,18 @@ function typoTechnique(typed: string, intended: string): TyposquatTechnique | nu
     [a, b] = [typedLetters, intendedLetters]
     edit = describeSingleEdit(a, b)
   }
-  if (edit === null) return isBelievableDoubleEdit(typed, intended) ? 'edit-distance' : null
-  if (/\d/.test(edit.characters)) return null
+  if (edit === null) return isBelievableDoubleEdit(typed, intended, isScope) ? 'edit-distance' : null
+  // A digit in a name that has none is a slip like any other key (`apollocli8ent`).
+  // A digit between letters, in a name without digits, is a slip like any
+  // other key (`apollocli8ent`); after a word it names a version (`vue3-charts`).
+  if (/\d/.test(edit.characters) && (/\d/.test(intended) || edit.kind === 'doubled-character' || !isBetweenLetters(typed, edit.characters))) return null
   switch (edit.kind) {
     case 'swapped-characters': return 'swapped-characters'
     case 'doubled-character': return 'doubled-character'
     case 'omitted-character':
+      // A doubled letter typed once is a slip even at the end of a long word
+      // (`request-progres`); short words so shortened are often other words (`expres`).
+      if (isAtWordEnd(b, edit.at) && b[edit.at] === b[edit.at - 1] && wordLengthAt(b, edit.at) >= MIN_LONG_WORD_LENGTH) return 'omitted-character'
       return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
     case 'inserted-character':
       return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
@@ -347,11 +407,41 @@ function typoTechnique(typed: string, intended: string): TyposquatTechnique | nu
   }
 }
 
-/** Two edits in a long name: believable unless they touch a word's first letter or digits. */
-function isBelievableDoubleEdit(typed: string, intended: string): boolean {
+/**
+ * Two edits in a long name: believable unless they touch a word's first
+ * letter, its ending (`express-validation`/`express-validator`,
+ * another word) or digits. A scope typo may change the ending: it is only
+ * flagged with a package of the popular scope after it (`@typescript_eslinter/eslint`).
+ */
+function isBelievableDoubleEdit(typed: string, intended: string, mayChangeEnding: boolean): boolean {
   let start = 0
   while (start < typed.length && start < intended.length && typed[start] === intended[start]) start++
-  return !isAtWordStart(typed, start) && !/\d/.test(differingPart(typed, intended))
+  let typedEnd = typed.length
+  let intendedEnd = intended.length
+  while (typedEnd > start && intendedEnd > start && typed[typedEnd - 1] === intended[intendedEnd - 1]) {
+    typedEnd--
+    intendedEnd--
+  }
+  const endsWord = (name: string, end: number): boolean => end === name.length || /[-_.]/.test(name[end])
+  const changesEnding = endsWord(typed, typedEnd) || endsWord(intended, intendedEnd)
+  return !isAtWordStart(typed, start) && (mayChangeEnding || !changesEnding) &&
+    !/\d/.test(differingPart(typed, intended))
+}
+
+/** Whether the one digit of `characters` (`8` or `i→8`) sits between letters in `typed`. */
+function isBetweenLetters(typed: string, characters: string): boolean {
+  const digit = characters.replace(/[^0-9]/g, '')
+  const at = typed.indexOf(digit)
+  return digit.length === 1 && at > 0 && /[a-z]/.test(typed[at - 1]) && /[a-z]/.test(typed[at + 1] ?? '')
+}
+
+/** Length of the word (between delimiters) that holds position `at`. */
+function wordLengthAt(name: string, at: number): number {
+  let start = at
+  while (start > 0 && !/[-_.]/.test(name[start - 1])) start--
+  let end = at
+  while (end < name.length && !/[-_.]/.test(name[end])) end++
+  return end - start
 }
 
 function isAtWordStart(name: string, at: number): boolean {
@@ -406,6 +496,37 @@ function isDistinctiveDifference(typed: string, intended: string): boolean {
   if (coreLength < MIN_FUZZY_LENGTH) return false
   const distance = damerauLevenshtein(typedCore, intendedCore, 2)
   return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+}
+
+/**
+ * `chartjs`, `chart-js` and `chart.js`: a library called X.js is published
+ * under every spelling of its name, by different people and for years.
+ */
+function isJsSpelling(a: string, b: string): boolean {
+  const trailingJs = /[-_.]?js$/
+  return trailingJs.test(a) && trailingJs.test(b) && a.replace(trailingJs, '') === b.replace(trailingJs, '')
+}
+
+/**
+ * `object.entries` and `object-entries`, `socket-io` and `socket.io`: dots and
+ * hyphens are both word separators in names, and both spellings are common
+ * for distinct packages. (An underscore for a hyphen is a missed Shift key.)
+ */
+function isDotHyphenSpelling(a: string, b: string): boolean {
+  return a.length === b.length && !/_/.test(a + b) && a.replace(/\./g, '-') === b.replace(/\./g, '-')
+}
+
+/** `angular-cli` starts with the word `angular`. */
+function startsWithWord(name: string, word: string): boolean {
+  return name.startsWith(word) && /[-_.]/.test(name[word.length] ?? '')
+}
+
+/** `eslint` and `eslint-plugin`: one name is the other's first or last words. */
+function sharesWholeWords(a: string, b: string): boolean {
+  const [shorter, longer] = a.length < b.length ? [a, b] : [b, a]
+  if (shorter === longer || shorter.length === 0) return shorter === longer
+  return (longer.startsWith(shorter) && /[-_.]/.test(longer[shorter.length])) ||
+    (longer.endsWith(shorter) && /[-_.]/.test(longer[longer.length - shorter.length - 1]))
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {

@@ -45,7 +45,11 @@ const REAL_TYPOSQUATS: Array<[string, string, TyposquatTechnique]> = [
   ['lodahs', 'lodash', 'swapped-characters'],
   ['axois', 'axios', 'swapped-characters'],
   ['jquerry', 'jquery', 'doubled-character'],
-  ['types-node', '@types/node', 'scope-confusion'],
+  ['types-lodash.es', '@types/lodash-es', 'scope-confusion'],
+  ['sinonjs__fake-timers', '@sinonjs/fake-timers', 'scope-confusion'],
+  ['stautses', 'statuses', 'swapped-characters'],
+  ['eslint-9', 'eslint', 'number-appended'],
+  ['react-hook-form-5', 'react-hook-form', 'number-appended'],
   ['@acitons/artifact', '@actions/artifact', 'swapped-characters'],
 ]
 
@@ -62,10 +66,15 @@ for (const [name, target, technique] of REAL_TYPOSQUATS) {
   })
 }
 
-incidents('a scope one typo from a popular scope is flagged (@typescript_eslinter)', () => {
-  const match = popular.check('@typescript_eslinter/eslint')
-  assert.ok(match !== null)
-  assert.ok(match.imitates.startsWith('@typescript-eslint/'), match.imitates)
+incidents('a scope typo reports the package of the popular scope it imitates', () => {
+  // Not the scope's most popular package (@typescript-eslint/types).
+  assert.equal(popular.check('@typescript_eslinter/eslint'), { imitates: '@typescript-eslint/eslint-plugin', technique: 'edit-distance' })
+  assert.equal(popular.check('@acitons/core'), { imitates: '@actions/core', technique: 'swapped-characters' })
+})
+
+incidents('shapes named in issue 11 (names written for the test)', () => {
+  assert.equal(popular.check('apollocli8ent'), { imitates: 'apollo-client', technique: 'edit-distance' }, 'a digit between letters')
+  assert.equal(popular.check('request-progres'), { imitates: 'request-progress', technique: 'omitted-character' }, 'a doubled last letter typed once')
 })
 
 incidents('names of incidents whose target is not popular are not flagged', () => {
@@ -132,7 +141,8 @@ const check = (name: string): [string, string] | null => {
 techniques('delimiter variants, also of short names', () => {
   assert.equal(check('crossenv'), ['cross-env', 'delimiter-variant'])
   assert.equal(check('cross_env'), ['cross-env', 'delimiter-variant'])
-  assert.equal(check('cross.env'), ['cross-env', 'delimiter-variant'])
+  // Dots and hyphens both separate words; distinct packages use either (object.entries, object-entries).
+  assert.is(check('cross.env'), null)
   // Adding a delimiter the popular name does not have is how new names are made.
   assert.is(check('lo-dash'), null)
 })
@@ -175,7 +185,8 @@ techniques('typo shapes', () => {
   assert.equal(check('exprwss'), ['express', 'edit-distance'], 'w is next to e on the keyboard')
   assert.is(check('exprxss'), null, 'x is not next to e')
   assert.equal(check('expreds'), ['express', 'edit-distance'])
-  assert.equal(check('elecrtron-stoer'), ['electron-store', 'edit-distance'], 'two edits in a long name')
+  assert.equal(check('elecrtron-sotre'), ['electron-store', 'edit-distance'], 'two edits in a long name')
+  assert.is(check('elecrtron-stor'), null, 'two edits that change a word\'s ending')
 })
 
 techniques('words that differ as words are not typos', () => {
@@ -231,6 +242,42 @@ techniques('fuzzyTargetLimit keeps loose checks to the most popular names', () =
   assert.is(index.check('exprses'), null)
 })
 
+const issue11 = suite('typosquat-index: false positives named in issue 11')
+
+issue11('delimiters alone imitate nothing, not even the package "-"', () => {
+  for (const name of ['', '_', '.', '__', '-.']) assert.is(popular.check(name), null, JSON.stringify(name))
+})
+
+issue11('types-<name> beside a popular <name> is a standalone type package', () => {
+  // React 19's release candidates were typed by types-react, which projects alias @types/react to.
+  for (const name of ['types-react', 'types-react-dom']) assert.is(popular.check(name), null, name)
+  assert.equal(check('typesnode'), ['@types/node', 'scope-confusion'], 'the joined form still counts')
+})
+
+issue11('a scope near a popular one is only a typo when a package of that scope follows', () => {
+  assert.is(popular.check('@storyblok/js'), null)
+  assert.is(popular.check('@salesforce-ux/design-system'), null, 'a word added to a scope is a scope of its own')
+  assert.is(popular.check('@node-ts/bus-core'), null)
+  assert.is(popular.check('@angular-cli/ast-tools'), null, '@<scope>-<name> names a community around @scope/name')
+  assert.is(popular.check('@preact-signals/utils'), null)
+  assert.equal(check('@types-node'), ['@types/node', 'scope-confusion'], 'except for @types')
+})
+
+issue11('X.js spellings and appended numbers that name an encoding', () => {
+  const index = TyposquatIndex.fromPopular(['chart.js', 'draft-js', 'base', 'passport-oauth', 'fdir'])
+  for (const name of ['chartjs', 'chart-js', 'draftjs', 'draft.js', 'base58', 'passport-oauth1']) assert.is(index.check(name), null, name)
+  assert.equal(index.check('fdir2'), { imitates: 'fdir', technique: 'number-appended' })
+  assert.equal(index.check('passport-oauth-2'), { imitates: 'passport-oauth', technique: 'number-appended' })
+})
+
+issue11('digits after a word name versions, and short words lose last letters to become others', () => {
+  assert.is(check('expres'), null)
+  const index = TyposquatIndex.fromPopular(['vue-echarts', 'chalk-template'])
+  assert.is(index.check('vue3-charts'), null)
+  assert.is(index.check('chalk-templat'), null, 'a last letter left out that was not doubled')
+})
+
 incidents.run()
 legitimate.run()
 techniques.run()
+issue11.run()
