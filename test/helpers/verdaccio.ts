@@ -31,8 +31,10 @@ export interface StartVerdaccioOptions {
   uplinks?: Record<string, string>;
   /** Package pattern → access, in the order Verdaccio matches them. */
   packages: Record<string, PackageAccess>;
-  /** The `filters:` section (plugin id → its config). */
-  filters?: Record<string, unknown>;
+  /** The `filters:` section (plugin id → its config), or a function of Verdaccio's URL giving it. */
+  filters?: Record<string, unknown> | ((url: string) => Record<string, unknown>);
+  /** Runs once the URL is known, before Verdaccio starts (to write files naming it). */
+  beforeStart?: (url: string) => Promise<void>;
   /** A folder Verdaccio loads plugins from before node_modules. */
   pluginsDir?: string;
   /** Users for the htpasswd file: name → password. */
@@ -101,7 +103,7 @@ function isLoopback(url: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
 }
 
-function configYaml(dir: string, port: number, options: StartVerdaccioOptions): string {
+function configYaml(dir: string, port: number, url: string, options: StartVerdaccioOptions): string {
   const lines = [
     `storage: ${yamlString(join(dir, 'storage'))}`,
     ...(options.pluginsDir ? [`plugins: ${yamlString(options.pluginsDir)}`] : []),
@@ -128,9 +130,10 @@ function configYaml(dir: string, port: number, options: StartVerdaccioOptions): 
     lines.push(`  ${yamlString(pattern)}:`, `    access: ${yamlString(access.access)}`, `    publish: ${yamlString(access.publish ?? '$authenticated')}`);
     if (access.proxy) lines.push(`    proxy: ${access.proxy}`);
   }
-  if (options.filters) {
+  const filters = typeof options.filters === 'function' ? options.filters(url) : options.filters;
+  if (filters) {
     lines.push('filters:');
-    for (const [id, config] of Object.entries(options.filters)) lines.push(`  ${yamlString(id)}: ${JSON.stringify(config)}`);
+    for (const [id, config] of Object.entries(filters)) lines.push(`  ${yamlString(id)}: ${JSON.stringify(config)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -180,7 +183,8 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
   const users = options.users ?? {};
   await writeFile(join(dir, 'htpasswd'), Object.entries(users).map(([name, password]) => `${htpasswdLine(name, password)}\n`).join(''));
   const configFile = join(dir, 'config.yaml');
-  await writeFile(configFile, configYaml(dir, port, options));
+  await writeFile(configFile, configYaml(dir, port, url, options));
+  await options.beforeStart?.(url);
 
   const started = Date.now();
   const env: Record<string, string> = {};
