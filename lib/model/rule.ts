@@ -240,6 +240,11 @@ export interface RuleMeta {
   severities?: Record<string, SeveritySource>
   /** What the engine must gather for this rule under a given policy. */
   needs?: (policy: EffectivePolicy) => RuleNeeds
+  /**
+   * Whether the rule judges one version from its packument alone, so the registry-side filter
+   * (lib/registry) runs it: true for every message, a list for only these. Absent: client only.
+   */
+  appliesAtRegistry?: true | string[]
 }
 
 export interface Rule {

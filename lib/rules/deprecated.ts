@@ -5,6 +5,7 @@ export const deprecatedRule: Rule = {
     id: 'deprecated',
     description: 'The version is deprecated by its maintainers.',
     defaultSeverity: 'warn',
+    appliesAtRegistry: true,
     messages: {
       deprecated: '{name}@{version} is deprecated: {reason}',
     },

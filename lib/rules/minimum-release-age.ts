@@ -24,6 +24,7 @@ export const minimumReleaseAgeRule: Rule = {
     id: 'minimum-release-age',
     description: 'Versions younger than the minimum release age are not installed: most malicious versions are found and pulled within days.',
     defaultSeverity: 'block',
+    appliesAtRegistry: true,
     messages: {
       'too-young': '{name}@{version} was published {published} ({age} ago), younger than the minimum release age of {limit}',
       'unknown-publish-time': '{name}@{version} has no publish time in its packument, so its age cannot be checked',

@@ -7,6 +7,7 @@ export const newInstallScriptRule: Rule = {
     id: 'new-install-script',
     description: 'This version adds a preinstall, install or postinstall script that the version before it did not have.',
     defaultSeverity: 'warn',
+    appliesAtRegistry: true,
     messages: {
       'script-added': '{name}@{version} adds {scripts} that {previous} did not have: {commands}',
     },

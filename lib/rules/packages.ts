@@ -6,6 +6,7 @@ export const packagesRule: Rule = {
     id: 'packages',
     description: 'Packages on the deny list are never installed; with an allow list, only packages on it are.',
     defaultSeverity: 'block',
+    appliesAtRegistry: true,
     messages: {
       denied: '{name}@{version} is denied by the policy ("{pattern}")',
       'not-allowed': '{name}@{version} is not on the policy\'s allow list',

@@ -7,6 +7,7 @@ export const publisherChangeRule: Rule = {
     id: 'publisher-change',
     description: 'The account that published this version never published any earlier version of the package.',
     defaultSeverity: 'warn',
+    appliesAtRegistry: true,
     messages: {
       'new-publisher': '{name}@{version} was published by "{publisher}", who published none of the {count} earlier versions (earlier publishers: {previous})',
     },

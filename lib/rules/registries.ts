@@ -27,6 +27,7 @@ export const registriesRule: Rule = {
     id: 'registries',
     description: 'Every package comes from an allowed registry over https; pinned scopes and private names come only from their own registry.',
     defaultSeverity: 'block',
+    appliesAtRegistry: ['scope-not-pinned', 'private-name-elsewhere'],
     messages: {
       'not-allowed-registry': '{name}@{version} resolves to {url}, which is not on an allowed registry ({allowed})',
       'lockfile-resolved-elsewhere': 'package-lock.json points {name}@{version} at {url}, which is not on an allowed registry ({allowed})',

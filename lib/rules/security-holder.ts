@@ -6,6 +6,7 @@ export const securityHolderRule: Rule = {
     id: 'security-holder',
     description: 'The registry replaced this package with a security holding package: the real one was removed as malware.',
     defaultSeverity: 'block',
+    appliesAtRegistry: true,
     messages: {
       'holding-package': '{name}@{version} is a security holding package: the registry removed the original package as malicious and left this placeholder',
     },

@@ -19,6 +19,7 @@ export const suspiciousVersionRule: Rule = {
     id: 'suspicious-version',
     description: 'A version far above every earlier release (99.x, 9.9.9) without the history of an established package: the classic shape of dependency confusion.',
     defaultSeverity: 'block',
+    appliesAtRegistry: true,
     messages: {
       'version-jump': '{name}@{version}: {reason} (previous highest: {from}) {why}, the shape of a dependency-confusion package',
       'version-jump-unconfirmed': '{name}@{version}: {reason} (previous highest: {from}); {name} has an established history, but the registry does not say who published it, so continuity cannot be confirmed',

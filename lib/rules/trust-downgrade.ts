@@ -12,6 +12,7 @@ export const trustDowngradeRule: Rule = {
     id: 'trust-downgrade',
     description: 'This version has weaker evidence of where it came from (no provenance, no trusted publisher) than earlier versions had.',
     defaultSeverity: 'warn',
+    appliesAtRegistry: true,
     messages: {
       'lost-signal': '{name}@{version} lacks {signal}, which {lastVersionWith} had',
     },

@@ -22,6 +22,7 @@ export const typosquattingRule: Rule = {
     id: 'typosquatting',
     description: 'A name one slip from a popular package (npm-high-impact): transpositions, omitted or doubled characters, delimiters, look-alike characters, scope confusion, affixes.',
     defaultSeverity: 'block',
+    appliesAtRegistry: true,
     messages: {
       imitates: '{name}@{version} looks like the popular package "{imitates}" ({technique})',
     },

@@ -7,6 +7,7 @@ export const vulnerabilitiesRule: Rule = {
     id: 'vulnerabilities',
     description: 'Known vulnerabilities (not malware) at or above intel.vulnerabilities; off unless that threshold is set.',
     defaultSeverity: 'warn',
+    appliesAtRegistry: true,
     messages: {
       vulnerable: '{name}@{version} has a {severity} vulnerability: {summary} ({id})',
     },
