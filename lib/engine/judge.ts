@@ -45,6 +45,7 @@ function toFinding(rule: Rule, raw: RawFinding, pkg: PackageView, severity: 'blo
     message: interpolate(template, args),
     hint: hint ? interpolate(hint, args) : null,
     args,
+    ...(raw.remedy ? { remedy: raw.remedy } : {}),
   }
 }
 

@@ -36,6 +36,19 @@ export interface InstallOutcome extends ReifySummary {
   scriptsSkipped: string[]
 }
 
+export interface HeldBack {
+  name: string
+  from: string
+  to: string
+  location: string
+  reason: string
+}
+
+/** Commands whose tree may differ from the lockfile: ci and check --lockfile judge it as it is. */
+function mayChangeLockfile(mode: RunMode, request: RunRequest): boolean {
+  return mode !== 'ci' && mode !== 'rebuild' && !request.readsLockfileOnly
+}
+
 export interface RunOutcome {
   mode: RunMode
   judgement: Judgement
@@ -50,6 +63,8 @@ export interface RunOutcome {
   manifest: 'package.json' | 'package-lock.json'
   /** One-line notes that are not findings (a registry without an optional endpoint). */
   notes: RunNote[]
+  /** Too-young locked versions moved to mature ones before judging (the lockfile changes only there). */
+  heldBack: HeldBack[]
   now: Date
   /** What npm's libraries warned about while building, reifying and rebuilding (npm prints these as `npm warn …`). */
   npmWarnings: NpmWarning[]
@@ -119,13 +134,13 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   }
   if (mode === 'ci') session.verifyMatchesLockfile()
 
-  const packages = session.packages()
+  let packages = session.packages()
   const dryRun = Boolean(config.get('dry-run'))
   // Tarballs are read only where reify would unpack them: not for check and
   // rebuild, --dry-run (npm downloads nothing) or --package-lock-only.
   const unpacks = mode !== 'check' && mode !== 'rebuild' && !dryRun && !config.get('package-lock-only')
   const tarballTargets = once(() => session.tarballTargets())
-  const { facts, run, notes } = await gatherEverything(packages, policy, RULES, {
+  const gatherOptions = {
     npmOptions: config.flat,
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,
@@ -136,7 +151,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     // Which install scripts may run is decided from the facts, whatever rules are on.
     needsScriptFacts: mode !== 'check',
     onPhase: phase,
-  })
+  }
+  let { facts, run, notes } = await gatherEverything(packages, policy, RULES, gatherOptions)
   const context: RuleContext = {
     policy,
     now,
@@ -150,6 +166,25 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   }
   phase('judging')
   let judgement = judge(packages, facts, RULES, context)
+  const heldBack: HeldBack[] = []
+  // A finding a rule can resolve by resolving a name again (a too-young locked
+  // version) is resolved, once, where the command may change the lockfile.
+  const remedies = mayChangeLockfile(mode, request) ? judgement.findings.filter((finding) => finding.severity === 'block' && finding.remedy) : []
+  if (remedies.length > 0) {
+    const names = [...new Set(remedies.map((finding) => finding.remedy!.reresolve))]
+    phase(`holding back ${names.join(', ')} to versions old enough`)
+    await session.resolveAgain(remedies.map((finding) => finding.package.location))
+    packages = session.packages()
+    ;({ facts, run, notes } = await gatherEverything(packages, policy, RULES, gatherOptions))
+    context.run = run
+    judgement = judge(packages, facts, RULES, context)
+    for (const finding of remedies) {
+      const current = packages.find((pkg) => pkg.location === finding.package.location) ?? packages.find((pkg) => pkg.name === finding.remedy!.reresolve)
+      if (current && current.version !== finding.package.version) {
+        heldBack.push({ name: finding.package.name, from: finding.package.version, to: current.version, location: current.location, reason: finding.remedy!.reason })
+      }
+    }
+  }
   if (unpacks && !judgement.isBlocked && neededBy(RULES, policy, request.isProbeRequested).tarballManifests) {
     // Only a tree that passes every other rule is downloaded (never from a
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
@@ -165,6 +200,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     install: null,
     manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
     notes,
+    heldBack,
     now,
     npmWarnings: session.npmWarnings,
   }

@@ -23,7 +23,7 @@ export interface EffectivePolicy {
     private: Record<string, string>
   }
   packages: { deny: string[]; allow: string[] }
-  minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn' }
+  minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn'; lockfile: 'hold-back' | 'block' }
   scripts: { allow: Record<string, boolean>; npmAllowScripts: boolean }
   sources: { git: SourceReach; remote: SourceReach; file: SourceReach; directory: SourceReach }
   intel: {

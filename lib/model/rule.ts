@@ -199,6 +199,19 @@ export interface RawFinding {
   messageId: string
   /** Values substituted into the message template: `{name}` → args.name. */
   args: Record<string, string | number>
+  /** A change of the tree that would resolve this finding, which the engine may make before it decides. */
+  remedy?: Remedy
+}
+
+/**
+ * Resolve one package name again under the policy's gates while everything
+ * else stays as locked: how a too-young version kept in the lockfile is held
+ * back to a mature one instead of being a dead end.
+ */
+export interface Remedy {
+  reresolve: string
+  /** Why, in a few words, for the "held back" line: `published 2 days ago`. */
+  reason: string
 }
 
 /**
@@ -266,4 +279,5 @@ export interface Finding {
   message: string
   hint: string | null
   args: Record<string, string | number>
+  remedy?: Remedy
 }

@@ -249,6 +249,31 @@ export class ArboristSession {
     }
   }
 
+  /**
+   * Build the ideal tree again without the nodes at these locations, so
+   * Arborist resolves each of them afresh under the policy's age gate while
+   * everything else stays as locked: how a too-young locked version is held
+   * back to a mature one. (npm update never moves a locked version down, so
+   * the nodes are taken out of the lockfile tree Arborist starts from.)
+   */
+  async resolveAgain(locations: string[]): Promise<void> {
+    const arborist = new Arborist(this.#options)
+    try {
+      // buildIdealTree starts from the lockfile tree Arborist has loaded.
+      const locked: any = await this.#log.during(() => arborist.loadVirtual())
+      for (const location of locations) {
+        const node = locked.inventory.get(location)
+        if (node && !node.isProjectRoot) node.root = null
+      }
+      this.#arborist = arborist
+      this.#nodes.clear()
+      await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))
+    } catch (error) {
+      throw asFailure(error, 'resolving the dependency tree')
+    }
+    this.#failOnExtractionErrors('while resolving the tree')
+  }
+
   /** Compare the ideal tree with the lockfile for `ci`: every locked entry must be kept at its version. */
   verifyMatchesLockfile(): void {
     const problems: string[] = []

@@ -13,7 +13,7 @@ export const DEFAULT_POLICY: Required<Omit<PolicyDocument, '$schema' | 'extends'
   rules: { ...RULE_DEFAULT_SEVERITY },
   registries: { scopes: {}, private: {} },
   packages: { deny: [], allow: [] },
-  minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block' },
+  minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block', lockfile: 'hold-back' },
   scripts: { allow: {}, npmAllowScripts: true },
   sources: { git: 'direct', remote: 'direct', file: 'direct', directory: 'direct' },
   intel: {

@@ -72,6 +72,7 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
       ageMs: parseDuration(age),
       exclude: tree.minimumReleaseAge.exclude ?? [],
       missingTime: tree.minimumReleaseAge.missingTime,
+      lockfile: tree.minimumReleaseAge.lockfile,
     },
     scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts },
     sources: tree.sources,
@@ -124,6 +125,7 @@ type Comparison =
   | 'stays-on' // a feed the organisation turned on
   | 'stays-false' // an explicit refusal
   | 'threshold' // a vulnerability threshold that may only go down
+  | 'lockfile' // hold-back may become block, not the other way
 
 /** How each setting compares with the organisation's; the first matching path prefix wins. */
 const COMPARISONS: Array<[string, Comparison]> = [
@@ -132,6 +134,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['intel.unreachable', 'severity'],
   ['sources', 'reach'],
   ['minimumReleaseAge.age', 'at-least'],
+  ['minimumReleaseAge.lockfile', 'lockfile'],
   ['intel.maxAge', 'at-most'],
   ['packages.deny', 'keeps-all'],
   ['intel.datasets', 'keeps-all'],
@@ -172,6 +175,8 @@ function loosening(path: Path, floor: Leaf, project: Leaf): string | null {
   switch (comparisonFor(path)) {
     case 'severity':
       return SEVERITY_RANK[project as string] < SEVERITY_RANK[floor as string] ? `${show(project)} is weaker than the organisation's ${show(floor)}` : null
+    case 'lockfile':
+      return project === 'hold-back' && floor === 'block' ? `${show(project)} is weaker than the organisation's ${show(floor)}` : null
     case 'reach':
       return REACH_RANK[project as string] > REACH_RANK[floor as string] ? `${show(project)} allows more than the organisation's ${show(floor)}` : null
     case 'at-least':

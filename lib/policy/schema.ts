@@ -82,6 +82,10 @@ export const policySchema = z
           .enum(['block', 'warn'])
           .optional()
           .describe('What a registry package without a publish time is: block or warn.'),
+        lockfile: z
+          .enum(['hold-back', 'block'])
+          .optional()
+          .describe('A too-young version kept in the lockfile: hold-back (install and update move it to the newest mature version every dependent accepts, touching nothing else) or block.'),
       })
       .optional(),
     scripts: z

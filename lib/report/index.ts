@@ -26,6 +26,7 @@ export const REPORTERS = {
     asDocument({
       ...toJsonReport(outcome.mode, outcome.judgement, outcome.policyFiles, outcome.install, outcome.npmWarnings),
       notes: outcome.notes.map(({ code, message }) => ({ code, message })),
+      heldBack: outcome.heldBack,
     }),
   sarif: (outcome: RunOutcome, context: ReportContext) => asDocument(toSarifReport(outcome.judgement, RULES, context.toolVersion, outcome.manifest)),
   cyclonedx: (outcome: RunOutcome, context: ReportContext) =>

@@ -83,12 +83,13 @@ export interface TextOutput {
 export function formatRun(outcome: RunOutcome, style: Style, seconds: number, loglevel = 'warn'): TextOutput {
   // Notes are not findings: shown once a day, on stderr, whatever the command.
   const notes = loglevel === 'silent' ? '' : outcome.notes.filter((note) => !note.isRepeat).map((note) => style.dim(`safe-npm: note: ${note.message}\n`)).join('')
+  const heldBack = loglevel === 'silent' ? '' : outcome.heldBack.map((held) => `safe-npm: held back ${held.name} ${held.from} → ${held.to}: ${held.reason}\n`).join('')
   const output = formatOutcome(outcome, style, seconds)
   // --silent and --loglevel error keep what explains a block, and drop warnings and summaries.
   const isQuiet = loglevel === 'silent' || loglevel === 'error'
   const stderr = isQuiet && !outcome.judgement.isBlocked ? '' : output.stderr
   const stdout = loglevel === 'silent' && !(outcome.mode === 'check' && outcome.judgement.isBlocked) ? '' : output.stdout
-  return { stdout, stderr: `${formatNpmWarnings(outcome.npmWarnings, loglevel)}${notes}${stderr}` }
+  return { stdout, stderr: `${formatNpmWarnings(outcome.npmWarnings, loglevel)}${notes}${heldBack}${stderr}` }
 }
 
 /** npm's own warnings, as npm prints them: `npm warn <title> <message>` on every line, per --loglevel. */

@@ -69,8 +69,13 @@ export const minimumReleaseAgeRule: Rule = {
       withinProjectRange ??
       newestMatureVersion([...pkg.requestedRanges, `<${pkg.version}`], facts, cutoff) ??
       newestMatureVersion(pkg.requestedRanges, facts, cutoff)
+    // A young version kept in the lockfile is not the user's choice: install and
+    // update hold it back to the mature one every dependent accepts (the engine
+    // resolves that one name again), unless the policy prefers a block.
+    const canHoldBack = pkg.isFromLockfile && withinProjectRange !== null && policy.minimumReleaseAge.lockfile === 'hold-back'
     return [
       {
+        ...(canHoldBack ? { remedy: { reresolve: pkg.name, reason: `published ${formatSpan(age)} ago` } } : {}),
         messageId: 'too-young',
         args: {
           name: pkg.name,
@@ -79,7 +84,9 @@ export const minimumReleaseAgeRule: Rule = {
           age: formatSpan(age),
           limit: policy.minimumReleaseAge.age,
           matureVersion: mature ?? '',
-          mature: withinProjectRange
+          mature: canHoldBack
+            ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: safe-npm install moves package-lock.json to it and changes nothing else (npm ci cannot change the lockfile); or wait until ${until}.`
+            : withinProjectRange
             ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: pin it, or wait until ${until}.`
             : mature
               ? `${pkg.name}@${mature} is old enough: change "${pkg.name}": "${pkg.projectRange}" in package.json to it, or wait until ${until}.`

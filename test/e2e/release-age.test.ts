@@ -1,7 +1,7 @@
 // minimum-release-age through the real binary: the gate maps onto resolution,
 // exact pins and lockfile entries younger than the limit block, and excludes,
 // exceptions (waived, expired, unused) behave as the policy says.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm as rmFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,7 +22,7 @@ import {
 const age = suite<{ harness: Harness }>('e2e: minimum-release-age');
 
 age.before(async (context) => {
-  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'with-dep', 'left-pad', 'uses-fresh']);
 });
 age.after(async (context) => {
   await context.harness.close();
@@ -185,11 +185,52 @@ age('blocked: a lockfile pinning a young version is blocked by ci and check --lo
   assertExit(uncached, 1, 'ci with an empty cache');
   assertFinding(uncached, 'minimum-release-age/too-young', 'fresh-pkg');
 
-  // And the plain install keeps what the lockfile says: still blocked, nothing written.
-  const reinstalled = await box.safeNpmJson(['install']);
-  assertExit(reinstalled, 1, 'install over the young lockfile');
-  assertFinding(reinstalled, 'minimum-release-age/too-young', 'fresh-pkg');
-  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] });
+  // ci names the one command that moves the lockfile.
+  assert.match(String(finding.hint), /safe-npm install moves package-lock\.json to it/);
+  assert.is(finding.data.matureVersion, '1.0.0');
+
+  // With minimumReleaseAge.lockfile "block", install keeps what the lockfile says: still blocked, nothing written.
+  await writeFile(join(box.dir, 'hold-off.json'), JSON.stringify({ minimumReleaseAge: { lockfile: 'block' } }));
+  const refused = await box.safeNpmJson(['install', '--policy', 'hold-off.json']);
+  assertExit(refused, 1, 'install over the young lockfile, policy block');
+  assertFinding(refused, 'minimum-release-age/too-young', 'fresh-pkg');
+  const lockBefore = JSON.parse(await readFile(join(box.dir, 'package-lock.json'), 'utf8'));
+  await rmFile(join(box.dir, 'hold-off.json'));
+
+  // By default install holds the young locked version back to the mature one and changes nothing else.
+  const held = await box.safeNpmJson(['install']);
+  assertExit(held, 0, 'install over the young lockfile holds it back');
+  assertNoFinding(held, 'minimum-release-age/too-young');
+  assert.equal(held.report.heldBack.map((entry: any) => `${entry.name} ${entry.from} → ${entry.to}`), ['fresh-pkg 1.1.0 → 1.0.0']);
+  const lockAfter = JSON.parse(await readFile(join(box.dir, 'package-lock.json'), 'utf8'));
+  assert.is(lockAfter.packages['node_modules/fresh-pkg'].version, '1.0.0');
+  const { ['node_modules/fresh-pkg']: _before, ...restBefore } = lockBefore.packages;
+  const { ['node_modules/fresh-pkg']: _after, ...restAfter } = lockAfter.packages;
+  assert.equal(restAfter, restBefore, 'every other lockfile entry is untouched');
+});
+
+age('held back: a transitive young version a plain-npm lockfile pins moves to the newest mature one its dependents accept; update does it too; the text says so', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'uses-fresh': '^1.0.0', 'tiny-dep': '^1.0.0' }) });
+  assertExit(await box.npm(['install', '--package-lock-only', '--ignore-scripts']), 0, 'plain npm writes the lockfile');
+  assert.is((await lockedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.1.0', 'plain npm pins the young 1.1.0');
+  const original = await readFile(join(box.dir, 'package-lock.json'), 'utf8');
+
+  const checked = await box.safeNpmJson(['check']);
+  assertExit(checked, 0, 'check judges the tree install would produce');
+  assert.equal(checked.report.heldBack.map((entry: any) => `${entry.name} ${entry.from} → ${entry.to}`), ['fresh-pkg 1.1.0 → 1.0.0']);
+  assert.is(await readFile(join(box.dir, 'package-lock.json'), 'utf8'), original, 'check writes nothing');
+
+  const updated = await box.safeNpm(['update', 'fresh-pkg']);
+  assertExit(updated, 0, 'update');
+  assert.match(updated.stderr, /held back fresh-pkg 1\.1\.0 → 1\.0\.0: published 2h( 0m)? ago/);
+  assert.is((await lockedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.0.0');
+  assert.is((await lockedPackages(box.dir)).get('node_modules/uses-fresh'), '1.0.0');
+
+  await writeFile(join(box.dir, 'package-lock.json'), original);
+  const installed = await box.safeNpm(['install']);
+  assertExit(installed, 0, 'install');
+  assert.match(installed.stderr, /held back fresh-pkg 1\.1\.0 → 1\.0\.0/);
+  assert.is((await installedPackages(box.dir)).get('node_modules/fresh-pkg'), '1.0.0');
 });
 
 /** A lockfileVersion 1 entry (npm 5/6) made from a v3 one; an alias keeps npm 6's `npm:name@version`. */
