@@ -1,9 +1,11 @@
 // A small on-disk summary of each packument (publish times, publishers,
-// install scripts, provenance flags), so a lockfile install does not parse
-// every full packument again: npm's cache holds 121 MiB of JSON for a
-// 1,000-package app; the summaries are a few MiB. A version's publish facts
-// never change, so a summary that lists the version answers for it; the
-// summary is refreshed after maxAge for what can change (deprecation, tags).
+// install scripts, provenance flags, published integrities), so a lockfile
+// install does not parse every full packument again: npm's cache holds 121
+// MiB of JSON for a 1,000-package app; the summaries are about 10 MiB, two
+// thirds of it the integrity strings (67,000 versions: each must be comparable
+// with any lockfile). A version's publish facts never change, so a summary
+// that lists the version answers for it; the summary is refreshed after
+// maxAge for what can change (deprecation, tags).
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -13,7 +15,8 @@ import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import { installScriptsSchema } from '../npm/registry-data.js'
 
-const FORMAT = 1
+// 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
+const FORMAT = 2
 
 interface StoredVersion {
   v: string
@@ -24,6 +27,7 @@ interface StoredVersion {
   o?: 1
   d?: string
   x?: string
+  i?: string
 }
 
 interface StoredSummary {
@@ -50,6 +54,7 @@ const storedVersionSchema = z.object({
   o: z.literal(1).optional(),
   d: z.string().min(1).optional(),
   x: z.string().optional(),
+  i: z.string().min(1).optional(),
 })
 
 const storedSummarySchema = z.object({
@@ -77,6 +82,8 @@ function store(facts: VersionFacts): StoredVersion {
     ...(facts.hasTrustedPublisher ? { o: 1 as const } : {}),
     ...(facts.deprecated ? { d: facts.deprecated } : {}),
     ...(facts.description && /security/i.test(facts.description) ? { x: facts.description } : {}),
+    // Only the integrity string: the rest of `dist` (tarball URL, signatures, file counts) is not a fact any rule reads.
+    ...(facts.integrity ? { i: facts.integrity } : {}),
   }
 }
 
@@ -90,6 +97,7 @@ function load(stored: StoredVersion): VersionFacts {
     hasTrustedPublisher: stored.o === 1,
     deprecated: stored.d ?? null,
     description: stored.x ?? null,
+    integrity: stored.i ?? null,
   }
 }
 

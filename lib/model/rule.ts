@@ -86,6 +86,12 @@ export interface VersionFacts {
   deprecated: string | null
   /** The version's description (security holding packages say so there). */
   description?: string | null
+  /**
+   * The registry's published integrity of the tarball: `dist.integrity`, or
+   * `sha1-…` from `dist.shasum` for old versions without one; null when the
+   * registry publishes neither. Absent where the facts did not come from a packument.
+   */
+  integrity?: string | null
 }
 
 /** What the engine learned about a package from its registry, gathered once. */

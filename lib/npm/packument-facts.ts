@@ -33,6 +33,18 @@ function installScriptsOf(manifest: CheckedManifest): Record<string, string> {
   return scripts
 }
 
+/**
+ * The integrity the registry published for a version's tarball, as pacote
+ * reads it: `dist.integrity`, else the sha1 `dist.shasum` (old publishes)
+ * written as an integrity; null when there is neither.
+ */
+function integrityOf(manifest: CheckedManifest): string | null {
+  const integrity = manifest.dist?.integrity?.trim()
+  if (integrity) return integrity
+  const shasum = manifest.dist?.shasum?.trim()
+  return shasum && /^[0-9a-f]{40}$/i.test(shasum) ? `sha1-${Buffer.from(shasum, 'hex').toString('base64')}` : null
+}
+
 /** The facts of a packument; throws EBADPACKUMENT when it is not one (no name or no versions). */
 export function summarisePackument(raw: unknown): PackumentSummary {
   const checked = checkPackument(raw)
@@ -53,6 +65,7 @@ export function summarisePackument(raw: unknown): PackumentSummary {
       hasTrustedPublisher: Boolean(manifest._npmUser?.trustedPublisher),
       deprecated: manifest.deprecated ? manifest.deprecated : null,
       description: typeof manifest.description === 'string' ? manifest.description : null,
+      integrity: integrityOf(manifest),
     })
   }
   versions.sort((a, b) => (a.publishedAt?.getTime() ?? Infinity) - (b.publishedAt?.getTime() ?? Infinity))

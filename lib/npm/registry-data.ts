@@ -133,6 +133,9 @@ const versionManifestSchema = z.object({
   dist: z
     .object({
       attestations: z.object({ provenance: z.unknown().optional() }).nullish(),
+      // What the tarball's bytes must hash to: compared with the lockfile's integrity.
+      integrity: z.string().max(4096).nullish(),
+      shasum: z.string().max(4096).nullish(),
     })
     .nullish(),
 })

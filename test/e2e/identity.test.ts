@@ -1,9 +1,10 @@
 // package-identity through the real binary (issue 7): a lockfile entry that
 // claims another package than the tarball it resolves to, an npm alias that
 // must keep working (and be judged as its target), and a registry manifest
-// that names another package than the one asked for.
+// that names another package than the one asked for, and a lockfile integrity
+// that names other bytes in npm's cache than the registry published.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,7 +28,7 @@ interface Context {
 const identity = suite<Context>('e2e: package identity');
 
 identity.before(async (context) => {
-  context.harness = await startHarness(['fresh-pkg', 'left-pad-lite', 'tiny-dep', 'misnamed-pkg']);
+  context.harness = await startHarness(['fresh-pkg', 'left-pad-lite', 'tiny-dep', 'misnamed-pkg', 'evil-pkg']);
   // The tarball the tampered entry really installs: fresh-pkg 1.0.1, two hours old.
   await context.harness.registry.publish('fresh-pkg', { version: '1.0.1', publishedAt: '-2h' });
 });
@@ -151,6 +152,65 @@ identity('blocked: a packument for misnamed-pkg whose version manifest says left
   const checked = await box.safeNpmJson(['check']);
   assertExit(checked, 1, 'check');
   assertFinding(checked, 'package-identity/name-mismatch', 'misnamed-pkg');
+});
+
+identity('blocked: a lockfile entry for left-pad-lite with the integrity of evil-pkg\'s cached tarball → check --lockfile and ci exit 1 with integrity-mismatch, nothing written, evil-pkg not installed', async (context) => {
+  const { registry } = context.harness;
+  const sha512 = (bytes: Buffer | undefined) => `sha512-${createHash('sha512').update(bytes!).digest('base64')}`;
+  const evilIntegrity = sha512(await registry.tarball('evil-pkg', '1.0.0'));
+  const benignIntegrity = sha512(await registry.tarball('left-pad-lite', '1.0.0'));
+  const lockfile = {
+    name: 'app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'app', version: '1.0.0', dependencies: { 'left-pad-lite': '^1.0.0' } },
+      // every claim is left-pad-lite's; only the integrity is evil-pkg's
+      'node_modules/left-pad-lite': {
+        version: '1.0.0',
+        resolved: `${registry.url}left-pad-lite/-/left-pad-lite-1.0.0.tgz`,
+        integrity: evilIntegrity,
+      },
+    },
+  };
+  const box = await sandbox(context.harness, { 'package.json': manifest({ 'left-pad-lite': '^1.0.0' }), 'package-lock.json': lockfile });
+  // evil-pkg's bytes in the npm cache, as after any earlier install of it
+  assertExit(await box.npm(['cache', 'add', 'evil-pkg@1.0.0']), 0, 'npm cache add');
+
+  const checked = await box.safeNpmJson(['check', '--lockfile']);
+  assertExit(checked, 1, 'check --lockfile');
+  const finding = assertFinding(checked, 'package-identity/integrity-mismatch', 'left-pad-lite');
+  assert.is(finding.severity, 'block');
+  assert.is(finding.data.integrity, evilIntegrity);
+  assert.is(finding.data.registryIntegrity, benignIntegrity);
+  assert.is(finding.data.package, 'left-pad-lite@1.0.0');
+  assert.equal(codes(checked.report), ['package-identity/integrity-mismatch']);
+
+  const before = await snapshot(box.dir);
+  registry.requests.length = 0;
+  const ci = await box.safeNpmJson(['ci']);
+  assertExit(ci, 1, 'ci');
+  assertFinding(ci, 'package-identity/integrity-mismatch', 'left-pad-lite');
+  assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] }, 'package.json and package-lock.json unchanged');
+  assert.not.ok(existsSync(join(box.dir, 'node_modules', 'left-pad-lite')), 'no node_modules/left-pad-lite');
+  assert.not.ok(box.markerExists('evil-pkg-ran.txt'), 'evil-pkg\'s postinstall did not run');
+  assert.equal(fetchedTarballs(registry), [], 'a blocked ci downloads nothing');
+
+  // What the guard prevented: plain npm installs evil-pkg's bytes under left-pad-lite's name.
+  assertExit(await box.npm(['ci', '--ignore-scripts']), 0, 'npm ci');
+  const unpacked = JSON.parse(readFileSync(join(box.dir, 'node_modules', 'left-pad-lite', 'package.json'), 'utf8'));
+  assert.is(unpacked.name, 'evil-pkg');
+});
+
+identity('allowed: the integrity npm itself locked matches the registry\'s, fresh and from the lockfile', async (context) => {
+  const box = await sandbox(context.harness, { 'package.json': manifest({ 'left-pad-lite': '^1.0.0', 'tiny-dep': '^1.0.0' }) });
+  const installed = await box.safeNpmJson(['install']);
+  assertExit(installed, 0, 'install');
+  assertNoFinding(installed, 'package-identity/integrity-mismatch');
+  const checked = await box.safeNpmJson(['check', '--lockfile']);
+  assertExit(checked, 0, 'check --lockfile');
+  assert.equal(codes(checked.report), []);
 });
 
 identity.run();

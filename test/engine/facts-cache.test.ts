@@ -60,4 +60,48 @@ test('a damaged or edited entry is refetched, never trusted', async () => {
   assert.is(await cache.read('left-pad', NOW), null)
 })
 
+const SHA512 = 'sha512-Qli5dSpAXQOSw1y/M+uBKT37rj6iZAQMz6Uy5/ZYGIhBLS/ODRHqL4XIDvSAtYpjfia0XKNztlPFa806TWw5Gw=='
+
+const withDist = {
+  name: 'inherits',
+  time: { '1.0.0': '2011-01-01T00:00:00Z', '2.0.0': '2013-01-01T00:00:00Z', '2.0.1': '2014-01-01T00:00:00Z' },
+  versions: {
+    // an old publish: only the sha1 shasum
+    '1.0.0': { dist: { shasum: '38e1975285bf1f7ba9c84da102bb12771322ac48', tarball: 'https://r.example/inherits/-/inherits-1.0.0.tgz' } },
+    '2.0.0': { dist: { integrity: SHA512, shasum: '04d99b4a1eaf9e5f79c05e5d745d53edd1aa8aa1', tarball: 'https://r.example/inherits/-/inherits-2.0.0.tgz', fileCount: 4 } },
+    '2.0.1': {},
+  },
+}
+
+test('the published integrity is summarised (sha1 shasum only for versions without one) and survives the cache', async () => {
+  const summary = summarisePackument(withDist)
+  const expected = { '1.0.0': 'sha1-OOGXUoW/H3upyE2hArsSdxMirEg=', '2.0.0': SHA512, '2.0.1': null }
+  assert.equal(Object.fromEntries(summary.versions.map((entry) => [entry.version, entry.integrity])), expected)
+  const dir = cacheDir()
+  const cache = new FactsCache(dir, DAY)
+  await cache.write(summary, NOW)
+  const read = await cache.read('inherits', NOW)
+  assert.ok(read)
+  assert.equal(Object.fromEntries(read!.versions.map((entry) => [entry.version, entry.integrity])), expected)
+  // only the integrity strings are stored, nothing else of dist
+  const text = readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8')
+  assert.not.ok(text.includes('tarball') || text.includes('fileCount') || text.includes('04d99b4a'), text)
+})
+
+test('a summary stored before integrities were kept (format 1) is refetched', async () => {
+  const dir = cacheDir()
+  const cache = new FactsCache(dir, DAY)
+  await cache.write(summarisePackument(withDist), NOW)
+  const [file] = readdirSync(dir)
+  const stored = JSON.parse(readFileSync(path.join(dir, file), 'utf8'))
+  assert.is(stored.format, 2)
+  writeFileSync(path.join(dir, file), JSON.stringify({ ...stored, format: 1 }))
+  assert.is(await cache.read('inherits', NOW), null)
+})
+
+test('a registry integrity of the wrong type makes the packument unverifiable', () => {
+  const summary = summarisePackument({ name: 'x', versions: { '1.0.0': { dist: { integrity: { sha512: 'x' } } } } })
+  assert.equal(summary.problems, ['versions["1.0.0"].dist.integrity: expected a string, got an object'])
+})
+
 test.run()

@@ -23,6 +23,8 @@ interface Entry {
   requested?: string[]
   source?: SourceKind
   isFromLockfile?: boolean
+  /** The lockfile's (or manifest's) integrity; default 'sha512-x'. */
+  integrity?: string | null
 }
 
 const tgz = (name: string, version: string, base = REGISTRY) => `${base}${name}/-/${name.split('/').pop()}-${version}.tgz`
@@ -36,7 +38,7 @@ function view(entry: Entry): PackageView {
     version: tarball?.version ?? entry.version,
     location: `node_modules/${entry.folder}`,
     resolved: entry.resolved,
-    integrity: 'sha512-x',
+    integrity: entry.integrity === undefined ? 'sha512-x' : entry.integrity,
     source,
     isDirect: true,
     path: ['app', entry.folder],
@@ -95,6 +97,56 @@ for (const [title, entry, expected] of CASES) {
   })
 }
 
+// The registry's published integrity (VersionFacts.integrity) against the entry's.
+const SHA512_A = 'sha512-Qli5dSpAXQOSw1y/M+uBKT37rj6iZAQMz6Uy5/ZYGIhBLS/ODRHqL4XIDvSAtYpjfia0XKNztlPFa806TWw5Gw=='
+const SHA512_B = 'sha512-5KfXESjCAfFQel2TLqhr18NEz++UiWVIA0jwHzs2Kbvb3e+r+G/eVhRfoZbaPCL0PnERvK5YeMgh02O4eenufw=='
+const SHA1_A = 'sha1-BNmbSh6vnl95wF5ddF1T7dGqiqE='
+const SHA1_B = 'sha1-OOGXUoW/H3upyE2hArsSdxMirEg='
+const LEFT_PAD: Entry = { folder: 'left-pad', name: 'left-pad', version: '1.3.0', resolved: tgz('left-pad', '1.3.0') }
+
+const INTEGRITY_CASES: Array<[string, string | null, string | null | undefined, string[]]> = [
+  // [title, the entry's integrity, the registry's, codes]
+  ['the registry\'s sha512', SHA512_A, SHA512_A, []],
+  ['the sha512 of other bytes', SHA512_B, SHA512_A, ['integrity-mismatch']],
+  ['the sha512 of other bytes, from a fresh resolution', SHA512_B, SHA512_A, ['integrity-mismatch']],
+  ['no integrity in the entry (npm fetches and verifies)', null, SHA512_A, []],
+  ['an empty integrity in the entry', '', SHA512_A, []],
+  ['the registry publishes no integrity for the version', SHA512_B, null, []],
+  ['facts without an integrity (not from a packument)', SHA512_B, undefined, []],
+  ['the registry only has the sha1 shasum, the entry matches it', SHA1_A, SHA1_A, []],
+  ['the registry only has the sha1 shasum, the entry is other bytes', SHA1_B, SHA1_A, ['integrity-mismatch']],
+  // as pacote: an algorithm the registry did not publish cannot be compared
+  ['a sha512 kept where the registry only has the sha1 of an old publish', SHA512_B, SHA1_A, []],
+  ['an old sha1-only entry where the registry has a sha512', SHA1_B, SHA512_A, []],
+  ['the right sha1 beside the sha512 of other bytes', `${SHA1_A} ${SHA512_B}`, `${SHA512_A} ${SHA1_A}`, ['integrity-mismatch']],
+  ['the right sha512 beside the sha512 of other bytes (cacache tries both)', `${SHA512_A} ${SHA512_B}`, SHA512_A, ['integrity-mismatch']],
+  ['both algorithms right, in another order and with options', `${SHA1_A} ${SHA512_A}?foo`, `${SHA512_A} ${SHA1_A}`, []],
+  ['surrounding whitespace', `  ${SHA512_A}\n`, SHA512_A, []],
+]
+
+for (const [title, integrity, published, expected] of INTEGRITY_CASES) {
+  test(`package-identity integrity: ${title}`, () => {
+    const pkg = view({ ...LEFT_PAD, integrity, isFromLockfile: !title.includes('fresh') })
+    const facts = { ...OLD, version: { ...OLD.version, version: '1.3.0', ...(published === undefined ? {} : { integrity: published }) } }
+    const found = packageIdentityRule.check(pkg, facts, {} as RuleContext).map((finding) => finding.messageId)
+    assert.equal(found, expected)
+  })
+}
+
+test('package-identity integrity: unverifiable facts compare nothing', () => {
+  const found = packageIdentityRule.check(view({ ...LEFT_PAD, integrity: SHA512_B }), { status: 'unverifiable', reason: 'x' }, {} as RuleContext)
+  assert.equal(found, [])
+})
+
+test('package-identity integrity: the finding names the package, the entry\'s value and the registry\'s', () => {
+  const facts = { ...OLD, version: { ...OLD.version, version: '1.3.0', integrity: SHA512_A } }
+  const [finding] = packageIdentityRule.check(view({ ...LEFT_PAD, integrity: SHA512_B }), facts, {} as RuleContext)
+  assert.is(finding.args.package, 'left-pad@1.3.0')
+  assert.is(finding.args.integrity, SHA512_B)
+  assert.is(finding.args.registryIntegrity, SHA512_A)
+  assert.is(finding.args.claimedBy, 'package-lock.json')
+})
+
 test('package-identity: every message names the folder, the claim and the resolved URL', () => {
   const findings = packageIdentityRule.check(view(CASES[9][1]), { status: 'not-applicable' }, {} as RuleContext)
   for (const finding of findings) {
@@ -145,6 +197,17 @@ test('an alias is judged as its target: a denied target is blocked, an allowed o
   const alias: Entry = { folder: 'my-alias', name: 'real-pkg', version: '1.2.0', resolved: tgz('real-pkg', '1.2.0'), requested: ['real-pkg'] }
   assert.equal(judged(alias, { packages: { deny: ['real-pkg'] } }), ['block:packages/denied'])
   assert.equal(judged(alias, { packages: { deny: ['my-alias'] } }), [])
+})
+
+test('package-identity/integrity-mismatch blocks by default', () => {
+  const pkg = view({ ...LEFT_PAD, integrity: SHA512_B })
+  const facts = { ...OLD, version: { ...OLD.version, version: '1.3.0', integrity: SHA512_A } }
+  const codes = judge([pkg], new Map([[pkg.location, facts]]), RULES, contextFor({})).findings.map((finding) => `${finding.severity}:${finding.code}`)
+  assert.equal(codes, ['block:package-identity/integrity-mismatch'])
+})
+
+test('package-identity needs the registry facts', () => {
+  assert.equal(packageIdentityRule.meta.needs?.({} as never), { facts: true })
 })
 
 test('package-identity off: no identity findings', () => {
