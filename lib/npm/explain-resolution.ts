@@ -40,11 +40,23 @@ function edgeLine(edge: EdgeExplanation): string {
   return `${prefix}${edge.name ?? '?'}@"${edge.spec ?? '*'}" from ${nodeName(edge.from)}`
 }
 
-/** A node, where it sits, and who depends on it (one level, as npm shows by default). */
+/** Who depends on a node, as npm shows it by default: the first edge, then "N more (names)". */
+function dependentLines(dependents: EdgeExplanation[] | undefined, indent: string): string[] {
+  const [first, ...rest] = dependents ?? []
+  if (!first) return []
+  const lines = [`${indent}${edgeLine(first)}`]
+  if (rest.length > 0) {
+    const names = rest.slice(0, 1).map((edge) => edge.from?.name ?? 'the root project')
+    lines.push(`${indent}${rest.length} more (${names.join(', ')}${rest.length > 1 ? ', ...' : ''})`)
+  }
+  return lines
+}
+
+/** A node, where it sits, and who depends on it. */
 function nodeLines(node: NodeExplanation, indent = ''): string[] {
   const lines = [`${indent}${nodeName(node)}`]
   if (node.location) lines.push(`${indent}${node.location}`)
-  for (const dependent of node.dependents ?? []) lines.push(`${indent}  ${edgeLine(dependent)}`)
+  lines.push(...dependentLines(node.dependents, `${indent}  `))
   return lines
 }
 
@@ -59,7 +71,7 @@ export function explainConflict(explanation: ConflictExplanation): string[] {
   else if (currentEdge) lines.push(`Found: ${edgeLine(currentEdge)}`)
   lines.push('', 'Could not resolve dependency:', edgeLine(edge))
   if (edge.from?.location) lines.push(edge.from.location)
-  for (const dependent of edge.from?.dependents ?? []) lines.push(`  ${edgeLine(dependent)}`)
+  lines.push(...dependentLines(edge.from?.dependents, '  '))
   if (peerConflict?.peer) {
     lines.push('', 'Conflicting peer dependency:', ...nodeLines(peerConflict.peer))
   }

@@ -97,9 +97,9 @@ export function formatNpmWarnings(warnings: RunOutcome['npmWarnings'], loglevel:
   const shown = warnings.filter((warning) => (loglevel === 'silent' ? false : loglevel === 'error' ? warning.level === 'error' : true))
   return shown
     .flatMap((warning) => {
-      const prefix = `npm ${warning.level} ${warning.title} `
+      // As npm prints them: the title on the first line only.
       const text = warning.code ? `${warning.code} ${warning.message}` : warning.message
-      return text.split('\n').map((line) => `${prefix}${line}`.trimEnd())
+      return text.split('\n').map((line, index) => `npm ${warning.level} ${index === 0 ? `${warning.title} ` : ''}${line}`.trimEnd())
     })
     .map((line) => `${line}\n`)
     .join('')
