@@ -50,6 +50,8 @@ export interface PackageView {
   hasInstallScript: boolean
   /** True when the package ships a binding.gyp (implicit `node-gyp rebuild`). */
   hasBindingGyp: boolean
+  /** An optional package for another OS, CPU or libc: judged, but npm will not install it here. */
+  isForOtherPlatform?: boolean
   /** Ranges other packages ask of this one (edges from dependencies, not from the project). */
   requestedRanges: string[]
   /** The range the project itself (root or a workspace) asks for, which the user can change; null when none. */

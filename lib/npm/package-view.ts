@@ -1,5 +1,6 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
+import { checkPlatform } from 'npm-install-checks'
 import npa from 'npm-package-arg'
 import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
@@ -37,11 +38,45 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
 
 const isFromProject = (edge: any): boolean => Boolean(edge.from?.isProjectRoot || edge.from?.isWorkspace || edge.from?.isRoot)
 
+/** npm's own platform check (os, cpu, libc), as Arborist marks optional packages it will not install. */
+function isForOtherPlatform(manifest: Record<string, unknown>): boolean {
+  try {
+    checkPlatform(manifest, false)
+    return false
+  } catch {
+    return true
+  }
+}
+
 /** A node's name when it is a string (the schema below reports it when not). */
 const nameOf = (node: any): string =>
   typeof node.packageName === 'string' && node.packageName ? node.packageName : typeof node.name === 'string' ? node.name : ''
 
-/** Names from the root to the node, following the shallowest edge in (and through links to workspaces and folders). */
+/**
+ * The shortest dependency path from the root to every node reachable from it,
+ * as `npm explain` shows: a breadth-first walk over the edges out, through
+ * links to workspaces and folders. Computed once per tree.
+ */
+export function shortestDependencyPaths(root: any): Map<any, string[]> {
+  const paths = new Map<any, string[]>([[root, [nameOf(root) || 'root']]])
+  const queue: any[] = [root]
+  for (let index = 0; index < queue.length; index++) {
+    const from = queue[index]
+    const path = paths.get(from)!
+    for (const edge of from.edgesOut?.values() ?? []) {
+      const to = edge.to
+      if (!to || paths.has(to)) continue
+      const next = [...path, nameOf(to)]
+      paths.set(to, next)
+      // A link and the folder it points at share one path; the folder's edges lead on.
+      if (to.isLink && to.target && !paths.has(to.target)) paths.set(to.target, next)
+      queue.push(to.isLink && to.target ? to.target : to)
+    }
+  }
+  return paths
+}
+
+/** Names from the root to the node, following the shallowest edge in (and through links to workspaces and folders): for nodes no path from the root reaches. */
 export function dependencyPath(node: any): string[] {
   const names: string[] = []
   const seen = new Set<any>()
@@ -97,7 +132,7 @@ function identityOf(node: any, source: SourceKind, claimedName: string, claimedV
 }
 
 /** `locked`: location → version of the entries read from package-lock.json. */
-export function toPackageView(node: any, registries: string[], locked: Map<string, string>): PackageView {
+export function toPackageView(node: any, registries: string[], locked: Map<string, string>, paths?: Map<any, string[]>): PackageView {
   const manifest = node.package !== null && typeof node.package === 'object' ? node.package : {}
   // Everything read from the node goes through the one schema: a field of the
   // wrong type is dropped and named, and the package becomes unverifiable.
@@ -125,7 +160,7 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     integrity: data.integrity ?? null,
     source,
     isDirect,
-    path: dependencyPath(node),
+    path: paths?.get(node) ?? dependencyPath(node),
     spec: firstSpec,
     isFromLockfile: locked.get(data.location) === data.version,
     isDev: Boolean(node.dev),
@@ -133,6 +168,7 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     scripts,
     hasInstallScript: Boolean(node.hasInstallScript),
     hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
+    ...(node.optional && isForOtherPlatform(manifest) ? { isForOtherPlatform: true } : {}),
     requestedRanges: edgesIn
       .filter((edge: any) => !isFromProject(edge))
       .map(specOf)

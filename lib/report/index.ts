@@ -27,6 +27,7 @@ export const REPORTERS = {
       ...toJsonReport(outcome.mode, outcome.judgement, outcome.policyFiles, outcome.install, outcome.npmWarnings),
       notes: outcome.notes.map(({ code, message }) => ({ code, message })),
       heldBack: outcome.heldBack,
+      otherPlatformCount: outcome.packages.filter((pkg) => pkg.isForOtherPlatform).length,
     }),
   sarif: (outcome: RunOutcome, context: ReportContext) => asDocument(toSarifReport(outcome.judgement, RULES, context.toolVersion, outcome.manifest)),
   cyclonedx: (outcome: RunOutcome, context: ReportContext) =>

@@ -40,11 +40,13 @@ function section(title: string, findings: Finding[], mark: string, style: Style)
   return lines
 }
 
-export function formatJudgement(judgement: Judgement, policyFiles: string[], style: Style): string {
+export function formatJudgement(judgement: Judgement, policyFiles: string[], style: Style, otherPlatformCount = 0): string {
   const blocks = judgement.findings.filter((finding) => finding.severity === 'block')
   const warnings = judgement.findings.filter((finding) => finding.severity === 'warn')
   const policy = policyFiles.length > 0 ? policyFiles.join(' + ') : 'the embedded default policy'
-  const lines = [`safe-npm: checked ${plural(judgement.packageCount, 'package')} against ${policy}`]
+  // npm counts what it installs; the check covers the other platforms' optional packages too.
+  const platforms = otherPlatformCount > 0 ? ` (${otherPlatformCount} of them optional packages for other platforms, which npm does not install here)` : ''
+  const lines = [`safe-npm: checked ${plural(judgement.packageCount, 'package')}${platforms} against ${policy}`]
   if (blocks.length > 0) lines.push('', ...section(style.red(style.bold(`Blocked (${blocks.length})`)), blocks, style.red('✖'), style))
   if (warnings.length > 0) lines.push('', ...section(style.yellow(style.bold(`Warnings (${warnings.length})`)), warnings, style.yellow('!'), style))
   for (const { exception, finding } of judgement.waived) {
@@ -107,7 +109,7 @@ export function formatNpmWarnings(warnings: RunOutcome['npmWarnings'], loglevel:
 
 function formatOutcome(outcome: RunOutcome, style: Style, seconds: number): TextOutput {
   const { judgement, mode } = outcome
-  const report = formatJudgement(judgement, outcome.policyFiles, style)
+  const report = formatJudgement(judgement, outcome.policyFiles, style, outcome.packages.filter((pkg) => pkg.isForOtherPlatform).length)
   const hasReport = judgement.findings.length + judgement.expiredExceptions.length + judgement.unusedExceptions.length > 0
   if (mode === 'check') {
     return { stdout: `${report}\n${judgement.isBlocked ? `${style.red('safe-npm: blocked by policy.')}\n` : ''}`, stderr: '' }

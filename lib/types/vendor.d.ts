@@ -70,3 +70,7 @@ declare module '@npmcli/package-json' {
   }
   export default PackageJson
 }
+declare module 'npm-install-checks' {
+  /** Throws EBADPLATFORM when the manifest's os, cpu or libc exclude this machine. */
+  export function checkPlatform(manifest: Record<string, unknown>, force?: boolean, environment?: Record<string, string>): void
+}
