@@ -45,7 +45,8 @@ export class ProgressLine {
     const spinner = options.unicode ? DOTS : LINES
     this.#frames = spinner.frames
     this.#frameMs = spinner.frameMs
-    this.#columns = Math.max(20, options.columns ?? 80)
+    // A pty may report 0 columns: then the usual 80.
+    this.#columns = options.columns ? Math.max(20, options.columns) : 80
     const delayMs = options.delayMs ?? DELAY_MS
     this.#isWaiting = delayMs > 0
     if (this.#isWaiting) {
