@@ -56,7 +56,7 @@ export const typosquattingRule: Rule = {
           technique: TECHNIQUES[match.technique] ?? match.technique,
           fix: isTypedOnCommandLine(pkg, requestedOnCommandLine)
             ? `You typed ${pkg.name}; did you mean ${match.imitates}?`
-            : `If you meant ${match.imitates}, fix the name in ${pkg.isDirect ? 'package.json' : `the package that depends on it (${pkg.path.at(-2) ?? 'its parent'})`}`,
+            : `If you meant ${match.imitates}, fix the name in ${pkg.isDirect ? 'package.json' : `the package that depends on it (${pkg.path?.at(-2) ?? 'its parent'})`}`,
         },
       },
     ]
