@@ -37,7 +37,7 @@ export const typosquattingRule: Rule = {
       imitates: '{name}@{version} looks like the popular package "{imitates}" ({technique})',
     },
     hints: {
-      imitates: '{fix}; if {name} is genuine, add it to typosquatting.allow.',
+      imitates: '{fix} If {name} is genuine, add it to typosquatting.allow.',
     },
   },
   check(pkg, _facts, { policy, requestedOnCommandLine = [] }) {
@@ -56,7 +56,7 @@ export const typosquattingRule: Rule = {
           technique: TECHNIQUES[match.technique] ?? match.technique,
           fix: isTypedOnCommandLine(pkg, requestedOnCommandLine)
             ? `You typed ${pkg.name}; did you mean ${match.imitates}?`
-            : `If you meant ${match.imitates}, fix the name in ${pkg.isDirect ? 'package.json' : `the package that depends on it (${pkg.path?.at(-2) ?? 'its parent'})`}`,
+            : `If you meant ${match.imitates}, fix the name in ${pkg.isDirect ? 'package.json' : `the package that depends on it (${pkg.path?.at(-2) ?? 'its parent'})`}.`,
         },
       },
     ]

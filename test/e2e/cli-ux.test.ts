@@ -13,7 +13,7 @@ import { assertExit, explain, sandbox, SAFE_NPM_VERSION, startHarness, type Harn
 const ux = suite<{ harness: Harness }>('e2e: command line as npm');
 
 ux.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'jqeury', 'scripted']);
 });
 ux.after(async (context) => {
   await context.harness.close();
@@ -40,6 +40,32 @@ ux('install --save-deV left-pad: npm\'s warning and a did-you-mean line; saved w
   assert.ok(result.stderr.includes('npm warn Unknown cli config "--save-deV". This will stop working in the next major version of npm.\nsafe-npm: warn --save-deV is not an npm option, so npm ignores it: did you mean --save-dev?\n'), explain(result));
   const saved = await readJson(join(box.dir, 'package.json'));
   assert.ok(saved.dependencies['left-pad'], 'as npm: the typo does not make it a devDependency');
+});
+
+ux('install jqeury (typed): the hint says what was typed; scripted without a policy file: the file and JSON to create', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest });
+  const typed = await box.safeNpmJson(['install', 'jqeury']);
+  assertExit(typed, 1, explain(typed));
+  const squat = typed.report.findings.find((finding: any) => finding.code === 'typosquatting/imitates');
+  assert.is(squat.hint, 'You typed jqeury; did you mean jquery? If jqeury is genuine, add it to typosquatting.allow.');
+
+  const scripted = await box.safeNpmJson(['install', 'scripted']);
+  assertExit(scripted, 0, explain(scripted));
+  const unreviewed = scripted.report.findings.find((finding: any) => finding.code === 'install-scripts/unreviewed');
+  assert.is(unreviewed.hint, 'Review the script; if it is needed, create .safe-npmrc.json with {"scripts":{"allow":{"scripted":true}}} (or npm approve-scripts), then run safe-npm rebuild scripted.');
+  assert.not.ok(box.markerExists('scripted-ran.txt'));
+});
+
+ux('a policy with several problems: every one, one line each, the first with the count', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest, '.safe-npmrc.json': { minimumReleaseAge: { age: '3 days' }, rules: { packages: 'nope' } } });
+  const result = await box.safeNpm(['check']);
+  assertExit(result, 2, explain(result));
+  const lines = result.stderr.trim().split('\n');
+  assert.is(lines.length, 2, explain(result));
+  assert.match(lines[0], /^safe-npm: error EPOLICYINVALID: \.safe-npmrc\.json: 2 problems: /);
+  assert.match(lines[1], /^safe-npm: error \.safe-npmrc\.json: /);
+  assert.match(result.stderr, /minimumReleaseAge\.age/);
+  assert.match(result.stderr, /rules\.packages/);
 });
 
 ux('invoked as npm (SAFE_NPM_AS_NPM=1, or a link named npm): --version is npm\'s own', async ({ harness }) => {

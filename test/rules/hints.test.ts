@@ -62,7 +62,7 @@ test('typosquat typed on the command line: "you typed jqeury; did you mean jquer
   for (const spec of ['jqeury', 'jqeury@3', 'jqeury@^3.4.0']) {
     assert.is(
       hintOf(view('jqeury'), 'typosquatting/imitates', { requestedOnCommandLine: [spec] }),
-      'You typed jqeury; did you mean jquery?; if jqeury is genuine, add it to typosquatting.allow.',
+      'You typed jqeury; did you mean jquery? If jqeury is genuine, add it to typosquatting.allow.',
       spec,
     )
   }
@@ -71,7 +71,7 @@ test('typosquat typed on the command line: "you typed jqeury; did you mean jquer
 test('typosquat declared in package.json: fix the name there', () => {
   assert.is(
     hintOf(view('jqeury', { projectRange: '^3.4.0' }), 'typosquatting/imitates', { requestedOnCommandLine: [] }),
-    'If you meant jquery, fix the name in package.json; if jqeury is genuine, add it to typosquatting.allow.',
+    'If you meant jquery, fix the name in package.json. If jqeury is genuine, add it to typosquatting.allow.',
   )
   // Another package typed on the command line does not count.
   assert.match(hintOf(view('jqeury'), 'typosquatting/imitates', { requestedOnCommandLine: ['left-pad'] }) ?? '', /fix the name in package\.json/)
