@@ -36,6 +36,10 @@ Options:
   --lockfile            check: judge package-lock.json as it is
   --probe               check/install: probe the public registry for the policy's private names
 
+Environment:
+  SAFE_NPM_NPM=<path>   the npm to hand other commands to (npm's bin/npm-cli.js or an npm executable)
+  SAFE_NPM_AS_NPM=1     invoked as npm (alias npm='SAFE_NPM_AS_NPM=1 safe-npm'): --version prints npm's version
+
 Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or config error,
 3 npm/Arborist failure (resolution, network, install), 70 internal error.`
 
