@@ -1,6 +1,7 @@
 // safe-npm's own flags are taken out of argv first; everything else is npm's
 // and goes to npm's own config loader untouched.
 import { UsageError } from '../errors.js'
+import { readNpmCommandLine, type NpmCommandLine } from '../npm/npm-command-line.js'
 import { OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js'
 
 export type { OutputFormat }
@@ -14,6 +15,8 @@ export interface OwnOptions {
   probe: boolean
   help: boolean
   version: boolean
+  /** policy --schema */
+  schema: boolean
 }
 
 export interface ParsedArgs {
@@ -23,6 +26,8 @@ export interface ParsedArgs {
   npmArgs: string[]
   /** The whole command line without safe-npm's own flags, command included: what npm itself would parse. */
   npmArgv: string[]
+  /** npmArgv as npm's own parser reads it: the command, the flags by npm's key, the flags npm does not know. */
+  npmLine: NpmCommandLine
 }
 
 const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
@@ -31,9 +36,10 @@ const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
   '--format': 'format',
 }
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS
-const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version'> = {
+const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version' | 'schema'> = {
   '--lockfile': 'lockfile',
   '--probe': 'probe',
+  '--schema': 'schema',
   '--help': 'help',
   '-h': 'help',
   '--version': 'version',
@@ -45,8 +51,13 @@ export function isMachineOutput(own: OwnOptions): boolean {
   return own.format !== 'text'
 }
 
-export function parseArgs(argv: string[]): ParsedArgs {
-  const own: OwnOptions = { format: 'text', lockfile: false, probe: false, help: false, version: false }
+/** safe-npm's own long options, without dashes (what a typo is compared with). */
+export const OWN_OPTION_NAMES: readonly string[] = [...Object.keys(VALUE_FLAGS), '--json', ...Object.keys(BOOLEAN_FLAGS)]
+  .filter((flag) => flag.startsWith('--'))
+  .map((flag) => flag.slice(2))
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedArgs {
+  const own: OwnOptions = { format: 'text', lockfile: false, probe: false, help: false, version: false, schema: false }
   const rest: string[] = []
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]
@@ -78,8 +89,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     rest.push(arg)
   }
-  const commandIndex = rest.findIndex((arg) => !arg.startsWith('-'))
-  const command = commandIndex === -1 ? null : rest[commandIndex]
-  const npmArgs = commandIndex === -1 ? rest : [...rest.slice(0, commandIndex), ...rest.slice(commandIndex + 1)]
-  return { command, own, npmArgs, npmArgv: rest }
+  // The command is the word npm itself would run: npm's parser knows which
+  // flags take a value, so `--registry http://x install` runs install.
+  const npmLine = readNpmCommandLine(rest, env)
+  const { commandIndex } = npmLine
+  const command = commandIndex === null ? null : rest[commandIndex]
+  const npmArgs = commandIndex === null ? rest : [...rest.slice(0, commandIndex), ...rest.slice(commandIndex + 1)]
+  return { command, own, npmArgs, npmArgv: rest, npmLine }
 }

@@ -4,10 +4,12 @@ import { feedStatus, intelCacheDir } from '../engine/feeds.js'
 import { EXIT, UsageError } from '../errors.js'
 import { loadSetup } from '../engine/setup.js'
 import { isMachineOutput, type ParsedArgs } from './args.js'
+import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 
 export async function runIntel(parsed: ParsedArgs, io: Io): Promise<number> {
   const { config, loaded } = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
+  io.stderr.write(configWarningLines(config.warnings, parsed.npmLine.unknownFlags, String(config.get('loglevel') ?? 'warn')))
   const [action = 'status', ...rest] = config.positionals
   if (!['status', 'update'].includes(action) || rest.length > 0) {
     throw new UsageError(`safe-npm intel takes "status" or "update" (got ${config.positionals.join(' ')})`, 'EUSAGE')

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { redact } from '../model/redact.js'
 
 /** Where output goes: every write passes through the one redactor. */
@@ -12,6 +13,12 @@ export interface Io {
   stderr: Output
   stdoutIsTTY: boolean
   stderrIsTTY: boolean
+  /** Width of the terminal on stderr, when it is one. */
+  stderrColumns?: number
+  /** Wait before the progress line is first drawn (npm's 200 ms by default; tests use 0). */
+  progressDelayMs?: number
+  /** The name the executable was run by (the basename of argv[1]): `npm` for a link named npm. */
+  invokedAs?: string
 }
 
 /** A stream whose every write is redacted first: no command, format or error path prints a credential. */
@@ -34,5 +41,7 @@ export function processIo(): Io {
     stderr: redacting(process.stderr),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stderrColumns: process.stderr.columns,
+    invokedAs: path.basename(process.argv[1] ?? ''),
   }
 }

@@ -2,8 +2,10 @@
 // handed to npm as commands.ts decides.
 import { parseArgs, type ParsedArgs } from './args.js'
 import { decideCommand, refusalMessage, resolveNpmCommand, type CommandLine } from './commands.js'
+import { judgeUnknownFlags } from './flag-suggestions.js'
 import { safeNpmVersion } from './version.js'
 import { processIo, type Io } from './io.js'
+import { assertNotHandedBack, locateNpm, npmVersionOf } from './npm-binary.js'
 import { passToNpm } from './passthrough.js'
 import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
@@ -34,48 +36,71 @@ Options:
   --lockfile            check: judge package-lock.json as it is
   --probe               check/install: probe the public registry for the policy's private names
 
+Environment:
+  SAFE_NPM_NPM=<path>   the npm to hand other commands to (npm's bin/npm-cli.js or an npm executable)
+  SAFE_NPM_AS_NPM=1     invoked as npm (alias npm='SAFE_NPM_AS_NPM=1 safe-npm'): --version prints npm's version
+
 Exit codes: 0 clean (warnings allowed), 1 blocked by policy, 2 usage, policy or config error,
 3 npm/Arborist failure (resolution, network, install), 70 internal error.`
 
 
-/** The command line as npm would read it; refused when npm would run another command than the one safe-npm sees. */
-async function readCommandLine(parsed: ParsedArgs, io: Io): Promise<CommandLine> {
-  const { readNpmCommandLine } = await import('../npm/npm-command-line.js')
-  const { positionals, flags } = readNpmCommandLine(parsed.npmArgv, io.env)
-  const [typed, ...args] = positionals
-  if (typed !== parsed.command) {
-    // `--prefix dir install`: a flag value taken for the command would let npm install unchecked.
-    throw new UsageError(
-      `npm would run ${typed === undefined ? 'no command' : `"${typed}"`} here, not "${parsed.command}" (a flag before the command takes a value): put npm's flags after the command`,
-      'EUSAGE',
-    )
+/** The command line as npm reads it (npm's own parser found the command in parseArgs). */
+function commandLineOf(parsed: ParsedArgs, io: Io): CommandLine {
+  const [typed, ...args] = parsed.npmLine.positionals
+  return { command: resolveNpmCommand(typed) ?? typed, typed, args, flags: parsed.npmLine.flags, cwd: io.cwd, env: io.env }
+}
+
+/**
+ * Invoked as npm: through a link or copy named `npm` (argv[1]), or with
+ * SAFE_NPM_AS_NPM=1 (how `alias npm=safe-npm` says so: an alias leaves argv
+ * alone). Then `--version` is npm's, for the tools that parse it.
+ */
+function isInvokedAsNpm(io: Io): boolean {
+  return io.env.SAFE_NPM_AS_NPM === '1' || /^npm(\.js|\.cmd)?$/i.test(io.invokedAs ?? '')
+}
+
+/** `0.1.0 (npm 11.19.1)`: safe-npm's version first (tools read the first word), then the npm it hands commands to. */
+function versionLine(io: Io): string {
+  let npmVersion: string | null = null
+  try {
+    npmVersion = npmVersionOf(locateNpm(io.env))
+  } catch {
+    // no npm found: safe-npm's own version alone
   }
-  return { command: resolveNpmCommand(typed) ?? typed, typed, args, flags, cwd: io.cwd, env: io.env }
+  return `${safeNpmVersion()}${npmVersion ? ` (npm ${npmVersion})` : ''}`
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let parsed: ParsedArgs | null = null
   try {
-    parsed = parseArgs(argv)
-    if (parsed.own.version && !parsed.command) {
-      io.stdout.write(`${safeNpmVersion()}\n`)
+    assertNotHandedBack(argv, io.env)
+    parsed = parseArgs(argv, io.env)
+    const line = parsed.command && parsed.command !== 'help' && !OWN_COMMANDS.has(parsed.command) ? commandLineOf(parsed, io) : null
+    const treatment = line ? decideCommand(line) : null
+    if (treatment?.kind === 'passthrough') return await passToNpm(argv, io)
+    // As npm does, --version prints the version whatever the command (`npm install --version` installs nothing).
+    if (parsed.own.version) {
+      if (isInvokedAsNpm(io)) return await passToNpm(argv, io)
+      io.stdout.write(`${versionLine(io)}\n`)
       return 0
     }
     if (!parsed.command || parsed.command === 'help' || (parsed.own.help && OWN_COMMANDS.has(parsed.command))) {
       io.stdout.write(`${HELP}\n`)
       return 0
     }
+    // Not npm's to run as it likes: an option one slip from safe-npm's own is an error (before a
+    // refusal, since `--polciy x.json install` would otherwise run "x.json").
+    const typo = judgeUnknownFlags(parsed.npmLine.unknownFlags).error
+    if (typo) throw typo
+
     // The guard loads Arborist and the policy machinery: only when a command needs them,
     // so commands handed to npm (alias npm=safe-npm) start as fast as npm.
     const guarded = async () => import('./guarded-command.js')
     if (parsed.command === 'check') return await (await guarded()).runGuard('check', parsed, io)
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
-
-    const line = await readCommandLine(parsed, io)
-    const treatment = decideCommand(line)
+    if (!line || !treatment) throw new Error(`no decision for the command ${parsed.command}`)
     if (treatment.kind === 'refused') throw new UsageError(refusalMessage(line, treatment), 'EUNGUARDED')
-    if (treatment.kind === 'passthrough') return await passToNpm(argv, io)
     if (parsed.own.help) {
       io.stdout.write(`${HELP}\n`)
       return 0

@@ -2,14 +2,16 @@
 import { configuredRegistries, loadSetup } from '../engine/setup.js'
 import { policyJsonSchema } from '../policy/json-schema.js'
 import { isMachineOutput, type ParsedArgs } from './args.js'
+import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 
 export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
-  if (parsed.npmArgs.includes('--schema')) {
+  if (parsed.own.schema) {
     io.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`)
     return 0
   }
   const { config, loaded } = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
+  io.stderr.write(configWarningLines(config.warnings, parsed.npmLine.unknownFlags, String(config.get('loglevel') ?? 'warn')))
   const { ageMs: _ageMs, ...minimumReleaseAge } = loaded.policy.minimumReleaseAge
   const policy = {
     ...loaded.policy,

@@ -18,6 +18,8 @@ export interface FactsOptions {
   summaries?: FactsCache
   now?: number
   concurrency?: number
+  /** Progress: how many of the packages have their facts (or their failure) so far. */
+  onProgress?: (done: number, total: number) => void
 }
 
 async function fetchSummary(name: string, options: FactsOptions, preferOnline: boolean): Promise<PackumentSummary> {
@@ -57,9 +59,18 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     }
     byName.set(view.name, [...(byName.get(view.name) ?? []), view])
   }
+  let done = views.length - [...byName.values()].reduce((sum, sameName) => sum + sameName.length, 0)
+  const counted = (work: (entry: [string, PackageView[]]) => Promise<void>) => async (entry: [string, PackageView[]]) => {
+    try {
+      await work(entry)
+    } finally {
+      done += entry[1].length
+      options.onProgress?.(done, views.length)
+    }
+  }
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
-  await mapConcurrently([...byName.entries()], options.concurrency ?? 16, async ([name, sameName]) => {
+  await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
     const now = options.now ?? Date.now()
     // A packument that names another package answers for that one, not for this.
     const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
@@ -93,6 +104,6 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
       else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })
     }
-  })
+  }))
   return facts
 }

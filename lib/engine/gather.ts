@@ -14,6 +14,13 @@ import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type Run
 import { isActive } from './judge.js'
 import { verifyRequiredProvenance } from './provenance.js'
 
+/** What a progress report carries besides its text: a count, or that what runs next writes to the terminal itself. */
+export interface PhaseDetail {
+  done?: number
+  total?: number
+  handsOverTerminal?: boolean
+}
+
 export interface GatherOptions {
   npmOptions: Record<string, any>
   defaultRegistry: string
@@ -25,7 +32,7 @@ export interface GatherOptions {
   isProbeRequested: boolean
   /** Facts are needed to plan install scripts even when no active rule asks for them. */
   needsScriptFacts?: boolean
-  onPhase?: (text: string) => void
+  onPhase?: (text: string, detail?: PhaseDetail) => void
 }
 
 /** The union of what the active rules need under this policy. */
@@ -49,7 +56,8 @@ export async function gatherEverything(
   const needs = neededBy(rules, policy, options.isProbeRequested)
   const cacheDir = intelCacheDir(options.npmOptions)
   const intelOptions = { ...options, cacheDir, now: options.now }
-  options.onPhase?.(`gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`)
+  const factsPhase = `gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`
+  options.onPhase?.(factsPhase)
   const [facts, intel] = await Promise.all([
     needs.facts || options.needsScriptFacts
       ? gatherFacts(packages, {
@@ -57,6 +65,7 @@ export async function gatherEverything(
           cache: options.packumentCache,
           summaries: new FactsCache(path.join(cacheDir, 'facts'), policy.intel.maxAgeMs),
           now: options.now.getTime(),
+          onProgress: (done, total) => options.onPhase?.(factsPhase, { done, total }),
         })
       : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
     needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [], notes: [] },

@@ -11,7 +11,7 @@ import type { NpmWarning } from '../npm/npm-log.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
-import { gatherEverything, gatherTarballManifests, neededBy } from './gather.js'
+import { gatherEverything, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
@@ -26,8 +26,8 @@ export interface RunRequest {
   isProbeRequested: boolean
   /** The project's own lifecycle scripts print to stderr (stdout carries one document). */
   rootScriptsToStderr: boolean
-  /** Progress, for a TTY: one short phase description at a time. */
-  onPhase?: (text: string) => void
+  /** Progress, for a TTY: one short phase description at a time, with a count or a terminal hand-over (see PhaseDetail). */
+  onPhase?: (text: string, detail?: PhaseDetail) => void
 }
 
 export interface InstallOutcome extends ReifySummary {
@@ -106,7 +106,7 @@ function validateRequest(mode: RunMode, specs: string[]): void {
 export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   const { mode, setup } = request
   const { config, loaded } = setup
-  const phase = (text: string) => request.onPhase?.(text)
+  const phase = (text: string, detail?: PhaseDetail) => request.onPhase?.(text, detail)
   if (config.get('global')) throw new UsageError('safe-npm guards project installs; global installs (-g) are not supported yet', 'EGLOBAL')
   const specs = config.positionals
   validateRequest(mode, specs)
@@ -163,6 +163,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
     project: session.project(),
     run,
+    requestedOnCommandLine: mode === 'install' ? specs : [],
+    policyFiles: loaded.files,
   }
   phase('judging')
   let judgement = judge(packages, facts, RULES, context)
@@ -245,10 +247,11 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     scriptsSkipped: due.filter((pkg) => !runsScripts || !runnable.includes(pkg)).map(label),
   }
   if (runsScripts) {
-    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`, { handsOverTerminal: Boolean(config.get('foreground-scripts')) })
     await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
   }
   if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
+    phase("running the project's own scripts", { handsOverTerminal: true })
     await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
   }
   outcome.npmWarnings = session.npmWarnings

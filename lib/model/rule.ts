@@ -180,6 +180,10 @@ export interface RuleContext {
   project: { name: string; version: string }
   /** Facts about the run as a whole (feeds that could not be read, probe answers), gathered once by the engine. */
   run: RunFacts
+  /** The package specs typed on the command line to be added (`safe-npm install jqeury@3`); absent or empty: none. */
+  requestedOnCommandLine?: string[]
+  /** The policy files that applied, as shown to the user (empty or absent: the embedded default policy). */
+  policyFiles?: string[]
 }
 
 export interface FeedProblem {

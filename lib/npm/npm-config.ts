@@ -24,6 +24,12 @@ export interface NpmConfig {
   defaultRegistry: string
   /** Scope → registry, from `@scope:registry` settings. */
   scopedRegistries: Record<string, string>
+  /**
+   * What npm's loader warned about, as npm words it (npm prints each as `npm
+   * warn <text>`): unknown options from the command line, the environment or
+   * an .npmrc, abbreviations it expanded, invalid values.
+   */
+  warnings: string[]
 }
 
 /** npm's installation folder, for its builtin npmrc; null when it cannot be found. */
@@ -62,10 +68,20 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     platform: process.platform,
     warn: false,
   })
+  // npm's loader warns through proc-log (some at once, the unknown options queued
+  // until logWarnings, as npm does once the command is known): kept as data here.
+  const warnings: string[] = []
+  const onLog = (level: unknown, ...args: unknown[]) => {
+    if (level === 'warn') warnings.push(args.map(String).join(' '))
+  }
+  process.on('log', onLog)
   try {
     await config.load()
+    config.logWarnings()
   } catch (error) {
     throw new UsageError(`npm configuration cannot be read: ${(error as Error).message.split('\n')[0]}`, 'ENPMCONFIG')
+  } finally {
+    process.off('log', onLog)
   }
   for (const [where, layer] of config.data) {
     if (layer.loadError && (layer.loadError as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -88,5 +104,6 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     prefix: config.localPrefix,
     defaultRegistry: normaliseRegistry(flat.registry),
     scopedRegistries,
+    warnings,
   }
 }

@@ -87,9 +87,11 @@ export function validatePolicy(value: unknown, source: string): PolicyDocument {
   }
   const result = policySchema.safeParse(value, { reportInput: true })
   if (result.success) return result.data
-  const [first, ...rest] = result.error.issues
-  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''
-  throw new PolicyError(`${source}: ${describeIssue(first, value)}${more}`, 'EPOLICYINVALID')
+  // Every problem, one line each: the error line counts them and names the first.
+  const [first, ...rest] = result.error.issues.map((issue) => describeIssue(issue, value))
+  const error = new PolicyError(`${source}: ${rest.length > 0 ? `${rest.length + 1} problems: ` : ''}${first}`, 'EPOLICYINVALID')
+  error.detail = rest.map((problem) => `${source}: ${problem}`)
+  throw error
 }
 
 async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): Promise<{ document: PolicyDocument; file: string } | null> {

@@ -86,6 +86,17 @@ export function scriptAllowance(pkg: PackageView, facts: PackageFacts, context: 
   return 'unreviewed'
 }
 
+/**
+ * Where to allow a package's scripts: in the project's own policy file (the
+ * last one given by a relative name; an organisation floor is an absolute
+ * path), or, with none, the file to create and what to write in it.
+ */
+function howToAllow(name: string, policyFiles: string[]): string {
+  const projectFile = policyFiles.filter((file) => !/^(?:\/|\\|[A-Za-z]:[\\/])/.test(file)).at(-1)
+  if (projectFile) return `add ${JSON.stringify(name)}: true to scripts.allow in ${projectFile} (or npm approve-scripts)`
+  return `create .safe-npmrc.json with ${JSON.stringify({ scripts: { allow: { [name]: true } } })} (or npm approve-scripts)`
+}
+
 export const installScriptsRule: Rule = {
   meta: {
     id: 'install-scripts',
@@ -96,7 +107,7 @@ export const installScriptsRule: Rule = {
       refused: '{name}@{version} has an install script that the policy refuses, so it is not run: {scripts}',
     },
     hints: {
-      unreviewed: 'Review the script; if it is needed, add "{name}" to scripts.allow in the policy (or npm approve-scripts), then run safe-npm rebuild {name}.',
+      unreviewed: 'Review the script; if it is needed, {allowIt}, then run safe-npm rebuild {name}.',
       refused: 'The package may not work without its script; the policy says so on purpose.',
     },
     needs: () => ({ facts: true }),
@@ -107,6 +118,6 @@ export const installScriptsRule: Rule = {
     const scripts = Object.entries(installScriptsOf(pkg, facts))
       .map(([event, command]) => `${event}: ${command}`)
       .join('; ')
-    return [{ messageId: allowance, args: { name: pkg.name, version: pkg.version, scripts } }]
+    return [{ messageId: allowance, args: { name: pkg.name, version: pkg.version, scripts, allowIt: howToAllow(pkg.name, context.policyFiles ?? []) } }]
   },
 }

@@ -1,6 +1,6 @@
 import { TyposquatIndex } from '../heuristics/typosquat-index.js'
 import { matchesName } from '../model/package-pattern.js'
-import type { Rule } from '../model/rule.js'
+import type { PackageView, Rule } from '../model/rule.js'
 
 const TECHNIQUES: Record<string, string> = {
   'delimiter-variant': 'the same name with other delimiters',
@@ -12,6 +12,17 @@ const TECHNIQUES: Record<string, string> = {
   'edit-distance': 'a near spelling',
   affix: 'a common prefix or suffix added',
   'number-appended': 'a number appended',
+}
+
+/** The package name of a spec as typed: `jqeury@3` and `@scope/name@^1` without their range. */
+function nameOfSpec(spec: string): string {
+  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0)
+  return at === -1 ? spec : spec.slice(0, at)
+}
+
+/** Being added from the command line (`safe-npm install jqeury`), not declared in package.json. */
+function isTypedOnCommandLine(pkg: PackageView, specs: string[]): boolean {
+  return pkg.isDirect && specs.some((spec) => nameOfSpec(spec) === pkg.name)
 }
 
 // Built on first use (about 80 ms for the popular-package dataset), once per process.
@@ -27,10 +38,10 @@ export const typosquattingRule: Rule = {
       imitates: '{name}@{version} looks like the popular package "{imitates}" ({technique})',
     },
     hints: {
-      imitates: 'If you meant {imitates}, fix the name in package.json; if {name} is genuine, add it to typosquatting.allow.',
+      imitates: '{fix} If {name} is genuine, add it to typosquatting.allow.',
     },
   },
-  check(pkg, _facts, { policy }) {
+  check(pkg, _facts, { policy, requestedOnCommandLine = [] }) {
     if (pkg.source !== 'registry') return []
     if (policy.typosquatting.allow.some((pattern) => matchesName(pattern, pkg.name))) return []
     index ??= TyposquatIndex.fromPopular()
@@ -39,7 +50,15 @@ export const typosquattingRule: Rule = {
     return [
       {
         messageId: 'imitates',
-        args: { name: pkg.name, version: pkg.version, imitates: match.imitates, technique: TECHNIQUES[match.technique] ?? match.technique },
+        args: {
+          name: pkg.name,
+          version: pkg.version,
+          imitates: match.imitates,
+          technique: TECHNIQUES[match.technique] ?? match.technique,
+          fix: isTypedOnCommandLine(pkg, requestedOnCommandLine)
+            ? `You typed ${pkg.name}; did you mean ${match.imitates}?`
+            : `If you meant ${match.imitates}, fix the name in ${pkg.isDirect ? 'package.json' : `the package that depends on it (${pkg.path?.at(-2) ?? 'its parent'})`}.`,
+        },
       },
     ]
   },

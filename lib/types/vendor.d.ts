@@ -10,6 +10,8 @@ declare module '@npmcli/config' {
     find(key: string): string | null
     get flat(): Record<string, any>
     get valid(): boolean
+    /** Prints (through proc-log) the warnings queued while loading with `warn: false`. */
+    logWarnings(): void
     localPrefix: string
     globalPrefix: string
     parsedArgv: { remain: string[]; cooked: string[]; original: string[] }

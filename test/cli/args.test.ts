@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { isMachineOutput, parseArgs, type OwnOptions, type ParsedArgs } from '../../lib/cli/args.ts'
 import { EXIT, UsageError } from '../../lib/errors.ts'
 
-const DEFAULTS: OwnOptions = { format: 'text', lockfile: false, probe: false, help: false, version: false }
+const DEFAULTS: OwnOptions = { format: 'text', lockfile: false, probe: false, help: false, version: false, schema: false }
 
 type Expected = { command: string | null; own?: Partial<OwnOptions>; npmArgs?: string[] }
 
@@ -42,11 +42,20 @@ const parsed: Array<[string, string[], Expected]> = [
   ['after -- nothing is safe-npm\'s', ['install', '--', '--policy', 'x.json', '--json'], { command: 'install', npmArgs: ['--', '--policy', 'x.json', '--json'] }],
   ['a command after -- is still found', ['--json', '--', 'install'], { command: 'install', own: { format: 'json' }, npmArgs: ['--'] }],
   ['a safe-npm flag between specs is taken out', ['install', 'a', '--probe', 'b'], { command: 'install', own: { probe: true }, npmArgs: ['a', 'b'] }],
+  // The command is the word npm would run: npm's parser knows which flags take a value.
+  ['an npm flag with a separate value before the command', ['--registry', 'http://127.0.0.1:9/', 'install', 'a'], { command: 'install', npmArgs: ['--registry', 'http://127.0.0.1:9/', 'a'] }],
+  ['--prefix dir before the command', ['--prefix', 'sub', 'ci'], { command: 'ci', npmArgs: ['--prefix', 'sub'] }],
+  ['a flag value equal to the command', ['--prefix', 'install', 'install'], { command: 'install', npmArgs: ['--prefix', 'install'] }],
+  ['a boolean npm flag does not take the next word', ['--save-dev', 'install', 'a'], { command: 'install', npmArgs: ['--save-dev', 'a'] }],
+  ['a boolean npm flag takes an explicit true/false', ['--ignore-scripts', 'false', 'ci'], { command: 'ci', npmArgs: ['--ignore-scripts', 'false'] }],
+  ['a shorthand with a value (-w)', ['-w', 'pkg-a', 'install'], { command: 'install', npmArgs: ['-w', 'pkg-a'] }],
+  ['our flag before, npm flag with value, the command', ['--json', '--loglevel', 'warn', 'check'], { command: 'check', own: { format: 'json' }, npmArgs: ['--loglevel', 'warn'] }],
+  ['--schema is safe-npm\'s (policy --schema)', ['policy', '--schema'], { command: 'policy', own: { schema: true } }],
 ]
 
 for (const [name, argv, expected] of parsed) {
   test(`parseArgs: ${name}`, () => {
-    const { npmArgv, ...result }: ParsedArgs = parseArgs(argv)
+    const { npmArgv, npmLine: _npmLine, ...result }: ParsedArgs = parseArgs(argv)
     assert.equal(result, { command: expected.command, own: { ...DEFAULTS, ...expected.own }, npmArgs: expected.npmArgs ?? [] })
     // npm's own parser sees the command line with the command in place and safe-npm's flags taken out.
     const commandAt = npmArgv.indexOf(expected.command ?? '\0')
@@ -85,6 +94,16 @@ for (const [name, argv, message] of rejected) {
     assert.ok(error.message.includes(message), `message "${error.message}" should contain "${message}"`)
   })
 }
+
+test('parseArgs: npm\'s parser reports the flags it does not know, and abbreviations it expands', () => {
+  assert.equal(parseArgs(['install', '--save-deV', 'lodash']).npmLine.unknownFlags, [{ flag: '--save-deV' }])
+  assert.equal(parseArgs(['check', '--lockfil']).npmLine.unknownFlags, [{ flag: '--lockfil', expandsTo: 'lockfile-version' }])
+  assert.equal(parseArgs(['install', '--save-dev', '-E', '--registry=http://x/']).npmLine.unknownFlags, [])
+  // Unknown to npm, so it takes no value: npm would run "x.json".
+  const typo = parseArgs(['--polciy', 'x.json', 'install'])
+  assert.is(typo.command, 'x.json')
+  assert.equal(typo.npmLine.unknownFlags, [{ flag: '--polciy' }])
+})
 
 test('isMachineOutput: every format but text', () => {
   const cases: Array<[OwnOptions['format'], boolean]> = [['text', false], ['json', true], ['sarif', true], ['cyclonedx', true]]

@@ -132,11 +132,13 @@ cli('safe-npm policy --json shows the effective policy and where each setting ca
   assert.ok(Object.values(defaults.origins).every((origin) => origin === 'default'));
 });
 
-cli('safe-npm --version prints the package version', async ({ harness }) => {
+cli('safe-npm --version prints the package version first, then the npm it hands commands to', async ({ harness }) => {
   const box = await sandbox(harness, {});
   const result = await box.safeNpm(['--version']);
   assertExit(result, 0);
-  assert.is(result.stdout.trim(), SAFE_NPM_VERSION);
+  assert.is(result.stdout.trim().split(' ')[0], SAFE_NPM_VERSION);
+  const npmVersion = (await box.npm(['--version'])).stdout.trim();
+  assert.is(result.stdout.trim(), `${SAFE_NPM_VERSION} (npm ${npmVersion})`);
 });
 
 cli('an unknown command (run) is handed to npm, with its output and its exit code', async ({ harness }) => {

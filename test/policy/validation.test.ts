@@ -41,8 +41,29 @@ for (const [input, expected] of INVALID) {
   })
 }
 
-test('several problems are counted on the one line', () => {
-  assert.throws(() => validatePolicy({ rules: { packages: 'x' }, sources: { git: 'y' } }, 'p.json'), /and 1 more problem\b/)
+test('several problems: the error line counts them and names the first, each other one is a detail line', () => {
+  try {
+    validatePolicy({ rules: { packages: 'x' }, sources: { git: 'y' }, minimumReleaseAge: { age: '3 days' } }, 'p.json')
+    assert.unreachable('should have thrown')
+  } catch (error: any) {
+    assert.is(error.code, 'EPOLICYINVALID')
+    assert.match(error.message, /^p\.json: 3 problems: rules\.packages: /)
+    assert.not.ok(error.message.includes('\n'), 'one line')
+    assert.is(error.detail.length, 2)
+    assert.ok(error.detail.every((line: string) => line.startsWith('p.json: ')), error.detail.join('\n'))
+    assert.ok(error.detail.some((line: string) => line.includes('sources.git')), error.detail.join('\n'))
+    assert.ok(error.detail.some((line: string) => line.includes('minimumReleaseAge.age')), error.detail.join('\n'))
+  }
+})
+
+test('one problem: one line, no count', () => {
+  try {
+    validatePolicy({ rules: { packages: 'x' } }, 'p.json')
+    assert.unreachable('should have thrown')
+  } catch (error: any) {
+    assert.match(error.message, /^p\.json: rules\.packages: /)
+    assert.equal(error.detail, [])
+  }
 })
 
 test('durations', () => {
