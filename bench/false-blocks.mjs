@@ -111,8 +111,21 @@ async function main() {
       const dependencies = Object.fromEntries(batch.map((name) => [name, 'latest']))
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `top-${start}`, version: '1.0.0', private: true, dependencies }, null, 2))
       const result = await checkProject(dir, env)
-      results.push({ kind: 'top', name: `top ${start + 1}-${start + batch.length}`, ...result })
       console.error(`top ${start + 1}-${start + batch.length}: exit ${result.code}, ${result.report?.packageCount ?? '?'} packages, ${result.seconds.toFixed(1)}s`)
+      if (result.report) {
+        results.push({ kind: 'top', name: `top ${start + 1}-${start + batch.length}`, ...result })
+        continue
+      }
+      // A batch that does not resolve together (conflicting peers, a name gone from
+      // the registry) is checked one package at a time, so one bad name hides nothing.
+      for (const name of batch) {
+        const single = path.join(dir, name.replace('/', '__'))
+        fs.mkdirSync(single, { recursive: true })
+        fs.writeFileSync(path.join(single, 'package.json'), JSON.stringify({ name: 'top-single', version: '1.0.0', private: true, dependencies: { [name]: 'latest' } }, null, 2))
+        const alone = await checkProject(single, env)
+        results.push({ kind: 'top', name, ...alone })
+        if (!alone.report) console.error(`  ${name}: exit ${alone.code}: ${alone.stderr.trim().split('\n')[0]}`)
+      }
     }
   }
 
