@@ -3,7 +3,7 @@
 // cannot write the second entry (its mkdir fails with EEXIST) on any disk; and
 // hostile entries (paths out of the package, symbolic and hard links out of it).
 
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Header } from 'tar';
 
 export interface RawEntry {
@@ -67,4 +67,20 @@ export const HOSTILE_ENTRIES: Record<'traversal' | 'symlink' | 'hardlink', RawEn
 export function hostileTarball(name: string, version: string, entries: RawEntry[]): Buffer {
   const manifest = JSON.stringify({ name, version, main: 'index.js', license: 'MIT' }, null, 2);
   return rawTarball([{ path: 'package/package.json', content: `${manifest}\n` }, { path: 'package/index.js', content: 'module.exports = 1;\n' }, ...entries]);
+}
+
+/**
+ * A package `name@version` whose tar is cut short inside its data.txt while
+ * the gzip around it is complete: a broken publish whose integrity still
+ * matches, so only reading the archive to its end shows it.
+ */
+export function cutShortTarball(name: string, version: string): Buffer {
+  const manifest = JSON.stringify({ name, version, main: 'index.js', license: 'MIT' }, null, 2);
+  const whole = gunzipSync(rawTarball([
+    { path: 'package/package.json', content: `${manifest}\n` },
+    { path: 'package/index.js', content: 'module.exports = 1;\n' },
+    { path: 'package/data.txt', content: 'x'.repeat(64 * 1024) },
+  ]));
+  // Three headers, two one-block files, and the first 1,000 bytes of data.txt.
+  return gzipSync(whole.subarray(0, 512 * 5 + 1000));
 }
