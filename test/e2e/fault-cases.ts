@@ -13,7 +13,7 @@ import { diffSnapshots, snapshot } from '../helpers/workspace.js';
 import { explain, findingsOf, sandbox, startHarness, type Harness, type Sandbox } from './support.js';
 
 /** Small, so that a registry that never answers fails a run in about a second. */
-const FETCH_TIMEOUT_MS = 1000;
+const FETCH_TIMEOUT_MS = 1500;
 const HOSTILE = Object.keys(HOSTILE_ENTRIES) as Array<keyof typeof HOSTILE_ENTRIES>;
 
 /**
@@ -43,6 +43,8 @@ export interface FaultCase {
   failure?: { package: string; kind: FailureKind; target: FailureTarget };
   /** A policy for the project (.safe-npmrc.json). */
   policy?: Record<string, unknown>;
+  /** npm's fetch-timeout for the runs; default FETCH_TIMEOUT_MS. */
+  fetchTimeoutMs?: number;
   runs: FaultRun[];
   /** Further checks after each run (returns what is wrong, or nothing). */
   verify?: (context: { harness: Harness; box: Sandbox; result: RunResult }) => Promise<string | undefined> | string | undefined;
@@ -147,6 +149,8 @@ export const FAULT_CASES: FaultCase[] = [
     name: 'huge packument (50 MB)',
     dependencies: WITH_DEP,
     failure: { package: 'tiny-dep', kind: 'huge', target: 'packument' },
+    // fetch-timeout covers the whole body: 50 MB on a busy machine takes more than a second.
+    fetchTimeoutMs: 60_000,
     runs: [
       { project: 'fresh', args: ['check'], exit: 0 },
       { project: 'fresh', args: ['install'], exit: 0, writes: /./ },
@@ -245,7 +249,7 @@ async function projectFor(harness: Harness, testCase: FaultCase, state: ProjectS
   const files: Record<string, string | object> = { 'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: testCase.dependencies } };
   if (testCase.policy) files['.safe-npmrc.json'] = testCase.policy;
   if (state === 'identity-lockfile') files['package-lock.json'] = await identityLockfile(harness.registry);
-  const box = await sandbox(harness, state === 'installed' ? {} : files, { npmrc: [`fetch-timeout=${FETCH_TIMEOUT_MS}`, 'fetch-retries=0'] });
+  const box = await sandbox(harness, state === 'installed' ? {} : files, { npmrc: [`fetch-timeout=${testCase.fetchTimeoutMs ?? FETCH_TIMEOUT_MS}`, 'fetch-retries=0'] });
   if (state === 'installed') {
     const template = await installedTemplate(harness, files);
     await cp(template.dir, box.dir, { recursive: true, verbatimSymlinks: true });
