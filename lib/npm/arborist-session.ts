@@ -369,7 +369,7 @@ export class ArboristSession {
     } catch (error) {
       // Arborist's own rollback undid node_modules when a step threw; packages
       // it kept despite a failed extraction are removed so the next run installs them again.
-      if (!isRolledBack) await this.#removeDamagedPackages()
+      if (!isRolledBack) await this.#removeDamagedPackages((error as { cwd?: unknown })?.cwd)
       const problems = (await backup?.restore()) ?? []
       const thrown = failure() ?? asFailure(error, 'installing')
       if (backup) thrown.message += problems.length > 0 ? `; could not restore ${problems.join('; ')}` : '; package.json and the lockfile are as they were'
@@ -418,8 +418,12 @@ export class ArboristSession {
     return location
   }
 
-  async #removeDamagedPackages(): Promise<void> {
+  /** `unpackedInto`: the folder of a tarball whose unpacking threw (tar's `cwd`), which tar may still write to after Arborist's rollback. */
+  async #removeDamagedPackages(unpackedInto?: unknown): Promise<void> {
     const directories = new Set(this.#log.extractionErrors.map((error: ExtractionError) => error.directory).filter((dir): dir is string => Boolean(dir)))
+    // Only a folder reify was adding: one that was installed before is Arborist's to restore.
+    const location = typeof unpackedInto === 'string' ? path.relative(this.path, unpackedInto).split(path.sep).join('/') : null
+    if (location !== null && !this.#arborist.actualTree?.inventory.get(location)) directories.add(unpackedInto as string)
     for (const directory of directories) {
       if (directory.startsWith(path.join(this.path, 'node_modules') + path.sep)) await rm(directory, { recursive: true, force: true })
     }

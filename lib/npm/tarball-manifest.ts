@@ -30,6 +30,8 @@ const MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 /** Paths kept while looking for a `directories.bin` folder's files. */
 const MAX_LISTED_PATHS = 50_000
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile'])
+/** What tar's Unpack (npm's extraction) treats as fatal, where a plain Parser only warns: a truncated or unrecognised archive. */
+const FATAL_TAR_WARNINGS = new Set(['TAR_BAD_ARCHIVE', 'TAR_ABORT'])
 
 function stringMap(value: unknown): Record<string, string> {
   const map: Record<string, string> = {}
@@ -102,7 +104,17 @@ function parseTarball(stream: any): Promise<TarballManifest> {
     let manifestText: string | null = null
     let tooLarge = false
     const files: string[] = []
+    let settled = false
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      reject(error)
+    }
     const parser = new Parser({
+      // Else a tar cut short inside a complete gzip reads as fine here and fails only while reify unpacks it.
+      onwarn(code: string, message: string) {
+        if (FATAL_TAR_WARNINGS.has(code)) fail(Object.assign(new Error(message), { code }))
+      },
       onReadEntry(entry: ReadEntry) {
         const file = unpackedPath(entry)
         if (!FILE_TYPES.has(entry.type)) return entry.resume()
@@ -119,12 +131,6 @@ function parseTarball(stream: any): Promise<TarballManifest> {
         })
       },
     })
-    let settled = false
-    const fail = (error: unknown) => {
-      if (settled) return
-      settled = true
-      reject(error)
-    }
     stream.on('error', fail)
     parser.on('error', fail)
     parser.on('end', () => {

@@ -13,7 +13,7 @@ import { dirname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 import { create as createTar } from 'tar';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 export type DependencyMap = Record<string, string>;
 
@@ -79,7 +79,18 @@ export interface FixturePackage {
   maintainers?: string[];
 }
 
-export type FailureKind = 'error500' | 'badjson' | 'timeout' | 'error405';
+/**
+ * How a request fails (see FAILURES): 'error500', 'error405' (a mirror without
+ * the endpoint), 'badjson' (malformed JSON) and 'timeout' (never answered)
+ * answer in place of the registry; 'reset' (TCP reset before any answer) and
+ * 'truncated' (half the body, then the connection closes) break the
+ * connection; 'integrity' (a tarball whose bytes are not the ones the
+ * packument's integrity names, its content unchanged), 'huge' (a packument
+ * padded to HUGE_PACKUMENT_BYTES) and 'foreign-tarball' (every `dist.tarball`
+ * on `foreignUrl`, another loopback port that serves the same files) are
+ * answers that are wrong.
+ */
+export type FailureKind = 'error500' | 'badjson' | 'timeout' | 'error405' | 'reset' | 'truncated' | 'integrity' | 'huge' | 'foreign-tarball';
 /** Which requests of a package a failure applies to. */
 export type FailureTarget = 'all' | 'packument' | 'tarball';
 
@@ -95,6 +106,8 @@ export interface RegistryRequest {
   kind: 'packument' | 'manifest' | 'tarball' | 'ping' | 'advisories' | 'keys' | 'other';
   /** The package name the request was about, when it was about one. */
   name?: string;
+  /** Received on `foreignUrl` rather than `url`. */
+  foreign?: boolean;
 }
 
 export interface StartRegistryOptions {
@@ -138,6 +151,12 @@ export interface RegistrySigningKey {
 export interface FixtureRegistry {
   /** 'http://127.0.0.1:PORT/' with a trailing slash. */
   url: string;
+  /**
+   * Another loopback origin ('http://127.0.0.1:OTHER/') answering exactly as
+   * `url` does: the host a 'foreign-tarball' failure points tarballs at, so
+   * only a guard can tell them apart. Its requests are marked `foreign`.
+   */
+  foreignUrl: string;
   close(): Promise<void>;
   /** Adds (or, with the same version, replaces) a version at run time; the tarball is rebuilt. */
   publish(name: string, version: FixtureVersion, options?: { tag?: string }): Promise<void>;
@@ -387,15 +406,68 @@ async function buildTarball(files: Record<string, string>): Promise<BuiltTarball
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json', head = false) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-cache',
-    vary: 'Accept, Accept-Encoding',
-  });
-  res.end(head ? undefined : text);
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json', head = false, failure?: FailureBehaviour) {
+  const text = Buffer.from(JSON.stringify(failure?.document ? failure.document(body as Record<string, any>) : body));
+  const headers = { 'content-type': contentType, 'cache-control': 'no-cache', vary: 'Accept, Accept-Encoding' };
+  sendBody(res, status, headers, text, head, failure);
+}
+
+function sendBody(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer, head: boolean, failure?: FailureBehaviour) {
+  res.writeHead(status, { ...headers, 'content-length': body.length });
+  if (head) {
+    res.end();
+  } else if (failure?.cutShort) {
+    // Half of what content-length promised, flushed, then the connection closes.
+    res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+  } else {
+    res.end(body);
+  }
+}
+
+/** The size a 'huge' packument is padded to: made in memory on every request. */
+export const HUGE_PACKUMENT_BYTES = 50 * 1024 * 1024;
+
+/** What one failure kind does to a response; a kind has one of these. */
+interface FailureBehaviour {
+  /** Answers in place of the registry. */
+  answer?: (res: ServerResponse) => void;
+  /** Sends the registry's own answer, cut short. */
+  cutShort?: boolean;
+  /** Rewrites a packument or version manifest before it is sent. */
+  document?: (doc: Record<string, any>) => Record<string, any>;
+  /** Rewrites tarball bytes before they are sent. */
+  tarball?: (bytes: Buffer) => Buffer;
+}
+
+const BROKEN_JSON = '{"name": "broken", "versions": {"1.0.0": {"name": ';
+
+/** Every failure kind, as data; 'foreign-tarball' needs the registry's two origins. */
+function failureBehaviours(origins: () => { url: string; foreignUrl: string }): Record<FailureKind, FailureBehaviour> {
+  const foreignTarball = (dist: any) => {
+    const { url, foreignUrl } = origins();
+    if (dist && typeof dist.tarball === 'string' && dist.tarball.startsWith(url)) dist.tarball = foreignUrl + dist.tarball.slice(url.length);
+  };
+  return {
+    error500: { answer: (res) => sendJson(res, 500, { error: 'Internal Server Error' }) },
+    // What a mirror without the endpoint answers.
+    error405: { answer: (res) => sendJson(res, 405, { error: 'Method Not Allowed' }) },
+    badjson: { answer: (res) => sendBody(res, 200, { 'content-type': 'application/json' }, Buffer.from(BROKEN_JSON), false) },
+    // Never answer; close() destroys the connection.
+    timeout: { answer: () => {} },
+    reset: { answer: (res) => res.socket?.resetAndDestroy() },
+    truncated: { cutShort: true },
+    // The same tar with one more empty block: the same files, other bytes.
+    integrity: { tarball: (bytes) => gzipSync(Buffer.concat([gunzipSync(bytes), Buffer.alloc(512)])) },
+    huge: { document: (doc) => ({ ...doc, _padding: 'x'.repeat(HUGE_PACKUMENT_BYTES) }) },
+    'foreign-tarball': {
+      document(doc) {
+        const copy = structuredClone(doc);
+        if (copy.versions) for (const manifest of Object.values<any>(copy.versions)) foreignTarball(manifest?.dist);
+        else foreignTarball(copy.dist);
+        return copy;
+      },
+    },
+  };
 }
 
 function describeSigningKey(publicKey: KeyObject): RegistrySigningKey {
@@ -453,6 +525,8 @@ export async function startRegistry(
   }
 
   let url = '';
+  let foreignUrl = '';
+  const FAILURES = failureBehaviours(() => ({ url, foreignUrl }));
 
   function tarballUrl(name: string, version: string): string {
     return `${url}${name}/-/${unscopedName(name)}-${version}.tgz`;
@@ -597,29 +671,15 @@ export async function startRegistry(
     return failure.target === 'all' || failure.target === target ? failure.kind : undefined;
   }
 
-  /** Returns true when the response has been dealt with by a failure. */
+  /** Returns true when the response has been dealt with by a failure that answers in place of the registry. */
   function applyFailure(res: ServerResponse, kind: FailureKind | undefined): boolean {
-    if (!kind) return false;
-    if (kind === 'timeout') {
-      // Never answer; close() destroys the connection.
-      return true;
-    }
-    if (kind === 'error500') {
-      sendJson(res, 500, { error: 'Internal Server Error' });
-      return true;
-    }
-    if (kind === 'error405') {
-      // What a mirror without the endpoint answers.
-      sendJson(res, 405, { error: 'Method Not Allowed' });
-      return true;
-    }
-    const broken = '{"name": "broken", "versions": {"1.0.0": {"name": ';
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(broken) });
-    res.end(broken);
+    const answer = kind && FAILURES[kind].answer;
+    if (!answer) return false;
+    answer(res);
     return true;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, foreign = false): Promise<void> {
     const method = req.method ?? 'GET';
     const rawUrl = req.url ?? '/';
     const accept = req.headers.accept ?? '';
@@ -636,7 +696,7 @@ export async function startRegistry(
       segments = [];
     }
     const path = `/${segments.join('/')}`;
-    const entry: RegistryRequest = { method, url: rawUrl, path, accept, kind: 'other' };
+    const entry: RegistryRequest = { method, url: rawUrl, path, accept, kind: 'other', ...(foreign ? { foreign } : {}) };
     requests.push(entry);
     if (responseListeners.size > 0) {
       res.once('finish', () => {
@@ -712,74 +772,77 @@ export async function startRegistry(
 
     if (rest.length === 2 && rest[0] === '-') {
       entry.kind = 'tarball';
-      if (applyFailure(res, failureFor(name, 'tarball'))) return;
+      const failure = failureFor(name, 'tarball');
+      if (applyFailure(res, failure)) return;
       const prefix = `${unscopedName(name)}-`;
       const file = rest[1];
       const version = file.startsWith(prefix) && file.endsWith('.tgz') ? file.slice(prefix.length, -4) : '';
       const fixture = pkg?.versions.get(version);
       if (!pkg || !fixture) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
       const tarball = await getTarball(name, fixture);
-      res.writeHead(200, {
-        'content-type': 'application/octet-stream',
-        'content-length': tarball.bytes.length,
-        'cache-control': 'max-age=31536000',
-      });
-      res.end(head ? undefined : tarball.bytes);
-      return;
+      const behaviour = failure && FAILURES[failure];
+      const bytes = behaviour?.tarball ? behaviour.tarball(tarball.bytes) : tarball.bytes;
+      return sendBody(res, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'max-age=31536000' }, bytes, head, behaviour);
     }
 
     if (rest.length === 0) {
       entry.kind = 'packument';
-      if (applyFailure(res, failureFor(name, 'packument'))) return;
+      const failure = failureFor(name, 'packument');
+      if (applyFailure(res, failure)) return;
       const abbreviated = accept.includes(ABBREVIATED_TYPE);
       const doc = await packument(name, abbreviated);
       if (!doc) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
-      return sendJson(res, 200, doc, abbreviated ? ABBREVIATED_TYPE : 'application/json', head);
+      return sendJson(res, 200, doc, abbreviated ? ABBREVIATED_TYPE : 'application/json', head, failure && FAILURES[failure]);
     }
 
     if (rest.length === 1) {
       // GET /<name>/<version|tag>: one full version manifest.
       entry.kind = 'manifest';
-      if (applyFailure(res, failureFor(name, 'packument'))) return;
+      const failure = failureFor(name, 'packument');
+      if (applyFailure(res, failure)) return;
       const doc = await packument(name);
       if (!doc) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
       const version = doc['dist-tags'][rest[0]] ?? rest[0];
       const manifest = doc.versions[version];
       if (!manifest) return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
-      return sendJson(res, 200, manifest, 'application/json', head);
+      return sendJson(res, 200, manifest, 'application/json', head, failure && FAILURES[failure]);
     }
 
     return sendJson(res, 404, { error: 'Not found' }, 'application/json', head);
   }
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) {
-        sendJson(res, 500, { error: String((error as Error)?.message ?? error) });
-      } else {
-        res.destroy();
-      }
+  const listen = (port: number, foreign: boolean) =>
+    new Promise<Server>((resolve, reject) => {
+      const server: Server = createServer((req, res) => {
+        handle(req, res, foreign).catch((error: unknown) => {
+          if (!res.headersSent) {
+            sendJson(res, 500, { error: String((error as Error)?.message ?? error) });
+          } else {
+            res.destroy();
+          }
+        });
+      });
+      server.on('connection', (socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve(server);
+      });
     });
-  });
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const servers = [await listen(options.port ?? 0, false), await listen(0, true)];
+  const origin = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  url = origin(servers[0]);
+  foreignUrl = origin(servers[1]);
 
   let closed: Promise<void> | undefined;
 
   return {
     url,
+    foreignUrl,
     requests,
     advisoryRequests,
     signingKey,
@@ -790,11 +853,16 @@ export async function startRegistry(
       advisoriesFailure = kind;
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
+      closed ??= Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      ).then(() => {});
+      for (const socket of sockets) socket.destroy();
       return closed;
     },
     async publish(name, version, publishOptions = {}) {
