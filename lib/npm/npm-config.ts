@@ -72,7 +72,10 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
   // until logWarnings, as npm does once the command is known): kept as data here.
   const warnings: string[] = []
   const onLog = (level: unknown, ...args: unknown[]) => {
-    if (level === 'warn') warnings.push(args.map(String).join(' '))
+    const text = args.map(String).join(' ')
+    // npm 11.19 itself says nothing about unknown keys in .npmrc files (node-gyp's
+    // nodedir, say); this loader is newer and would: only what npm prints is kept.
+    if (level === 'warn' && !/^Unknown (user|project|global|builtin) config /.test(text)) warnings.push(text)
   }
   process.on('log', onLog)
   try {

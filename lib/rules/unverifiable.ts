@@ -9,14 +9,21 @@ export const unverifiableRule: Rule = {
     defaultSeverity: 'block',
     messages: {
       'facts-unavailable': '{name}@{version} could not be verified: {reason}',
+      'optional-unavailable': 'the optional package {name} could not be resolved from the registry, so npm will skip it: {reason}',
     },
     hints: {
       'facts-unavailable': 'Check the registry is reachable and try again; the other rules could not judge this package.',
+      'optional-unavailable': 'Nothing of it is installed here; a registry that serves it (or another platform) gets it judged in full.',
     },
+    // An optional dependency npm could not resolve is never installed: nothing unknown reaches the disk.
+    severities: { 'optional-unavailable': { atMost: 'warn' } },
     needs: () => ({ facts: true }),
   },
   check(pkg, facts) {
     if (facts.status !== 'unverifiable') return []
+    if (pkg.isOptional && pkg.version === '') {
+      return [{ messageId: 'optional-unavailable', args: { name: pkg.name, reason: facts.reason ?? 'unknown reason' } }]
+    }
     return [{ messageId: 'facts-unavailable', args: { name: pkg.name, version: pkg.version, reason: facts.reason ?? 'unknown reason' } }]
   },
 }

@@ -179,6 +179,8 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['a jump on a private name with history', view({ name: 'acme-billing', version: '99.0.0' }), facts([...lineOf('acme-billing', 12, 400, 'acme'), versionFacts('99.0.0', 10, { publisher: 'acme' })], '99.0.0'), { registries: { allowed: [REGISTRY, 'https://npm.acme.example/'], private: { 'acme-*': REGISTRY } } }, ['block:suspicious-version/version-jump']],
   // unverifiable
   ['facts could not be learned', view(), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
+  ['an optional package npm could not resolve (it skips it)', view({ version: '', isOptional: true }), { status: 'unverifiable', reason: 'E404' }, {}, ['warn:unverifiable/optional-unavailable']],
+  ['a resolved optional package whose facts are unknown still blocks', view({ isOptional: true }), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
   ['facts could not be learned, warn', view(), { status: 'unverifiable', reason: 'E500' }, { rules: { unverifiable: 'warn' } }, ['warn:unverifiable/facts-unavailable']],
 ]
 
