@@ -112,7 +112,7 @@ async function main() {
       fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `top-${start}`, version: '1.0.0', private: true, dependencies }, null, 2))
       const result = await checkProject(dir, env)
       console.error(`top ${start + 1}-${start + batch.length}: exit ${result.code}, ${result.report?.packageCount ?? '?'} packages, ${result.seconds.toFixed(1)}s`)
-      if (result.report) {
+      if (result.report && result.report.result !== 'error') {
         results.push({ kind: 'top', name: `top ${start + 1}-${start + batch.length}`, ...result })
         continue
       }
@@ -124,7 +124,7 @@ async function main() {
         fs.writeFileSync(path.join(single, 'package.json'), JSON.stringify({ name: 'top-single', version: '1.0.0', private: true, dependencies: { [name]: 'latest' } }, null, 2))
         const alone = await checkProject(single, env)
         results.push({ kind: 'top', name, ...alone })
-        if (!alone.report) console.error(`  ${name}: exit ${alone.code}: ${alone.stderr.trim().split('\n')[0]}`)
+        if (!alone.report || alone.report.result === 'error') console.error(`  ${name}: exit ${alone.code}: ${alone.stderr.trim().split('\n')[0]}`)
       }
     }
   }
@@ -139,14 +139,15 @@ async function main() {
     const blocks = findings.filter((finding) => finding.severity === 'block')
     const warns = findings.filter((finding) => finding.severity === 'warn')
     blocked += blocks.length
-    if (!result.report) failed++
+    const isFailure = !result.report || result.report.result === 'error'
+    if (isFailure) failed++
     for (const finding of warns) {
       const key = `${finding.code} ${finding.package.name}@${finding.package.version}`
       if (!warnings.has(key)) warnings.set(key, summarise(finding))
     }
     console.log(`| ${result.name} | ${result.report?.packageCount ?? '?'} | ${result.code} | ${blocks.length} | ${warns.length} | ${result.seconds.toFixed(1)}s |`)
     for (const finding of blocks) console.log(`|   BLOCK ${finding.code} | ${finding.package.name}@${finding.package.version} | | | ${finding.path.join(' > ')} | |`)
-    if (!result.report) console.log(`|   FAILED | ${result.stderr.trim().split('\n').slice(-1)[0] ?? ''} | | | | |`)
+    if (isFailure) console.log(`|   FAILED | ${result.stderr.trim().split('\n').slice(-1)[0] ?? ''} | | | | |`)
   }
   console.log(`\nblocks: ${blocked}; runs without a report: ${failed}; distinct warnings: ${warnings.size}`)
   const byCode = new Map()
