@@ -3,10 +3,19 @@ import semver from 'semver'
 import { earlierVersions } from '../heuristics/version-signals.js'
 import type { PackageFacts, VersionFacts } from '../model/rule.js'
 
-/** The resolved version's facts and every version published before it, when known. */
+/** earlierVersions per version (one object per name@version, shared by every package and rule of a run), for the list it was computed from. */
+const earlierOf = new WeakMap<VersionFacts, { versions: VersionFacts[]; earlier: VersionFacts[] }>()
+
+/** The resolved version's facts and every version published before it, when known. The list is shared: read it, never change it. */
 export function history(facts: PackageFacts): { current: VersionFacts; earlier: VersionFacts[] } | null {
   if (facts.status !== 'known' || !facts.version || !facts.versions) return null
-  return { current: facts.version, earlier: earlierVersions(facts.version, facts.versions) }
+  // Four rules ask for every package; the filter over a long history is done once.
+  let known = earlierOf.get(facts.version)
+  if (known?.versions !== facts.versions) {
+    known = { versions: facts.versions, earlier: earlierVersions(facts.version, facts.versions) }
+    earlierOf.set(facts.version, known)
+  }
+  return { current: facts.version, earlier: known.earlier }
 }
 
 /** The release this version follows: the highest earlier version below it, else the last one published. */
