@@ -196,11 +196,11 @@ function findNpmCli() {
 function pickRssMethod(tmp, forcePreload) {
   const file = path.join(tmp, 'time-probe')
   const probe = forcePreload ? { status: 1 } : spawnSync('/usr/bin/time', ['-f', '%M', '-o', file, process.execPath, '-e', ''], { stdio: 'ignore' })
-  if (probe.status === 0 && /^\d+\s*$/.test(readOr(file, ''))) return 'gnu-time'
+  if (probe.status === 0 && /^\d+\s*$/.test(readOr(file, '').trim().split('\n').pop() ?? '')) return 'gnu-time'
   const preload = path.join(tmp, 'maxrss.mjs')
   fs.writeFileSync(
     preload,
-    "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { if (process.env.BENCH_MAXRSS_OUT) writeFileSync(process.env.BENCH_MAXRSS_OUT, String(process.resourceUsage().maxRSS)) })\n",
+    "import { writeFileSync } from 'node:fs'\nprocess.on('exit', () => { const u = process.resourceUsage(); if (process.env.BENCH_MAXRSS_OUT) writeFileSync(process.env.BENCH_MAXRSS_OUT, `${u.maxRSS} ${u.userCPUTime / 1e6} ${u.systemCPUTime / 1e6}`) })\n",
   )
   return preload
 }
@@ -275,7 +275,7 @@ async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
   let argv = [...nodeFlags, script, ...args]
   const childEnv = { ...ctx.env, ...env }
   if (ctx.rssMethod === 'gnu-time') {
-    argv = ['-f', '%M', '-o', rssFile, command, ...argv]
+    argv = ['-f', '%M %U %S', '-o', rssFile, command, ...argv]
     command = '/usr/bin/time'
   } else {
     argv = ['--import', pathToFileURL(ctx.rssMethod).href, ...argv]
@@ -292,9 +292,11 @@ async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
   fs.closeSync(out)
   fs.closeSync(err)
-  const rssText = readOr(rssFile, '').trim().split('\n').pop() ?? ''
-  const rssKiB = /^\d+$/.test(rssText) ? Number(rssText) : null
-  return { tool, args, cwd, code, seconds, rssKiB, stdoutFile, stderrFile }
+  // "<max RSS KiB> <user s> <sys s>" (GNU time's last line, or the preload's)
+  const usage = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(readOr(rssFile, '').trim().split('\n').pop() ?? '')
+  const rssKiB = usage ? Number(usage[1]) : null
+  const cpuSeconds = usage ? Number(usage[2]) + Number(usage[3]) : null
+  return { tool, args, cwd, code, seconds, rssKiB, cpuSeconds, stdoutFile, stderrFile }
 }
 
 function tail(file, lines = 25) {
@@ -370,6 +372,9 @@ const median = (values) => {
 }
 const secs = (value) => `${value.toFixed(2)}s`
 const mib = (kib) => (kib === null || kib === undefined ? 'n/a' : `${Math.round(kib / 1024)} MiB`)
+/** Median user+sys CPU seconds of these runs, or null when not measured. */
+const medianCpu = (runs) => (runs.some((r) => r.cpuSeconds === null) ? null : median(runs.map((r) => r.cpuSeconds)))
+const cpuOf = (runs) => (medianCpu(runs) === null ? 'n/a' : secs(medianCpu(runs)))
 const max = (values) => (values.some((value) => value === null) ? null : Math.max(...values))
 
 function table(header, rows) {
@@ -591,15 +596,18 @@ async function main() {
       secs(safeTime),
       `${(safeTime / npmTime).toFixed(2)}x`,
       `${(Math.min(...safe.map((r) => r.seconds)) / Math.min(...npm.map((r) => r.seconds))).toFixed(2)}x`,
+      cpuOf(npm),
+      cpuOf(safe),
+      cpuOf(npm) === 'n/a' || cpuOf(safe) === 'n/a' ? 'n/a' : `${(medianCpu(safe) / medianCpu(npm)).toFixed(2)}x`,
       mib(max(npm.map((r) => r.rssKiB))),
       mib(max(safe.map((r) => r.rssKiB))),
       safe.map((r) => r.code).join(','),
       warmup ? `${secs(warmup.npm.seconds)}/${secs(warmup['safe-npm'].seconds)}` : '-',
     ])
   }
-  console.log(`\nResults: median wall time of the timed rounds; peak RSS = max over rounds\n`)
+  console.log(`\nResults: median wall time of the timed rounds; CPU = median user+sys time (steadier than wall time on a loaded machine); peak RSS = max over rounds\n`)
   console.log(
-    table(['scenario', 'npm command', 'rounds', 'npm', 'safe-npm', 'ratio', 'ratio of mins', 'npm RSS', 'safe-npm RSS', 'safe-npm exit', 'warm-up npm/safe'], rows),
+    table(['scenario', 'npm command', 'rounds', 'npm', 'safe-npm', 'ratio', 'ratio of mins', 'npm CPU', 'safe-npm CPU', 'CPU ratio', 'npm RSS', 'safe-npm RSS', 'safe-npm exit', 'warm-up npm/safe'], rows),
   )
   console.log('\nsafe-npm commands: ' + scenarios.map((s) => `${s.id}: safe-npm ${s.safe.join(' ')}`).join('; '))
   for (const { id, target } of scenarios) {
