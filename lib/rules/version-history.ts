@@ -1,6 +1,6 @@
 // Helpers shared by the rules that compare a version with its history.
 import semver from 'semver'
-import { earlierVersions } from '../heuristics/version-signals.js'
+import { earlierVersions, parseVersion } from '../heuristics/version-signals.js'
 import type { PackageFacts, VersionFacts } from '../model/rule.js'
 
 /** earlierVersions per version (one object per name@version, shared by every package and rule of a run), for the list it was computed from. */
@@ -20,10 +20,10 @@ export function history(facts: PackageFacts): { current: VersionFacts; earlier: 
 
 /** The release this version follows: the highest earlier version below it, else the last one published. */
 export function predecessor(current: VersionFacts, earlier: VersionFacts[]): VersionFacts | null {
-  const target = semver.parse(current.version)
+  const target = parseVersion(current.version)
   let best: { entry: VersionFacts; parsed: semver.SemVer } | null = null
   for (const entry of target ? earlier : []) {
-    const parsed = semver.parse(entry.version)
+    const parsed = parseVersion(entry.version)
     if (parsed && parsed.compare(target!) < 0 && (!best || parsed.compare(best.parsed) > 0)) best = { entry, parsed }
   }
   return best?.entry ?? earlier[earlier.length - 1] ?? null
