@@ -499,7 +499,7 @@ async function main() {
   console.log(`safe-npm benchmark: bench/project (${lockedCount} packages in package-lock.json)`)
   console.log(`node ${process.version}, npm ${npmVersion} (${ctx.npmCli}), ${os.cpus().length} CPUs, ${os.platform()}`)
   console.log(`safe-npm ${SAFE_NPM}; temp dir ${tmp}; shared npm cache ${ctx.cache}`)
-  console.log(`peak RSS via ${ctx.rssMethod === 'gnu-time' ? '/usr/bin/time -f %M (max RSS of the command, KiB)' : 'process.resourceUsage().maxRSS at exit (preload)'}`)
+  console.log(`peak RSS and CPU time via ${ctx.rssMethod === 'gnu-time' ? '/usr/bin/time -f "%M %U %S" (max RSS of the command, KiB; user, sys s)' : 'process.resourceUsage() at exit (preload)'}`)
   const roundsOf = (scenario) => (scenario.maxRounds ? (options.coldRounds ?? Math.min(options.rounds, scenario.maxRounds)) : options.rounds)
   const allRounds = Math.max(...scenarios.map(roundsOf))
   const fewer = scenarios.filter((scenario) => roundsOf(scenario) < allRounds)
