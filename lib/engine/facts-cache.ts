@@ -67,6 +67,31 @@ const storedSummarySchema = z.object({
   checksum: z.string(),
 })
 
+// Most summaries hold hundreds of versions, and zod copies every one while
+// checking it; an entry these plain checks accept is one the schema accepts
+// unchanged (no key it would strip, nothing it would convert), so it is used
+// as read. Anything else goes through the schema.
+const SCRIPT_KEYS = new Set(Object.keys(installScriptsSchema.shape))
+const isScripts = (value: any): boolean =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).every((key) => SCRIPT_KEYS.has(key) && typeof value[key] === 'string')
+const STORED_KEYS = new Set(['v', 't', 'p', 's', 'a', 'o', 'd', 'x', 'i'])
+function isPlainStoredVersion(entry: any): entry is StoredVersion {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return false
+  for (const key in entry) if (!STORED_KEYS.has(key)) return false
+  return (
+    typeof entry.v === 'string' &&
+    (entry.t === null || (typeof entry.t === 'number' && entry.t >= -8.64e15 && entry.t <= 8.64e15)) &&
+    (entry.p === null || typeof entry.p === 'string') &&
+    (entry.s === undefined || isScripts(entry.s)) &&
+    (entry.a === undefined || entry.a === 1) &&
+    (entry.o === undefined || entry.o === 1) &&
+    (entry.d === undefined || (typeof entry.d === 'string' && entry.d.length > 0)) &&
+    (entry.x === undefined || typeof entry.x === 'string') &&
+    (entry.i === undefined || (typeof entry.i === 'string' && entry.i.length > 0))
+  )
+}
+const storedEnvelopeSchema = storedSummarySchema.extend({ versions: z.array(z.unknown()) })
+
 function checksum(versions: StoredVersion[]): string {
   return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
 }
@@ -119,10 +144,11 @@ export class FactsCache {
     let stored: StoredSummary
     try {
       const raw = JSON.parse(await readFile(this.#file(name), 'utf8'))
-      const parsed = storedSummarySchema.safeParse(raw)
+      const isPlain = Array.isArray(raw?.versions) && raw.versions.every(isPlainStoredVersion)
+      const parsed = isPlain ? storedEnvelopeSchema.safeParse(raw) : storedSummarySchema.safeParse(raw)
       // The checksum is over the versions as written, before parsing dropped anything.
       if (!parsed.success || parsed.data.checksum !== checksum(raw.versions)) return null
-      stored = parsed.data as StoredSummary
+      stored = (isPlain ? { ...parsed.data, versions: raw.versions } : parsed.data) as StoredSummary
     } catch {
       return null
     }

@@ -99,16 +99,21 @@ async function readTarballsOf(
   return readTarballManifests(wanted, options.npmOptions)
 }
 
-/** Reads the tarballs of these packages that were not read yet into their facts. */
+/** Reads the tarballs of these packages that were not read yet into their facts; returns how many facts gained a tarball. */
 export async function gatherTarballManifests(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
   targets: TarballTarget[],
   options: Pick<GatherOptions, 'npmOptions' | 'onPhase'>,
-): Promise<void> {
+): Promise<number> {
   const unread = packages.filter((pkg) => !facts.get(pkg.location)?.tarball)
+  let added = 0
   for (const [location, tarball] of await readTarballsOf(unread, targets, options)) {
     const known = facts.get(location)
-    if (known) known.tarball = tarball
+    if (known) {
+      known.tarball = tarball
+      added++
+    }
   }
+  return added
 }

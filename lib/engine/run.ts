@@ -190,8 +190,9 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (unpacks && !judgement.isBlocked && neededBy(RULES, policy, request.isProbeRequested).tarballManifests) {
     // Only a tree that passes every other rule is downloaded (never from a
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
-    await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
-    judgement = judge(packages, facts, RULES, context)
+    const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+    // Nothing read (reify changes nothing): the facts are as judged, so is the judgement.
+    if (read > 0) judgement = judge(packages, facts, RULES, context)
   }
   const outcome: RunOutcome = {
     mode,

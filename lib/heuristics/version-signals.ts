@@ -37,6 +37,22 @@ export interface VersionJump {
 }
 
 const HUGE_MAJOR = 99
+
+const parsedVersions = new Map<string, semver.SemVer | null>()
+
+/**
+ * semver.parse, once per version string per process: the histories of a
+ * tree's packages share most version strings, and several rules walk each
+ * history. The result is shared: read it, never change it (no inc()).
+ */
+export function parseVersion(version: string): semver.SemVer | null {
+  let parsed = parsedVersions.get(version)
+  if (parsed === undefined) {
+    parsed = semver.parse(version)
+    parsedVersions.set(version, parsed)
+  }
+  return parsed
+}
 const TENFOLD_MIN_MAJOR = 50
 
 /**
@@ -45,13 +61,13 @@ const TENFOLD_MIN_MAJOR = 50
  * `previous` are the versions published before it.
  */
 export function suspiciousVersionJump(version: string, previous: string[]): VersionJump | null {
-  const current = semver.parse(version)
+  const current = parseVersion(version)
   if (current === null) return null
   // Each version is parsed once: packages with thousands of releases are common.
   let highestParsed: semver.SemVer | null = null
   for (const other of previous) {
     if (other === version) continue
-    const parsed = semver.parse(other)
+    const parsed = parseVersion(other)
     if (parsed !== null && (highestParsed === null || parsed.compare(highestParsed) > 0)) highestParsed = parsed
   }
   if (highestParsed === null) {

@@ -96,6 +96,8 @@ export class ArboristSession {
   #session: SessionOptions
   #locked = new Map<string, string>()
   #hasLockfile = false
+  /** The lockfile document #checkProjectFiles parsed, or null. */
+  #lockDocument: Record<string, any> | null = null
   #nodes = new Map<string, any>()
   readonly #log = new NpmLogCapture()
 
@@ -178,16 +180,34 @@ export class ArboristSession {
   async #checkProjectFiles(): Promise<void> {
     const manifest = await readFile(path.join(this.path, 'package.json'), 'utf8').catch(() => null)
     if (manifest !== null) parseProjectManifest(manifest)
+    this.#lockDocument = null
     for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
       const lock = await readFile(path.join(this.path, file), 'utf8').catch(() => null)
       if (lock === null) continue
-      parseLockfile(lock, file)
+      this.#lockDocument = parseLockfile(lock, file)
       return
     }
   }
 
-  /** The lockfile read by an Arborist of its own, so the session's instance still builds its tree from scratch. */
+  /**
+   * The lockfile's entries (location → version). A v2/v3 lockfile's `packages`
+   * are the nodes Arborist's loadVirtual would build, so they are read from the
+   * document already parsed (building that tree costs as much as Arborist's own
+   * lockfile load); a v1 lockfile is read by an Arborist of its own, so the
+   * session's instance still builds its tree from scratch.
+   */
   async #readLockedVersions(): Promise<void> {
+    const entries = this.#lockDocument?.packages
+    if (Number(this.#lockDocument?.lockfileVersion) >= 2 && entries && typeof entries === 'object') {
+      this.#hasLockfile = true
+      this.#locked.clear()
+      for (const [location, entry] of Object.entries<any>(entries)) {
+        // as #recordLockedVersions skips them: the root, links, entries without a version
+        if (!location || entry?.link === true || typeof entry?.version !== 'string' || !entry.version) continue
+        this.#locked.set(location, entry.version)
+      }
+      return
+    }
     this.#recordLockedVersions(await this.#loadLockfile(new Arborist(this.#options)))
   }
 
@@ -349,7 +369,9 @@ export class ArboristSession {
   async tarballTargets(): Promise<TarballTarget[]> {
     return tarballTargetsOf(this.#tree(), this.#nodes, {
       isCleanInstall: this.#session.isCleanInstall,
-      loadActual: () => new Arborist(this.#options).loadActual(),
+      // The session's own instance, with reify's options: Arborist keeps the
+      // actual tree it loaded, so reify diffs against this one instead of reading node_modules again.
+      loadActual: () => this.#arborist.loadActual({ ignoreMissing: true }),
     })
   }
 

@@ -6,6 +6,15 @@ import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
 import { checkNodeData } from './registry-data.js'
 
+/**
+ * A spec made only of digits, dots, x/X/*, spaces and the range operators,
+ * not starting with a dot (`^1.2.3`, `~1.2`, `>=1 <2 || 3.x`, `*`, ``):
+ * npm-package-arg can only call it a registry range, version or tag (a path
+ * starts with `.`, `/`, `~/` or `file:`; an alias, URL or git spec needs other
+ * letters, `/` or `:`), so its costly parse is skipped for most edges.
+ */
+const PLAIN_RANGE = /^(?!\.)[\d.xX*^~<>=| -]*$/
+
 /** Which kind of source an edge spec / resolved URL names. */
 export function sourceKind(node: any, registries: string[]): SourceKind {
   if (node.isProjectRoot || node.isRoot) return 'root'
@@ -14,8 +23,10 @@ export function sourceKind(node: any, registries: string[]): SourceKind {
   if (node.inBundle) return 'bundled'
   const resolved: string | null = typeof node.resolved === 'string' ? node.resolved : null
   for (const edge of node.edgesIn ?? []) {
+    const raw = edge.rawSpec ?? edge.spec ?? '*'
+    if (typeof raw === 'string' && PLAIN_RANGE.test(raw)) continue
     try {
-      const spec = npa.resolve(edge.name, edge.rawSpec ?? edge.spec ?? '*', edge.from?.realpath)
+      const spec = npa.resolve(edge.name, raw, edge.from?.realpath)
       const type = spec.type === 'alias' ? (spec as any).subSpec?.type : spec.type
       if (type === 'git') return 'git'
       if (type === 'remote') return 'remote'
@@ -100,8 +111,10 @@ export function dependencyPath(node: any): string[] {
 
 /** The package name an edge asks for: the edge's own name, or the target of an npm alias (with overrides applied). */
 function requestedName(edge: any): string {
+  const raw = edge.spec ?? edge.rawSpec ?? '*'
+  if (typeof raw === 'string' && PLAIN_RANGE.test(raw)) return edge.name
   try {
-    const spec = npa.resolve(edge.name, edge.spec ?? edge.rawSpec ?? '*', edge.from?.realpath)
+    const spec = npa.resolve(edge.name, raw, edge.from?.realpath)
     if (spec.type === 'alias' && (spec as any).subSpec?.name) return (spec as any).subSpec.name
   } catch {
     // an unparsable spec asks for the edge's name

@@ -1,5 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { createHash } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -102,6 +103,32 @@ test('a summary stored before integrities were kept (format 1) is refetched', as
 test('a registry integrity of the wrong type makes the packument unverifiable', () => {
   const summary = summarisePackument({ name: 'x', versions: { '1.0.0': { dist: { integrity: { sha512: 'x' } } } } })
   assert.equal(summary.problems, ['versions["1.0.0"].dist.integrity: expected a string, got an object'])
+})
+
+/** Rewrites the stored versions of the one file in dir (checksum recomputed, as a program that knows the format would). */
+function rewriteVersions(dir: string, edit: (versions: any[]) => void): void {
+  const [file] = readdirSync(dir)
+  const stored = JSON.parse(readFileSync(path.join(dir, file), 'utf8'))
+  edit(stored.versions)
+  stored.checksum = createHash('sha256').update(JSON.stringify(stored.versions)).digest('hex')
+  writeFileSync(path.join(dir, file), JSON.stringify(stored))
+}
+
+test('a stored version of the wrong shape is refused even with a matching checksum; extra keys are dropped as the schema drops them', async () => {
+  const dir = cacheDir()
+  const cache = new FactsCache(dir, DAY)
+  await cache.write(summarisePackument(packument), NOW)
+  rewriteVersions(dir, (versions) => {
+    versions[1].s.test = 'tap'
+    versions[1].zz = 1
+  })
+  const read = await cache.read('left-pad', NOW)
+  assert.equal(read!.byVersion.get('1.3.0')!.scripts, { postinstall: 'node x.js' })
+  for (const broken of [{ t: '2018' }, { t: 1e300 }, { p: 7 }, { s: { postinstall: 1 } }, { a: true }, { d: '' }, { v: null }]) {
+    await cache.write(summarisePackument(packument), NOW)
+    rewriteVersions(dir, (versions) => Object.assign(versions[1], broken))
+    assert.is(await cache.read('left-pad', NOW), null, JSON.stringify(broken))
+  }
 })
 
 test.run()
