@@ -215,6 +215,12 @@ export const lockfileSchema = z.object({
 /** The first problem of a lockfile document, as `path: expected …`, or null when its shape is right. */
 export function lockfileProblem(value: unknown): string | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected a JSON object, got ${kindOf(value)}`
+  // A location is a folder path: one ending in a slash names no package, and Arborist cannot place it.
+  const packages = (value as { packages?: unknown }).packages
+  if (packages && typeof packages === 'object' && !Array.isArray(packages)) {
+    const bad = Object.keys(packages).find((location) => location.endsWith('/') || location.includes('//') || /(^|\/)node_modules$/.test(location))
+    if (bad !== undefined) return `packages[${JSON.stringify(bad)}]: expected a folder path like "node_modules/name", got ${JSON.stringify(bad)}`
+  }
   const result = lockfileSchema.safeParse(value)
   if (result.success) return null
   const [first, ...rest] = result.error.issues
