@@ -7,10 +7,13 @@
 // only package.json and notes a binding.gyp; nothing is extracted and no
 // tarball is held in memory.
 import Diff from '@npmcli/arborist/lib/diff.js'
+import { createHash } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pacote from 'pacote'
 import semver from 'semver'
 import { Parser, type ReadEntry } from 'tar'
+import writeFileAtomic from 'write-file-atomic'
 import { describeError } from '../errors.js'
 import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
 
@@ -165,14 +168,63 @@ export async function readTarballManifest(target: TarballTarget, npmOptions: Rec
   }
 }
 
+/**
+ * What a tarball's package.json declared, kept beside npm's cache under the
+ * tarball's integrity: npm's cache serves the same bytes by that integrity, so
+ * a summary read once holds for every later install of them (and reify still
+ * checks the bytes it unpacks). Only strong digests are keys; sha1 is not.
+ */
+class TarballManifestCache {
+  readonly #dir: string | null
+  constructor(npmOptions: Record<string, any>) {
+    this.#dir = typeof npmOptions.cache === 'string' ? path.join(path.dirname(npmOptions.cache), '_safe-npm', 'tarballs') : null
+  }
+
+  #file(integrity: string | null): string | null {
+    const strong = (integrity ?? '').split(/\s+/).filter((entry) => /^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(entry)).sort()
+    if (!this.#dir || strong.length === 0) return null
+    return path.join(this.#dir, `${createHash('sha256').update(strong.join(' ')).digest('hex')}.json`)
+  }
+
+  async read(integrity: string | null): Promise<TarballManifest | null> {
+    const file = this.#file(integrity)
+    if (!file) return null
+    try {
+      const stored = JSON.parse(await readFile(file, 'utf8'))
+      return stored && stored.format === 1 && stored.manifest && typeof stored.manifest === 'object' ? (stored.manifest as TarballManifest) : null
+    } catch {
+      return null
+    }
+  }
+
+  async write(integrity: string | null, manifest: TarballManifest): Promise<void> {
+    const file = this.#file(integrity)
+    if (!file) return
+    try {
+      await mkdir(path.dirname(file), { recursive: true })
+      await writeFileAtomic(file, JSON.stringify({ format: 1, manifest }), { fsync: false })
+    } catch {
+      // a cache that cannot be written only means the tarball is read again next time
+    }
+  }
+}
+
 /** Reads many tarballs, a few at a time (bounded memory: each one is streamed). */
 export async function readTarballManifests(targets: TarballTarget[], npmOptions: Record<string, any>, concurrency = 8): Promise<Map<string, TarballFact>> {
   const results = new Map<string, TarballFact>()
+  const cache = new TarballManifestCache(npmOptions)
   let next = 0
   const workers = Array.from({ length: Math.min(concurrency, targets.length) }, async () => {
     while (next < targets.length) {
       const target = targets[next++]
-      results.set(target.location, await readTarballManifest(target, npmOptions))
+      const cached = await cache.read(target.integrity)
+      if (cached) {
+        results.set(target.location, { state: 'read', manifest: cached, declared: target.declared })
+        continue
+      }
+      const fact = await readTarballManifest(target, npmOptions)
+      if (fact.state === 'read') await cache.write(target.integrity, fact.manifest)
+      results.set(target.location, fact)
     }
   })
   await Promise.all(workers)

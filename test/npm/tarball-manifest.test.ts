@@ -53,7 +53,8 @@ test('registry tarballs are streamed and read; a wrong integrity makes one unrea
     }
     const wrong = `sha512-${Buffer.alloc(64).toString('base64')}`
     const targets = [await targetOf('gyp-pkg'), await targetOf('with-dep'), await targetOf('hidden-postinstall'), { ...(await targetOf('with-dep')), location: 'node_modules/wrong' , integrity: wrong }]
-    const read = await readTarballManifests(targets, { registry: registry.url, cache })
+    const npmCache = `${cache}/_cacache`
+    const read = await readTarballManifests(targets, { registry: registry.url, cache: npmCache })
     const manifestOf = (location: string) => {
       const fact = read.get(location)
       assert.ok(fact?.state === 'read', `${location}: ${JSON.stringify(fact)}`)
@@ -65,6 +66,16 @@ test('registry tarballs are streamed and read; a wrong integrity makes one unrea
     const unreadable = read.get('node_modules/wrong')
     assert.is(unreadable?.state, 'unreadable')
     assert.match(JSON.stringify(unreadable), /EINTEGRITY|integrity/i)
+
+    // Read once per integrity: the summaries beside npm's cache answer the next install; an unreadable one is asked again.
+    registry.requests.length = 0
+    const again = await readTarballManifests(targets, { registry: registry.url, cache: npmCache })
+    assert.equal(again.get('node_modules/hidden-postinstall'), read.get('node_modules/hidden-postinstall'))
+    assert.equal(again.get('node_modules/gyp-pkg'), read.get('node_modules/gyp-pkg'))
+    assert.is(again.get('node_modules/wrong')?.state, 'unreadable')
+    const fetched = registry.requests.filter((request: any) => /\.tgz$/.test(request.path ?? request.url ?? '')).map((request: any) => request.path ?? request.url)
+    assert.ok(fetched.length > 0, 'the unreadable one is fetched again')
+    assert.equal([...new Set(fetched)], ['/with-dep/-/with-dep-1.0.0.tgz'], 'only the tarball whose integrity did not match')
   } finally {
     await registry.close()
     await removeDirs(cache)
