@@ -119,6 +119,16 @@ function decisions(registry: Verdaccio, name: string): any[] {
   return registry.logEntries().flatMap((entry) => (entry.safeNpm?.package === name ? [entry.safeNpm] : []));
 }
 
+/** The decisions logged for a name, once Verdaccio's log (its stdout, read as it comes) has them: the answer can arrive first. */
+async function loggedDecisions(registry: Verdaccio, name: string, isWanted: (decision: any) => boolean = () => true): Promise<any[]> {
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    const found = decisions(registry, name);
+    if (found.some(isWanted)) return found;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return decisions(registry, name);
+}
+
 filter('packuments: a young version, a malware version and a public version of a private name are taken out, dist-tags repointed, the reasons logged as JSON', async ({ registry }) => {
   const fresh = await packument(registry, 'fresh-pkg');
   assert.equal(Object.keys(fresh.versions), ['1.0.0']);
@@ -135,12 +145,12 @@ filter('packuments: a young version, a malware version and a public version of a
   assert.equal(Object.keys(billing.versions).sort(), ['1.0.0', '1.1.0'], 'the uplink 9.9.9 of the private name is gone');
   assert.is(billing['dist-tags'].latest, '1.1.0');
 
-  const [freshLog] = decisions(registry, 'fresh-pkg');
+  const [freshLog] = await loggedDecisions(registry, 'fresh-pkg');
   assert.is(freshLog.event, 'filtered');
   assert.equal(freshLog.removed.map((entry: any) => [entry.version, entry.findings.map((finding: any) => finding.code)]), [['1.1.0', ['minimum-release-age/too-young']]]);
-  const [streamLog] = decisions(registry, 'stream-utils');
+  const [streamLog] = await loggedDecisions(registry, 'stream-utils');
   assert.ok(streamLog.removed[0].findings.some((finding: any) => finding.code === 'known-malware/reported'), JSON.stringify(streamLog));
-  const billingLog = decisions(registry, 'acme-billing').at(-1);
+  const billingLog = (await loggedDecisions(registry, 'acme-billing', (decision) => decision.removed?.length > 0)).at(-1);
   const billingCodes = billingLog.removed[0].findings.map((finding: any) => finding.code);
   assert.is(billingLog.removed[0].version, '9.9.9');
   assert.ok(billingCodes.includes('registries/private-name-elsewhere'), billingCodes.join(', '));
@@ -156,8 +166,8 @@ filter('a name blocked as a whole (denied, a typosquat) is served with no versio
     const served = await packument(registry, name);
     assert.equal(served.versions, {}, name);
     assert.equal(served['dist-tags'], {}, name);
-    const [log] = decisions(registry, name);
-    assert.is(log.event, 'withheld');
+    const [log] = await loggedDecisions(registry, name);
+    assert.is(log?.event, 'withheld', `${name}: a decision is logged`);
     assert.ok(log.reason.startsWith(code), log.reason);
     assert.ok(served.readme.includes(code), served.readme);
   }
