@@ -25,6 +25,7 @@ import type { EffectivePolicy } from '../model/policy.js'
 import { matchesName } from '../model/package-pattern.js'
 import { registryFor } from '../model/registry-url.js'
 import type { Advisory, FeedProblem, PackageView, ProbeAnswer } from '../model/rule.js'
+import { safeNpmCacheDir } from '../npm/npm-config.js'
 import { registryJson, thirdPartyJson } from '../npm/registry-fetch.js'
 
 export interface IntelOptions {
@@ -70,10 +71,7 @@ export interface RunNote {
 const NOT_OFFERED_STATUS = new Set([404, 405, 501])
 
 /** Where safe-npm keeps feed caches: beside npm's own cache. */
-export function intelCacheDir(npmOptions: Record<string, any>): string {
-  const npmCache = typeof npmOptions.cache === 'string' ? npmOptions.cache : path.join(process.env.HOME ?? '.', '.npm', '_cacache')
-  return path.join(path.dirname(npmCache), '_safe-npm')
-}
+export const intelCacheDir = safeNpmCacheDir
 
 
 const isUrl = (location: string) => /^https?:\/\//i.test(location)

@@ -110,3 +110,9 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     warnings,
   }
 }
+
+/** Where safe-npm keeps its caches (facts, feeds, tarball summaries): `_safe-npm` beside npm's own cache. */
+export function safeNpmCacheDir(npmOptions: Record<string, any>): string {
+  const npmCache = typeof npmOptions.cache === 'string' ? npmOptions.cache : path.join(process.env.HOME ?? '.', '.npm', '_cacache')
+  return path.join(path.dirname(npmCache), '_safe-npm')
+}

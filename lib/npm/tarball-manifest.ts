@@ -15,6 +15,8 @@ import semver from 'semver'
 import { Parser, type ReadEntry } from 'tar'
 import writeFileAtomic from 'write-file-atomic'
 import { describeError } from '../errors.js'
+import { mapConcurrently } from '../model/concurrency.js'
+import { safeNpmCacheDir } from './npm-config.js'
 import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
 
 /** One package the install is about to write, and what it was resolved with. */
@@ -175,14 +177,14 @@ export async function readTarballManifest(target: TarballTarget, npmOptions: Rec
  * checks the bytes it unpacks). Only strong digests are keys; sha1 is not.
  */
 class TarballManifestCache {
-  readonly #dir: string | null
+  readonly #dir: string
   constructor(npmOptions: Record<string, any>) {
-    this.#dir = typeof npmOptions.cache === 'string' ? path.join(path.dirname(npmOptions.cache), '_safe-npm', 'tarballs') : null
+    this.#dir = path.join(safeNpmCacheDir(npmOptions), 'tarballs')
   }
 
   #file(integrity: string | null): string | null {
     const strong = (integrity ?? '').split(/\s+/).filter((entry) => /^sha(256|384|512)-[A-Za-z0-9+/=]+$/.test(entry)).sort()
-    if (!this.#dir || strong.length === 0) return null
+    if (strong.length === 0) return null
     return path.join(this.#dir, `${createHash('sha256').update(strong.join(' ')).digest('hex')}.json`)
   }
 
@@ -211,24 +213,15 @@ class TarballManifestCache {
 
 /** Reads many tarballs, a few at a time (bounded memory: each one is streamed). */
 export async function readTarballManifests(targets: TarballTarget[], npmOptions: Record<string, any>, concurrency = 8): Promise<Map<string, TarballFact>> {
-  const results = new Map<string, TarballFact>()
   const cache = new TarballManifestCache(npmOptions)
-  let next = 0
-  const workers = Array.from({ length: Math.min(concurrency, targets.length) }, async () => {
-    while (next < targets.length) {
-      const target = targets[next++]
-      const cached = await cache.read(target.integrity)
-      if (cached) {
-        results.set(target.location, { state: 'read', manifest: cached, declared: target.declared })
-        continue
-      }
-      const fact = await readTarballManifest(target, npmOptions)
-      if (fact.state === 'read') await cache.write(target.integrity, fact.manifest)
-      results.set(target.location, fact)
-    }
+  const facts = await mapConcurrently(targets, concurrency, async (target): Promise<TarballFact> => {
+    const cached = await cache.read(target.integrity)
+    if (cached) return { state: 'read', manifest: cached, declared: target.declared }
+    const fact = await readTarballManifest(target, npmOptions)
+    if (fact.state === 'read') await cache.write(target.integrity, fact.manifest)
+    return fact
   })
-  await Promise.all(workers)
-  return results
+  return new Map(targets.map((target, index) => [target.location, facts[index]]))
 }
 
 /**
