@@ -61,7 +61,8 @@ function asFailure(error: any, phase: string): Error {
   }
   if (error?.code === 'ETARGET') return new NpmFailure(`${phase}: ${message}`, 'ETARGET')
   if (error?.code === 'E404') return new NpmFailure(`${phase}: ${message}`, 'E404')
-  return new NpmFailure(`${phase} failed: ${message}${error?.code ? ` (${error.code})` : ''}`, error?.code ?? 'ENPM')
+  // The code is printed before the message (`error E500: …`): not repeated after it.
+  return new NpmFailure(`${phase} failed: ${message}`, error?.code ?? 'ENPM')
 }
 
 /**
