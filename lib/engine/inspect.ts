@@ -7,40 +7,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Finding, PackageFacts, PackageView, Rule, RuleContext, SignalFacts } from '../model/rule.js'
+import type { Finding, PackageFacts, Rule, RuleContext } from '../model/rule.js'
+import type { PackageSignals, RuleSignal, SignalStatus } from '../model/signals.js'
 import { RULES } from '../rules/index.js'
 import { isActive } from './judge.js'
 import { runCommand, type RunOutcome, type RunRequest } from './run.js'
 
-/**
- * pass: the rule ran and found nothing; warn / block: what it found, by the
- * policy's severity; waived: an exception took the finding; unverifiable: the
- * registry facts it needs could not be learned; not-checked: what it needs was
- * not gathered (the tarball is read only once nothing else blocks); off: the
- * policy turns the rule off.
- */
-export type SignalStatus = 'pass' | 'warn' | 'block' | 'waived' | 'unverifiable' | 'not-checked' | 'off'
-
-export interface RuleSignal {
-  rule: string
-  description: string
-  status: SignalStatus
-  /** The findings behind a warn, block or waived status (codes and messages). */
-  findings: Array<{ code: string; severity: string; message: string; hint: string | null }>
-  /** What the rule looked at (age, publisher, scripts, nearest popular names, feeds…). */
-  facts: SignalFacts
-}
-
-export interface PackageSignals {
-  name: string
-  version: string
-  location: string
-  path: string[]
-  /** One of the specs asked about (the others came with it). */
-  isRequested: boolean
-  source: PackageView['source']
-  signals: RuleSignal[]
-}
+export type { PackageSignals, RuleSignal, SignalStatus }
 
 export interface Inspection {
   outcome: RunOutcome
