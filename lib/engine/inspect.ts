@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Finding, PackageFacts, Rule, RuleContext } from '../model/rule.js'
+import type { Finding, PackageFacts, Rule, RuleContext, SignalFacts } from '../model/rule.js'
 import type { PackageSignals, RuleSignal, SignalStatus } from '../model/signals.js'
 import { RULES } from '../rules/index.js'
 import { isActive } from './judge.js'
@@ -22,13 +22,14 @@ export interface Inspection {
 
 const findingView = (finding: Finding) => ({ code: finding.code, severity: finding.severity, message: finding.message, hint: finding.hint })
 
-function statusOf(rule: Rule, found: Finding[], waived: Finding[], facts: PackageFacts, context: RuleContext): SignalStatus {
+function statusOf(rule: Rule, found: Finding[], waived: Finding[], facts: PackageFacts, explained: SignalFacts, context: RuleContext): SignalStatus {
   if (!isActive(rule, context.policy)) return 'off'
   if (found.some((finding) => finding.severity === 'block')) return 'block'
   if (found.length > 0) return 'warn'
   if (waived.length > 0) return 'waived'
   const needs = rule.meta.needs?.(context.policy) ?? {}
   if (needs.facts && facts.status === 'unverifiable') return 'unverifiable'
+  if (typeof explained.unverifiable === 'string') return 'unverifiable'
   if (needs.tarballManifests && !facts.tarball) return 'not-checked'
   return 'pass'
 }
@@ -51,12 +52,13 @@ export function signalsOf(outcome: RunOutcome, rules: Rule[] = RULES): PackageSi
     const signals = rules.map((rule): RuleSignal => {
       const ruleFound = found.get(key(pkg.location, rule.meta.id)) ?? []
       const ruleWaived = waived.get(key(pkg.location, rule.meta.id)) ?? []
+      const explained = isActive(rule, context.policy) ? rule.explain?.(pkg, packageFacts, context) ?? {} : {}
       return {
         rule: rule.meta.id,
         description: rule.meta.description,
-        status: statusOf(rule, ruleFound, ruleWaived, packageFacts, context),
+        status: statusOf(rule, ruleFound, ruleWaived, packageFacts, explained, context),
         findings: [...ruleFound, ...ruleWaived].map(findingView),
-        facts: rule.explain?.(pkg, packageFacts, context) ?? {},
+        facts: explained,
       }
     })
     return {

@@ -284,7 +284,10 @@ export type SignalFacts = Record<string, string | number | boolean | string[] | 
 export interface Rule {
   meta: RuleMeta
   check(pkg: PackageView, facts: PackageFacts, context: RuleContext): RawFinding[]
-  /** The facts `check` judges for this package (its age, publisher, scripts, nearest names…), passed or not. Absent: none worth showing. */
+  /**
+   * The facts `check` judges for this package (its age, publisher, scripts, nearest names…), passed or not.
+   * An `unverifiable` text says why the rule could not judge it although it found nothing. Absent: none worth showing.
+   */
   explain?(pkg: PackageView, facts: PackageFacts, context: RuleContext): SignalFacts
   /** Findings about the run as a whole (reported against the project root). */
   checkRun?(context: RuleContext): RawFinding[]

@@ -5,7 +5,8 @@ import type { SignalFacts, SourceKind } from './rule.js'
 /**
  * pass: the rule ran and found nothing; warn / block: what it found, by the
  * policy's severity; waived: an exception took the finding; unverifiable: the
- * registry facts it needs could not be learned; not-checked: what it needs was
+ * registry facts it needs could not be learned (or the rule's own facts say
+ * it could not judge: a registry that records no publishers); not-checked: what it needs was
  * not gathered (the tarball is read only once nothing else blocks); off: the
  * policy turns the rule off.
  */

@@ -32,7 +32,22 @@ function signalLines(signal: RuleSignal, width: number, style: Style): string[] 
 }
 
 const label = (pkg: PackageSignals) => `${pkg.name}@${pkg.version}`
-const isQuiet = (signal: RuleSignal) => signal.status === 'pass' || signal.status === 'off'
+/** What is listed of the packages the specs bring: findings; what could not be judged is counted below them. */
+const isFinding = (signal: RuleSignal) => signal.status === 'warn' || signal.status === 'block' || signal.status === 'waived'
+const isUnjudged = (signal: RuleSignal) => signal.status === 'unverifiable' || signal.status === 'not-checked'
+
+/** `publisher-change could not be judged for 70 of them (the registry records no publisher for this version)`. */
+function unjudgedLines(packages: PackageSignals[], style: Style): string[] {
+  const counts = new Map<string, number>()
+  for (const pkg of packages) {
+    for (const signal of pkg.signals.filter(isUnjudged)) {
+      const why = typeof signal.facts.unverifiable === 'string' ? signal.facts.unverifiable : signal.status === 'not-checked' ? 'not checked' : 'its registry facts could not be learned'
+      const key = `${signal.rule} (${why})`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+  }
+  return [...counts].map(([what, count]) => style.dim(`${MARK.unverifiable} ${what}: ${count} of the ${packages.length} packages they bring`))
+}
 
 export function formatInspection(inspection: Inspection, specs: string[], style: Style, loglevel = 'warn'): { stdout: string; stderr: string } {
   const { outcome, packages } = inspection
@@ -48,15 +63,16 @@ export function formatInspection(inspection: Inspection, specs: string[], style:
     for (const signal of pkg.signals) lines.push(...signalLines(signal, width, style))
   }
   const others = packages.filter((pkg) => !pkg.isRequested)
-  const noisy = others.filter((pkg) => pkg.signals.some((signal) => !isQuiet(signal)))
+  const noisy = others.filter((pkg) => pkg.signals.some(isFinding))
   for (const pkg of noisy) {
     lines.push('', style.bold(`${label(pkg)} (${pkg.path.slice(1).join(' > ')})`))
-    for (const signal of pkg.signals.filter((entry) => !isQuiet(entry))) lines.push(...signalLines(signal, width, style))
+    for (const signal of pkg.signals.filter(isFinding)) lines.push(...signalLines(signal, width, style))
   }
   if (others.length > noisy.length) {
     const quiet = others.length - noisy.length
-    lines.push('', style.dim(`${quiet} more package${quiet === 1 ? '' : 's'} they bring passed every signal (--json lists each)`))
+    lines.push('', style.dim(`${quiet} more package${quiet === 1 ? '' : 's'} they bring had no finding (--json lists every signal of each)`))
   }
+  if (others.length > 0) lines.push(...unjudgedLines(others, style))
   // Run-level findings (feeds that could not be read, probe answers) belong to no package.
   for (const finding of outcome.judgement.findings.filter((entry) => entry.package.location === '')) {
     lines.push('', paint(finding.severity, `${MARK[finding.severity]} ${finding.code}: ${finding.message}`, style))
