@@ -36,7 +36,7 @@ const label = (pkg: PackageSignals) => `${pkg.name}@${pkg.version}`
 const isFinding = (signal: RuleSignal) => signal.status === 'warn' || signal.status === 'block' || signal.status === 'waived'
 const isUnjudged = (signal: RuleSignal) => signal.status === 'unverifiable' || signal.status === 'not-checked'
 
-/** `publisher-change could not be judged for 70 of them (the registry records no publisher for this version)`. */
+/** `? publisher-change (the registry records no publisher for this version): 70 of the 70 packages without findings`. */
 function unjudgedLines(packages: PackageSignals[], style: Style): string[] {
   const counts = new Map<string, number>()
   for (const pkg of packages) {
@@ -46,7 +46,7 @@ function unjudgedLines(packages: PackageSignals[], style: Style): string[] {
       counts.set(key, (counts.get(key) ?? 0) + 1)
     }
   }
-  return [...counts].map(([what, count]) => style.dim(`${MARK.unverifiable} ${what}: ${count} of the ${packages.length} packages they bring`))
+  return [...counts].map(([what, count]) => style.dim(`${MARK.unverifiable} ${what}: ${count} of the ${packages.length} without findings`))
 }
 
 export function formatInspection(inspection: Inspection, specs: string[], style: Style, loglevel = 'warn'): { stdout: string; stderr: string } {
@@ -68,11 +68,12 @@ export function formatInspection(inspection: Inspection, specs: string[], style:
     lines.push('', style.bold(`${label(pkg)} (${pkg.path.slice(1).join(' > ')})`))
     for (const signal of pkg.signals.filter(isFinding)) lines.push(...signalLines(signal, width, style))
   }
-  if (others.length > noisy.length) {
-    const quiet = others.length - noisy.length
-    lines.push('', style.dim(`${quiet} more package${quiet === 1 ? '' : 's'} they bring had no finding (--json lists every signal of each)`))
+  const quiet = others.filter((pkg) => !noisy.includes(pkg))
+  if (quiet.length > 0) {
+    lines.push('', style.dim(`${quiet.length} more package${quiet.length === 1 ? '' : 's'} they bring had no finding (--json lists every signal of each)`))
+    // Of those, what a rule could not judge (a listed package's finding already says why).
+    lines.push(...unjudgedLines(quiet, style))
   }
-  if (others.length > 0) lines.push(...unjudgedLines(others, style))
   // Run-level findings (feeds that could not be read, probe answers) belong to no package.
   for (const finding of outcome.judgement.findings.filter((entry) => entry.package.location === '')) {
     lines.push('', paint(finding.severity, `${MARK[finding.severity]} ${finding.code}: ${finding.message}`, style))
