@@ -28,6 +28,14 @@ test('the engine never prints and never reaches the CLI or the reporters', () =>
   }
 })
 
+test('the API (lib/api, the package\'s main entry) and the registry plugin are entries: no folder imports them', () => {
+  const { edges } = folderImports(lib)
+  for (const [from, targets] of edges) {
+    assert.not.ok(targets.has('api'), `${from} imports api`)
+    assert.not.ok(targets.has('registry'), `${from} imports registry`)
+  }
+})
+
 test('rules/ holds the rules, one module per rule id, each in the list once', () => {
   const helpers = new Set(['index.ts', 'version-history.ts'])
   const modules = readdirSync(new URL('../lib/rules', import.meta.url)).filter((file) => !helpers.has(file))

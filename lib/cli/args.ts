@@ -2,7 +2,7 @@
 // and goes to npm's own config loader untouched.
 import { UsageError } from '../errors.js'
 import { readNpmCommandLine, type NpmCommandLine } from '../npm/npm-command-line.js'
-import { OUTPUT_FORMATS, type OutputFormat } from '../report/formats.js'
+import { CYCLONEDX_SPEC_VERSIONS, OUTPUT_FORMATS, type CycloneDxSpecVersion, type OutputFormat } from '../report/formats.js'
 
 export type { OutputFormat }
 
@@ -17,6 +17,8 @@ export interface OwnOptions {
   version: boolean
   /** policy --schema */
   schema: boolean
+  /** --spec-version: the CycloneDX version of sbom / --format cyclonedx (default 1.6). */
+  specVersion?: CycloneDxSpecVersion
 }
 
 export interface ParsedArgs {
@@ -30,10 +32,11 @@ export interface ParsedArgs {
   npmLine: NpmCommandLine
 }
 
-const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
+const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format' | 'specVersion'> = {
   '--policy': 'policyFile',
   '--org-policy': 'orgPolicyFile',
   '--format': 'format',
+  '--spec-version': 'specVersion',
 }
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS
 const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version' | 'schema'> = {
@@ -69,9 +72,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedAr
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++index]
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
-        throw new UsageError(`${flag} needs ${flag === '--format' ? `one of ${FORMATS.join(', ')}` : 'a file path'}`, 'EUSAGE')
+        const what = flag === '--format' ? `one of ${FORMATS.join(', ')}` : flag === '--spec-version' ? `one of ${CYCLONEDX_SPEC_VERSIONS.join(', ')}` : 'a file path'
+        throw new UsageError(`${flag} needs ${what}`, 'EUSAGE')
       }
-      if (flag === '--format') {
+      if (flag === '--spec-version') {
+        if (!CYCLONEDX_SPEC_VERSIONS.includes(value as CycloneDxSpecVersion)) {
+          throw new UsageError(`--spec-version takes ${CYCLONEDX_SPEC_VERSIONS.join(', ')} (CycloneDX; got ${value})`, 'EUSAGE')
+        }
+        own.specVersion = value as CycloneDxSpecVersion
+      } else if (flag === '--format') {
         if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes ${FORMATS.join(', ')} (got ${value})`, 'EUSAGE')
         own.format = value as OutputFormat
       } else {

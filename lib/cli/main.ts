@@ -11,7 +11,7 @@ import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
-const OWN_COMMANDS = new Set(['check', 'policy', 'intel'])
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -24,6 +24,8 @@ Usage:
   safe-npm rebuild [<name>...]               run the install scripts the policy allows, of what is installed
   safe-npm dedupe                            npm dedupe, judged first
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
+  safe-npm inspect <spec>...                 judge what the specs would add, before adding them: every signal, passed ones too
+  safe-npm sbom [--lockfile]                 a CycloneDX SBOM (--spec-version 1.6 or 1.5) of the judged tree, findings attached
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
   safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
@@ -33,7 +35,8 @@ Options:
   --org-policy <file>   the organisation floor (also SAFE_NPM_ORG_POLICY)
   --json                machine-readable output on stdout (same as --format json)
   --format <f>          text (default), json, sarif (SARIF 2.1.0 for code scanning) or cyclonedx (an SBOM)
-  --lockfile            check: judge package-lock.json as it is
+  --lockfile            check, sbom: judge package-lock.json as it is
+  --spec-version <v>    sbom, --format cyclonedx: CycloneDX 1.6 (default) or 1.5
   --probe               check/install: probe the public registry for the policy's private names
 
 Environment:
@@ -97,6 +100,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     // so commands handed to npm (alias npm=safe-npm) start as fast as npm.
     const guarded = async () => import('./guarded-command.js')
     if (parsed.command === 'check') return await (await guarded()).runGuard('check', parsed, io)
+    if (parsed.command === 'inspect') return await (await guarded()).runInspect(parsed, io)
+    // npm's own SPDX SBOM stays npm's.
+    if (parsed.command === 'sbom') return parsed.npmLine.flags['sbom-format'] === 'spdx' ? await passToNpm(argv, io) : await (await guarded()).runSbom(parsed, io)
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
     if (!line || !treatment) throw new Error(`no decision for the command ${parsed.command}`)

@@ -15,7 +15,8 @@ import { gatherEverything, gatherTarballManifests, neededBy, type PhaseDetail } 
 import { judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
-export type RunMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe'
+/** inspect: the tree the specs would bring into an empty project (with this project's npm config and policy), judged and never installed. */
+export type RunMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe' | 'inspect'
 
 export interface RunRequest {
   mode: RunMode
@@ -26,6 +27,8 @@ export interface RunRequest {
   isProbeRequested: boolean
   /** The project's own lifecycle scripts print to stderr (stdout carries one document). */
   rootScriptsToStderr: boolean
+  /** inspect: the empty project folder the tree is built for. */
+  inspectDir?: string
   /** Progress, for a TTY: one short phase description at a time, with a count or a terminal hand-over (see PhaseDetail). */
   onPhase?: (text: string, detail?: PhaseDetail) => void
 }
@@ -68,6 +71,10 @@ export interface RunOutcome {
   now: Date
   /** What npm's libraries warned about while building, reifying and rebuilding (npm prints these as `npm warn …`). */
   npmWarnings: NpmWarning[]
+  /** The facts gathered per package location (what the rules looked at). */
+  facts?: Map<string, PackageFacts>
+  /** The context the rules were run with. */
+  context?: RuleContext
 }
 
 /**
@@ -100,6 +107,7 @@ function validateRequest(mode: RunMode, specs: string[]): void {
   if ((mode === 'ci' || mode === 'check' || mode === 'dedupe') && specs.length > 0) {
     throw new UsageError(`safe-npm ${mode} takes no package arguments (got ${specs.join(' ')})`, 'EUSAGE')
   }
+  if (mode === 'inspect' && specs.length === 0) throw new UsageError('safe-npm inspect needs the package specs to judge (safe-npm inspect left-pad@1.3.0)', 'EUSAGE')
   if (mode === 'uninstall' && specs.length === 0) throw new UsageError('safe-npm uninstall needs the names of the packages to remove', 'EUSAGE')
 }
 
@@ -113,15 +121,18 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   const policy = loaded.policy
   const now = new Date()
   const ageRuleOn = policy.rules['minimum-release-age'] !== 'off'
+  const isInspect = mode === 'inspect'
+  if (isInspect && !request.inspectDir) throw new Error('inspect needs an empty project folder')
   const session = new ArboristSession(config, {
-    add: mode === 'install' ? specs : [],
+    add: mode === 'install' || isInspect ? specs : [],
+    ...(isInspect ? { path: request.inspectDir } : {}),
     ...(mode === 'update' ? { update: specs.length > 0 ? specs : true, save: config.isDefault('save') ? false : Boolean(config.get('save')) } : {}),
     ...(mode === 'uninstall' ? { rm: specs } : {}),
     ...(mode === 'dedupe' ? { dedupe: true } : {}),
     before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
-    workspaces: await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
+    workspaces: isInspect ? [] : await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
   })
 
@@ -138,6 +149,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   const dryRun = Boolean(config.get('dry-run'))
   // Tarballs are read only where reify would unpack them: not for check and
   // rebuild, --dry-run (npm downloads nothing) or --package-lock-only.
+  // inspect reads them too (into npm's cache only), so what it shows is what install would check.
   const unpacks = mode !== 'check' && mode !== 'rebuild' && !dryRun && !config.get('package-lock-only')
   const tarballTargets = once(() => session.tarballTargets())
   const gatherOptions = {
@@ -160,10 +172,10 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     defaultRegistry: config.defaultRegistry,
     scopedRegistries: config.scopedRegistries,
     rewritesNpmjs: (config.flat.replaceRegistryHost ?? 'npmjs') !== 'never',
-    npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(session.path) : null,
+    npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(isInspect ? config.prefix : session.path) : null,
     project: session.project(),
     run,
-    requestedOnCommandLine: mode === 'install' ? specs : [],
+    requestedOnCommandLine: mode === 'install' || isInspect ? specs : [],
     policyFiles: loaded.files,
   }
   phase('judging')
@@ -206,8 +218,10 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     heldBack,
     now,
     npmWarnings: session.npmWarnings,
+    facts,
+    context,
   }
-  if (mode === 'check' || judgement.isBlocked) return outcome
+  if (mode === 'check' || isInspect || judgement.isBlocked) return outcome
 
   if (mode === 'rebuild') {
     // `safe-npm rebuild [name…]`: the install scripts of installed packages the

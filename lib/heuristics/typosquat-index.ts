@@ -175,6 +175,20 @@ export class TyposquatIndex {
     return this.#rankOf.has(name.toLowerCase())
   }
 
+  /**
+   * Popular names spelled close to `name` (within two edits, long names only at two),
+   * closest and most popular first: what a reader compares a name with, flagged or not.
+   */
+  nearest(name: string, limit = 3): string[] {
+    const { scope, bare } = splitPackageName(name.toLowerCase())
+    if (scope !== null || bare.length < MIN_FUZZY_LENGTH) return []
+    return this.#fuzzyNames
+      .near(bare, bare.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1)
+      .sort((a, b) => a.distance - b.distance || this.#fuzzyNameRanks[a.id] - this.#fuzzyNameRanks[b.id])
+      .slice(0, limit)
+      .map((near) => this.#names[this.#fuzzyNameRanks[near.id]])
+  }
+
   /** The popular package `name` seems to imitate, and how; null when none. */
   check(name: string): TyposquatMatch | null {
     const lower = name.toLowerCase()

@@ -52,6 +52,12 @@ export interface PackageView {
   hasBindingGyp: boolean
   /** An optional package for another OS, CPU or libc: judged, but npm will not install it here. */
   isForOtherPlatform?: boolean
+  /**
+   * Locations of the packages this one's dependency edges resolve to (through a link, its
+   * target's edges), in the order they are declared: the tree's edges, for the SBOM's graph.
+   * Absent where no tree was built (the registry-side filter).
+   */
+  dependsOn?: string[]
   /** Ranges other packages ask of this one (edges from dependencies, not from the project). */
   requestedRanges: string[]
   /** The range the project itself (root or a workspace) asks for, which the user can change; null when none. */
@@ -272,9 +278,17 @@ export interface RuleMeta {
   appliesAtRegistry?: true | string[]
 }
 
+/** What a rule looked at for one package, shown by `safe-npm inspect` whether or not it found something. */
+export type SignalFacts = Record<string, string | number | boolean | string[] | null>
+
 export interface Rule {
   meta: RuleMeta
   check(pkg: PackageView, facts: PackageFacts, context: RuleContext): RawFinding[]
+  /**
+   * The facts `check` judges for this package (its age, publisher, scripts, nearest names…), passed or not.
+   * An `unverifiable` text says why the rule could not judge it although it found nothing. Absent: none worth showing.
+   */
+  explain?(pkg: PackageView, facts: PackageFacts, context: RuleContext): SignalFacts
   /** Findings about the run as a whole (reported against the project root). */
   checkRun?(context: RuleContext): RawFinding[]
 }

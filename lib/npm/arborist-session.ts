@@ -35,6 +35,8 @@ export interface SessionOptions {
   save?: boolean
   /** npm dedupe: update every name installed more than once, preferring deduplication. */
   dedupe?: boolean
+  /** The folder to build the tree for, instead of npm's prefix (inspect: an empty project, with the project's npm config). */
+  path?: string
 }
 
 export interface ReifySummary {
@@ -105,7 +107,7 @@ export class ArboristSession {
   constructor(config: NpmConfig, session: SessionOptions) {
     this.#config = config
     this.#session = session
-    this.path = config.prefix
+    this.path = session.path ?? config.prefix
     this.#options = this.#arboristOptions(session.before)
     this.#arborist = new Arborist(this.#options)
   }

@@ -144,6 +144,17 @@ function identityOf(node: any, source: SourceKind, claimedName: string, claimedV
   }
 }
 
+/** Where a node's edges out lead (a link's are its target's): the locations of the nodes they resolve to. */
+function dependencyLocations(node: any): string[] {
+  const from = node.isLink && node.target ? node.target : node
+  const locations: string[] = []
+  for (const edge of from.edgesOut?.values() ?? []) {
+    const location = edge.to?.location
+    if (typeof location === 'string' && !locations.includes(location)) locations.push(location)
+  }
+  return locations
+}
+
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(node: any, registries: string[], locked: Map<string, string>, paths?: Map<any, string[]>): PackageView {
   const manifest = node.package !== null && typeof node.package === 'object' ? node.package : {}
@@ -182,6 +193,7 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     hasInstallScript: Boolean(node.hasInstallScript),
     hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
     ...(node.optional && isForOtherPlatform(manifest) ? { isForOtherPlatform: true } : {}),
+    dependsOn: dependencyLocations(node),
     requestedRanges: edgesIn
       .filter((edge: any) => !isFromProject(edge))
       .map(specOf)

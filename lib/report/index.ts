@@ -5,8 +5,8 @@ import type { RunOutcome } from '../engine/run.js'
 import { RULES } from '../rules/index.js'
 import { toCycloneDxReport } from './cyclonedx-report.js'
 import { toJsonReport } from './json-report.js'
-import { toSarifReport } from './sarif-report.js'
-import type { OutputFormat } from './formats.js'
+import { toSarifReport, type ProjectFileTexts } from './sarif-report.js'
+import type { CycloneDxSpecVersion, OutputFormat } from './formats.js'
 import { formatRun, type Style, type TextOutput } from './text-report.js'
 
 export interface ReportContext {
@@ -16,6 +16,10 @@ export interface ReportContext {
   seconds: number
   /** npm's --loglevel (silent, error, warn, …): which of npm's own warnings a text report shows. */
   loglevel: string
+  /** --spec-version of a CycloneDX report (default: the newest supported). */
+  cycloneDxSpec?: CycloneDxSpecVersion
+  /** The text of the project's package.json and lockfile, for SARIF regions (absent: locations without lines). */
+  projectFiles?: ProjectFileTexts
 }
 
 const asDocument = (document: unknown): TextOutput => ({ stdout: `${JSON.stringify(document, null, 2)}\n`, stderr: '' })
@@ -29,7 +33,7 @@ export const REPORTERS = {
       heldBack: outcome.heldBack,
       otherPlatformCount: outcome.packages.filter((pkg) => pkg.isForOtherPlatform).length,
     }),
-  sarif: (outcome: RunOutcome, context: ReportContext) => asDocument(toSarifReport(outcome.judgement, RULES, context.toolVersion, outcome.manifest)),
+  sarif: (outcome: RunOutcome, context: ReportContext) => asDocument(toSarifReport(outcome.judgement, RULES, context.toolVersion, outcome.manifest, context.projectFiles)),
   cyclonedx: (outcome: RunOutcome, context: ReportContext) =>
-    asDocument(toCycloneDxReport(outcome.judgement, outcome.packages, outcome.project, context.toolVersion, outcome.now)),
+    asDocument(toCycloneDxReport(outcome.judgement, outcome.packages, outcome.project, context.toolVersion, outcome.now, { specVersion: context.cycloneDxSpec })),
 } satisfies Record<OutputFormat, (outcome: RunOutcome, context: ReportContext) => TextOutput>

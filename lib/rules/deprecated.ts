@@ -14,6 +14,9 @@ export const deprecatedRule: Rule = {
     },
     needs: () => ({ facts: true }),
   },
+  explain(pkg, facts) {
+    return { deprecated: facts.version?.deprecated ?? pkg.deprecated ?? false }
+  },
   check(pkg, facts) {
     const reason = facts.version?.deprecated ?? pkg.deprecated
     if (!reason) return []

@@ -112,6 +112,9 @@ export const installScriptsRule: Rule = {
     },
     needs: () => ({ facts: true }),
   },
+  explain(pkg, facts, context) {
+    return { installScripts: Object.entries(installScriptsOf(pkg, facts)).map(([name, script]) => `${name}: ${script}`), allowance: scriptAllowance(pkg, facts, context) }
+  },
   check(pkg, facts, context) {
     const allowance = scriptAllowance(pkg, facts, context)
     if (allowance === 'none' || allowance === 'allowed') return []

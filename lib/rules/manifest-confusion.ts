@@ -84,4 +84,8 @@ export const manifestConfusionRule: Rule = {
     needs: () => ({ facts: true, tarballManifests: true }),
   },
   check: manifestDifferences,
+  explain(_pkg, facts) {
+    const tarball = facts.tarball
+    return { tarball: !tarball ? 'not read' : tarball.state === 'read' ? 'read: its package.json was compared' : `unreadable: ${tarball.reason}` }
+  },
 }

@@ -38,6 +38,15 @@ export const minimumReleaseAgeRule: Rule = {
     severities: { 'unknown-publish-time': { setting: 'minimumReleaseAge.missingTime' } },
     needs: () => ({ facts: true }),
   },
+  explain(pkg, facts, { policy, now }) {
+    const publishedAt = facts.version?.publishedAt ?? null
+    return {
+      published: publishedAt ? publishedAt.toISOString() : null,
+      age: publishedAt ? formatSpan(Math.max(0, now.getTime() - publishedAt.getTime())) : null,
+      limit: policy.minimumReleaseAge.age,
+      excluded: matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version) !== null,
+    }
+  },
   check(pkg, facts, { policy, now }) {
     if (pkg.source !== 'registry' || facts.status !== 'known') return []
     if (matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version)) return []

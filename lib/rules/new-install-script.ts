@@ -16,6 +16,15 @@ export const newInstallScriptRule: Rule = {
     },
     needs: () => ({ facts: true }),
   },
+  explain(_pkg, facts) {
+    const known = history(facts)
+    const previous = known ? predecessor(known.current, known.earlier) : null
+    return {
+      installScripts: Object.keys(facts.version?.scripts ?? {}),
+      previousVersion: previous?.version ?? null,
+      previousInstallScripts: previous ? Object.keys(previous.scripts) : [],
+    }
+  },
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

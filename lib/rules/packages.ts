@@ -16,6 +16,13 @@ export const packagesRule: Rule = {
       'not-allowed': 'Ask for the package to be reviewed and added to packages.allow.',
     },
   },
+  explain(pkg, _facts, { policy }) {
+    return {
+      denyList: policy.packages.deny.length,
+      denied: matchesAny(policy.packages.deny, pkg.name, pkg.version) ?? false,
+      allowList: policy.packages.allow.length > 0 ? (matchesAny(policy.packages.allow, pkg.name, pkg.version) ?? false) : 'none (everything not denied)',
+    }
+  },
   check(pkg, _facts, { policy }) {
     const denial = matchesAny(policy.packages.deny, pkg.name, pkg.version)
     if (denial) return [{ messageId: 'denied', args: { name: pkg.name, version: pkg.version, pattern: denial } }]

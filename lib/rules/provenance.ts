@@ -1,3 +1,4 @@
+import { matchesAny } from '../model/package-pattern.js'
 import type { Rule } from '../model/rule.js'
 
 export const provenanceRule: Rule = {
@@ -18,6 +19,12 @@ export const provenanceRule: Rule = {
     // Provenance that could not be checked is an unknown like any other.
     severities: { unverified: { setting: 'rules.unverifiable' } },
     needs: (policy) => ({ facts: true, provenance: policy.provenance.require }),
+  },
+  explain(pkg, facts, { policy }) {
+    return {
+      required: matchesAny(policy.provenance.require, pkg.name, pkg.version) !== null,
+      provenance: facts.provenance ? `${facts.provenance.state}: ${facts.provenance.detail}` : facts.version?.hasProvenance ? 'published (not verified: not required)' : 'none published',
+    }
   },
   check(pkg, facts) {
     const provenance = facts.provenance

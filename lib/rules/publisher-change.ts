@@ -16,6 +16,15 @@ export const publisherChangeRule: Rule = {
     },
     needs: () => ({ facts: true }),
   },
+  explain(_pkg, facts) {
+    const known = history(facts)
+    return {
+      ...(facts.status === 'known' && !facts.version?.publisher ? { unverifiable: 'the registry records no publisher for this version' } : {}),
+      publisher: facts.version?.publisher ?? null,
+      earlierVersions: known?.earlier.length ?? 0,
+      earlierPublishers: [...new Set((known?.earlier ?? []).map((entry) => entry.publisher).filter((name): name is string => Boolean(name)))].slice(0, 5),
+    }
+  },
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

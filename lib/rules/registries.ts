@@ -43,6 +43,9 @@ export const registriesRule: Rule = {
       'private-name-elsewhere': 'Route the name to its registry in .npmrc, and claim the name on the public registry.',
     },
   },
+  explain(pkg, _facts, context) {
+    return { resolved: pkg.source === 'registry' ? effectiveUrl(pkg.resolved, pkg.name, context) : pkg.resolved }
+  },
   check(pkg, _facts, context) {
     if (pkg.source !== 'registry') return []
     const url = effectiveUrl(pkg.resolved, pkg.name, context)

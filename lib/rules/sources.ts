@@ -16,6 +16,9 @@ export const sourcesRule: Rule = {
       'transitive-source': 'Ask the maintainer of {parent} to publish to the registry, or set sources.{kind} to "all".',
     },
   },
+  explain(pkg) {
+    return { source: pkg.source, resolved: pkg.resolved }
+  },
   check(pkg, _facts, { policy }) {
     const kind = EXOTIC.find((candidate) => candidate === pkg.source)
     if (!kind) return []

@@ -31,7 +31,11 @@ export const suspiciousVersionRule: Rule = {
     severities: { 'version-jump-unconfirmed': { atMost: 'warn' } },
     needs: () => ({ facts: true }),
   },
+  explain(_pkg, facts) {
+    return { earlierReleases: history(facts)?.earlier.length ?? null }
+  },
   check(pkg, facts, { policy }) {
+
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []
     const jump = suspiciousVersionJump(known.current.version, known.earlier.map((entry) => entry.version))

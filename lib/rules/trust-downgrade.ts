@@ -21,6 +21,14 @@ export const trustDowngradeRule: Rule = {
     },
     needs: () => ({ facts: true }),
   },
+  explain(_pkg, facts) {
+    const known = history(facts)
+    return {
+      provenance: facts.version?.hasProvenance ?? null,
+      trustedPublisher: facts.version?.hasTrustedPublisher ?? null,
+      earlierWithProvenance: known ? known.earlier.filter((entry) => entry.hasProvenance).length : 0,
+    }
+  },
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []

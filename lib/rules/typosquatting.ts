@@ -41,6 +41,14 @@ export const typosquattingRule: Rule = {
       imitates: '{fix} If {name} is genuine, add it to typosquatting.allow.',
     },
   },
+  explain(pkg, _facts, { policy }) {
+    index ??= TyposquatIndex.fromPopular()
+    return {
+      popular: index.isPopular(pkg.name),
+      nearestPopular: index.nearest(pkg.name),
+      allowed: policy.typosquatting.allow.some((pattern) => matchesName(pattern, pkg.name)),
+    }
+  },
   check(pkg, _facts, { policy, requestedOnCommandLine = [] }) {
     if (pkg.source !== 'registry') return []
     if (policy.typosquatting.allow.some((pattern) => matchesName(pattern, pkg.name))) return []

@@ -19,6 +19,9 @@ export const unverifiableRule: Rule = {
     severities: { 'optional-unavailable': { atMost: 'warn' } },
     needs: () => ({ facts: true }),
   },
+  explain(_pkg, facts) {
+    return { registryFacts: facts.status, ...(facts.reason ? { reason: facts.reason } : {}) }
+  },
   check(pkg, facts) {
     if (facts.status !== 'unverifiable') return []
     if (pkg.isOptional && pkg.version === '') {

@@ -16,6 +16,12 @@ export const vulnerabilitiesRule: Rule = {
     },
     needs: (policy) => ({ facts: true, advisories: policy.intel.vulnerabilities !== null }),
   },
+  explain(_pkg, facts, { policy }) {
+    return {
+      threshold: policy.intel.vulnerabilities ?? 'off',
+      advisories: (facts.advisories ?? []).filter((advisory) => !advisory.isMalware).map((advisory) => `${advisory.id} (${advisory.severity ?? 'unknown'})`),
+    }
+  },
   check(pkg, facts, { policy }) {
     const threshold = policy.intel.vulnerabilities
     if (!threshold) return []

@@ -30,6 +30,8 @@ const parsed: Array<[string, string[], Expected]> = [
   ['the later of --json and --format wins (sarif)', ['check', '--json', '--format=sarif'], { command: 'check', own: { format: 'sarif' } }],
   ['--json with a value is npm\'s', ['install', '--json=true'], { command: 'install', npmArgs: ['--json=true'] }],
   ['--lockfile', ['check', '--lockfile'], { command: 'check', own: { lockfile: true } }],
+  ['--spec-version 1.5', ['sbom', '--spec-version', '1.5'], { command: 'sbom', own: { specVersion: '1.5' } }],
+  ['--spec-version=1.6', ['check', '--format', 'cyclonedx', '--spec-version=1.6'], { command: 'check', own: { format: 'cyclonedx', specVersion: '1.6' } }],
   ['--probe', ['check', '--probe'], { command: 'check', own: { probe: true } }],
   ['--lockfile and --probe with --json', ['check', '--lockfile', '--probe', '--json'], { command: 'check', own: { lockfile: true, probe: true, format: 'json' } }],
   ['own boolean flags take no value: --lockfile=… is npm\'s', ['install', '--lockfile=false'], { command: 'install', npmArgs: ['--lockfile=false'] }],
@@ -77,6 +79,8 @@ const rejected: Array<[string, string[], string]> = [
   ['--format= empty', ['check', '--format='], '--format needs one of'],
   ['--format with an unknown format', ['check', '--format', 'xml'], '--format takes text, json, sarif, cyclonedx (got xml)'],
   ['--format= with an unknown format', ['check', '--format=JSON'], '(got JSON)'],
+  ['--spec-version without a value', ['sbom', '--spec-version'], '--spec-version needs one of 1.6, 1.5'],
+  ['--spec-version with an unsupported version', ['sbom', '--spec-version', '1.4'], '--spec-version takes 1.6, 1.5 (CycloneDX; got 1.4)'],
 ]
 
 for (const [name, argv, message] of rejected) {

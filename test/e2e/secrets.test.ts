@@ -55,13 +55,16 @@ async function project(harness: Harness) {
   );
 }
 
-secrets('check, install, policy and intel in every format print no credential', async ({ harness }) => {
+secrets('check, sbom, inspect, install, policy and intel in every format print no credential', async ({ harness }) => {
   const box = await project(harness);
   const runs: string[][] = [
     ['check'],
     ['check', '--json'],
     ['check', '--format', 'sarif'],
     ['check', '--format', 'cyclonedx'],
+    ['sbom'],
+    ['inspect', 'with-dep'],
+    ['inspect', 'with-dep', '--json'],
     ['check', '--lockfile'],
     ['install', '--dry-run'],
     ['install', '--json'],

@@ -15,7 +15,7 @@ export function describeErrors(errors: ErrorObject[] | null | undefined): string
 }
 
 let sarif: ValidateFunction | undefined
-let cycloneDx: ValidateFunction | undefined
+const cycloneDx = new Map<string, ValidateFunction>()
 
 /** SARIF 2.1.0 (a draft-04 schema). */
 export function sarifValidator(): ValidateFunction {
@@ -29,9 +29,10 @@ export function sarifValidator(): ValidateFunction {
   return sarif
 }
 
-/** CycloneDX 1.5 (draft-07), with the SPDX licence ids and JSF signature schemas it references. */
-export function cycloneDxValidator(): ValidateFunction {
-  if (!cycloneDx) {
+/** CycloneDX 1.5 or 1.6 (draft-07), with the SPDX licence ids and JSF signature schemas they reference. */
+export function cycloneDxValidator(specVersion: '1.5' | '1.6' = '1.6'): ValidateFunction {
+  let validate = cycloneDx.get(specVersion)
+  if (!validate) {
     const ajv = new Ajv07({ allErrors: true, strict: false })
     addFormats(ajv)
     // Formats ajv-formats lacks: IRIs are URIs that may hold non-ASCII characters.
@@ -40,9 +41,10 @@ export function cycloneDxValidator(): ValidateFunction {
     // The bom schema refers to these by their SNAPSHOT file names, relative to its own $id.
     ajv.addSchema(schema('spdx.SNAPSHOT.schema.json'), 'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json')
     ajv.addSchema(schema('jsf-0.82.SNAPSHOT.schema.json'), 'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json')
-    cycloneDx = ajv.compile(schema('bom-1.5.SNAPSHOT.schema.json'))
+    validate = ajv.compile(schema(`bom-${specVersion}.SNAPSHOT.schema.json`))
+    cycloneDx.set(specVersion, validate)
   }
-  return cycloneDx
+  return validate
 }
 
 function canParseAsReference(value: string): boolean {
