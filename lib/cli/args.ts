@@ -17,6 +17,8 @@ export interface OwnOptions {
   version: boolean
   /** policy --schema */
   schema: boolean
+  /** init --preset */
+  preset?: string
 }
 
 export interface ParsedArgs {
@@ -30,10 +32,11 @@ export interface ParsedArgs {
   npmLine: NpmCommandLine
 }
 
-const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format'> = {
+const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format' | 'preset'> = {
   '--policy': 'policyFile',
   '--org-policy': 'orgPolicyFile',
   '--format': 'format',
+  '--preset': 'preset',
 }
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS
 const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version' | 'schema'> = {
@@ -69,13 +72,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedAr
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++index]
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
-        throw new UsageError(`${flag} needs ${flag === '--format' ? `one of ${FORMATS.join(', ')}` : 'a file path'}`, 'EUSAGE')
+        throw new UsageError(`${flag} needs ${flag === '--format' ? `one of ${FORMATS.join(', ')}` : flag === '--preset' ? 'a preset name' : 'a file path'}`, 'EUSAGE')
       }
       if (flag === '--format') {
         if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes ${FORMATS.join(', ')} (got ${value})`, 'EUSAGE')
         own.format = value as OutputFormat
       } else {
-        own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile'] = value
+        own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile' | 'preset'] = value
       }
       continue
     }

@@ -11,7 +11,7 @@ import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
-const OWN_COMMANDS = new Set(['check', 'policy', 'intel'])
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'hook', 'init', 'doctor'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -26,6 +26,9 @@ Usage:
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
+  safe-npm init [--preset strict] [--dry-run] write a policy, the preinstall hook and the npm settings that enforce it
+  safe-npm hook                              the project's preinstall script: judge what plain npm installs, take out what is blocked
+  safe-npm doctor                            check that setup (hook, npm settings, npm version, policy, feeds); exit 1 when something needs fixing
   safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
 
 Options:
@@ -99,6 +102,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (parsed.command === 'check') return await (await guarded()).runGuard('check', parsed, io)
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
+    if (parsed.command === 'hook') return await (await import('./hook-command.js')).runHookCommand(parsed, io)
+    if (parsed.command === 'init') return await (await import('./init-command.js')).runInit(parsed, io)
+    if (parsed.command === 'doctor') return await (await import('./doctor-command.js')).runDoctor(parsed, io)
     if (!line || !treatment) throw new Error(`no decision for the command ${parsed.command}`)
     if (treatment.kind === 'refused') throw new UsageError(refusalMessage(line, treatment), 'EUNGUARDED')
     if (parsed.own.help) {
