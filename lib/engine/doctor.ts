@@ -82,7 +82,7 @@ export async function diagnose(request: DoctorRequest): Promise<DoctorCheck[]> {
         checks.push({
           area: 'npm settings',
           isFine: false,
-          message: `${setting.key} is ${current ?? 'not set'}; the policy needs ${setting.value} (${setting.stops})`,
+          message: `${setting.key} is ${current ?? 'not set'}; the policy needs ${setting.value}, so that ${setting.stops}`,
           fix: `${init} (or ${setting.key}=${setting.value} in .npmrc)`,
         })
       }

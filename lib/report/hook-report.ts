@@ -11,7 +11,7 @@ export function formatHook(outcome: HookOutcome, style: Style): string {
   if (!run.judgement.isBlocked) {
     // Quiet when clean: one line, plus the warnings a check would show.
     if (run.judgement.findings.length > 0) lines.push(formatJudgement(run.judgement, run.policyFiles, style))
-    lines.push(`safe-npm hook: ${outcome.judged} passes the policy (${run.judgement.packageCount} packages)`)
+    lines.push(`safe-npm hook: ${outcome.judged} passes the policy (${run.judgement.packageCount} package${run.judgement.packageCount === 1 ? '' : 's'})`)
     return `${lines.join('\n')}\n`
   }
   lines.push(formatJudgement(run.judgement, run.policyFiles, style), '')
