@@ -98,7 +98,7 @@ async function scriptRuns(outcome: RunOutcome, setup: Setup): Promise<ScriptRun[
     if (events.length === 0) continue
     const verdicts = Object.entries(policy ?? {}).filter(([key]) => matchesPackage(key, pkg.name, pkg.version)).map(([, allowed]) => allowed)
     let ran = true
-    let why = 'npm runs the install scripts of every package it adds or changes unless allowScripts denies them'
+    let why: string
     if (config.get('ignore-scripts')) [ran, why] = [false, 'ignore-scripts is set']
     else if (config.get('dangerously-allow-all-scripts')) why = 'dangerously-allow-all-scripts is set'
     else if (verdicts.includes(false)) [ran, why] = [false, 'allowScripts denies them']

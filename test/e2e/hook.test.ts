@@ -109,7 +109,7 @@ hook('init keeps an existing preinstall and chains it; a stricter .npmrc setting
   assertExit(init, 0, 'init');
   assert.match(init.stdout, /your preinstall is kept and runs after the hook/);
   assert.match(init.stdout, /kept \.npmrc: min-release-age=10/);
-  assert.match(init.stdout, /allow-git "all" → "root"  \(looser than the policy: replaced\)/);
+  assert.match(init.stdout, /allow-git "all" → "root" {2}\(looser than the policy: replaced\)/);
   assert.is((await readJson(join(box.dir, 'package.json'))).scripts.preinstall, 'safe-npm hook && node setup.js');
   const npmrc = (await readText(join(box.dir, '.npmrc'))) ?? '';
   assert.ok(npmrc.startsWith('# team settings\nmin-release-age=10\nallow-git=root\nfund=false\n'), npmrc);
@@ -120,8 +120,8 @@ hook('doctor: exit 1 naming the missing hook and settings; exit 0 once init ran'
   await mkdir(join(box.dir, 'node_modules'), { recursive: true });
   const missing = await box.safeNpm(['doctor']);
   assertExit(missing, 1, 'doctor before init');
-  assert.match(missing.stdout, /fix  hook: package\.json has no preinstall hook/);
-  assert.match(missing.stdout, /fix  npm settings: strict-allow-scripts is false; the policy needs true/);
+  assert.match(missing.stdout, /fix {2}hook: package\.json has no preinstall hook/);
+  assert.match(missing.stdout, /fix {2}npm settings: strict-allow-scripts is false; the policy needs true/);
   assertExit(await box.safeNpm(['init']), 0, 'init');
   const fine = await box.safeNpm(['doctor']);
   assertExit(fine, 0, 'doctor after init');
