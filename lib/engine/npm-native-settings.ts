@@ -55,7 +55,7 @@ export function npmNativeSettings(policy: EffectivePolicy): NpmNativeSettings {
       key: 'min-release-age',
       value: String(days),
       strictness: 'days',
-      stops: `new resolutions pick only versions at least ${days} day${days === 1 ? '' : 's'} old (versions already in package-lock.json are kept)`,
+      stops: `npm installs no version younger than ${days} day${days === 1 ? '' : 's'}: it resolves older ones, and fails (ETARGET) where a pin or the lockfile names a younger one`,
     })
     const names = policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null)
     if (names.length > 0) {
