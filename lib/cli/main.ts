@@ -38,6 +38,8 @@ Options:
   --format <f>          text (default), json, sarif (SARIF 2.1.0 for code scanning) or cyclonedx (an SBOM)
   --lockfile            check: judge package-lock.json as it is
   --probe               check/install: probe the public registry for the policy's private names
+  --preset <name>       init: the policy to write when the project has none (default or strict)
+  --dry-run             init: show the changes, write nothing (install and the others: npm's --dry-run)
 
 Environment:
   SAFE_NPM_NPM=<path>   the npm to hand other commands to (npm's bin/npm-cli.js or an npm executable)

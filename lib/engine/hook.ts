@@ -126,10 +126,12 @@ export async function runHook(
   const before = runsBeforeReify(context)
   const hasLockfile = (await exists(path.join(projectDir, 'package-lock.json'))) || (await exists(path.join(projectDir, 'npm-shrinkwrap.json')))
   const hasModules = await exists(path.join(projectDir, 'node_modules'))
+  // --dry-run and --package-lock-only leave node_modules as it was: nothing there is the hook's to take out.
+  const wroteModules = !setup.config.get('dry-run') && !setup.config.get('package-lock-only')
   // Before reify, npm ci installs the lockfile as it is and npm install what it resolves; after it, node_modules is the truth.
   const judged: HookOutcome['judged'] = before
     ? context.command === 'ci' ? 'package-lock.json' : 'the tree npm would install'
-    : hasModules ? 'node_modules' : hasLockfile ? 'package-lock.json' : 'the tree npm would install'
+    : hasModules && wroteModules ? 'node_modules' : hasLockfile ? 'package-lock.json' : 'the tree npm would install'
   const run = await runCommand({
     mode: 'check',
     setup,
@@ -142,7 +144,7 @@ export async function runHook(
   })
   const scripts = before ? [] : await scriptRuns(run, setup)
   let removal: Removal | null = null
-  if (!before && run.judgement.isBlocked) {
+  if (!before && wroteModules && run.judgement.isBlocked) {
     const locations = run.judgement.findings.filter((finding) => finding.severity === 'block' && finding.package.location !== '').map((finding) => finding.package.location)
     removal = await removeInstalledPackages(projectDir, locations)
   }

@@ -22,7 +22,8 @@ export function formatHook(outcome: HookOutcome, style: Style): string {
   }
   lines.push(style.red(`safe-npm hook: blocked by policy; ${npm} ran this hook after it had installed the tree, so ${command} fails now.`))
   const removed = outcome.removal?.folders ?? []
-  if (removed.length > 0) {
+  if (!outcome.removal) lines.push('Nothing was removed: npm wrote no node_modules in this run (--dry-run or --package-lock-only).')
+  else if (removed.length > 0) {
     lines.push(`Removed from node_modules (no longer loadable): ${removed.join(', ')}`)
     if (outcome.removal!.binLinks.length > 0) lines.push(`Removed their bin links: ${outcome.removal!.binLinks.join(', ')}`)
   }
