@@ -8,9 +8,8 @@ import { access } from 'node:fs/promises'
 import path from 'node:path'
 import semver from 'semver'
 import { matchesPackage } from '../model/package-pattern.js'
-import type { PackageView } from '../model/rule.js'
 import { JUDGED_INSTALL_ENV } from '../npm/arborist-session.js'
-import { removeInstalledPackages, type Removal } from '../npm/installed-packages.js'
+import { installedInstallScripts, removeInstalledPackages, type Removal } from '../npm/installed-packages.js'
 import { readNpmAllowScripts } from '../npm/project-manifest.js'
 import type { PhaseDetail } from './gather.js'
 import { runCommand, type RunOutcome } from './run.js'
@@ -75,8 +74,6 @@ export interface HookOutcome {
   scripts: ScriptRun[]
 }
 
-const INSTALL_EVENTS = ['preinstall', 'install', 'postinstall']
-
 const exists = (file: string) => access(file).then(() => true, () => false)
 
 /** npm's allowScripts policy as npm resolves it: package.json's field, else the .npmrc allow-scripts list. */
@@ -94,7 +91,7 @@ async function scriptRuns(outcome: RunOutcome, setup: Setup): Promise<ScriptRun[
   const policy = await npmScriptPolicy(setup)
   const runs: ScriptRun[] = []
   for (const pkg of outcome.packages) {
-    const events = installEventsOf(pkg)
+    const events = await installedInstallScripts(setup.config.prefix, pkg.location)
     if (events.length === 0) continue
     const verdicts = Object.entries(policy ?? {}).filter(([key]) => matchesPackage(key, pkg.name, pkg.version)).map(([, allowed]) => allowed)
     let ran = true
@@ -108,12 +105,6 @@ async function scriptRuns(outcome: RunOutcome, setup: Setup): Promise<ScriptRun[
     runs.push({ package: `${pkg.name}@${pkg.version}`, location: pkg.location, events, ran, why, isBlocked: blocked.has(pkg.location) })
   }
   return runs
-}
-
-function installEventsOf(pkg: PackageView): string[] {
-  const events = INSTALL_EVENTS.filter((event) => pkg.scripts[event])
-  if (events.length === 0 && pkg.hasBindingGyp) events.push('install (node-gyp rebuild)')
-  return events
 }
 
 /** Judges what npm installs (or installed) and takes out what is blocked. */

@@ -1,7 +1,8 @@
 // Taking packages out of an installed node_modules so that nothing of them
 // stays loadable: the folder, every bin link into it, and npm's hidden
 // lockfile (which would tell the next npm run they are still there).
-import { lstat, readdir, readlink, rm } from 'node:fs/promises'
+import PackageJson from '@npmcli/package-json'
+import { access, lstat, readdir, readlink, rm } from 'node:fs/promises'
 import path from 'node:path'
 
 export interface Removal {
@@ -62,4 +63,21 @@ export async function removeInstalledPackages(projectDir: string, locations: str
   // npm trusts its hidden lockfile over reading node_modules: it must not list what was removed.
   if (removal.folders.length > 0) await rm(path.join(modules, '.package-lock.json'), { force: true })
   return removal
+}
+
+/**
+ * The install-time scripts of an installed package as npm runs them: from its
+ * own package.json on disk (Arborist's hidden lockfile keeps only a flag),
+ * with npm's implicit `node-gyp rebuild` for a binding.gyp.
+ */
+export async function installedInstallScripts(projectDir: string, location: string): Promise<string[]> {
+  const folder = path.resolve(projectDir, location)
+  const manifest = await PackageJson.load(folder).then((read) => read.content, () => null)
+  if (!manifest) return []
+  const scripts = manifest.scripts && typeof manifest.scripts === 'object' ? manifest.scripts : {}
+  const events = ['preinstall', 'install', 'postinstall'].filter((event) => typeof scripts[event] === 'string' && scripts[event])
+  if (!scripts.install && !scripts.preinstall && manifest.gypfile !== false && (await access(path.join(folder, 'binding.gyp')).then(() => true, () => false))) {
+    events.push('install (node-gyp rebuild)')
+  }
+  return events
 }

@@ -8,13 +8,19 @@ export function formatHook(outcome: HookOutcome, style: Style): string {
   const npm = `npm${context.npmVersion ? ` ${context.npmVersion}` : ''}`
   const command = context.command ? `npm ${context.command}` : 'the install'
   const lines: string[] = []
+  // After reify, which scripts npm ran is said below, from npm's own settings: the
+  // install-scripts findings (what safe-npm install would not run) would contradict it.
+  const shown = outcome.timing === 'after-reify' ? { ...run.judgement, findings: run.judgement.findings.filter((finding) => finding.ruleId !== 'install-scripts' || finding.severity === 'block') } : run.judgement
   if (!run.judgement.isBlocked) {
-    // Quiet when clean: one line, plus the warnings a check would show.
-    if (run.judgement.findings.length > 0) lines.push(formatJudgement(run.judgement, run.policyFiles, style))
+    // Quiet when clean: one line, plus the warnings a check would show and the scripts npm ran unreviewed.
+    if (shown.findings.length > 0) lines.push(formatJudgement(shown, run.policyFiles, style))
+    for (const script of outcome.scripts.filter((candidate) => candidate.ran && candidate.why.startsWith('unreviewed'))) {
+      lines.push(style.yellow(`safe-npm hook: npm ran the install script of ${script.package} (${script.events.join(', ')}): ${script.why}`))
+    }
     lines.push(`safe-npm hook: ${outcome.judged} passes the policy (${run.judgement.packageCount} package${run.judgement.packageCount === 1 ? '' : 's'})`)
     return `${lines.join('\n')}\n`
   }
-  lines.push(formatJudgement(run.judgement, run.policyFiles, style), '')
+  lines.push(formatJudgement(shown, run.policyFiles, style), '')
   if (outcome.timing === 'before-reify') {
     lines.push(style.red(`safe-npm hook: blocked by policy; ${npm} runs this hook before installing, so ${command} stops here: nothing was fetched, installed or run.`))
     lines.push('To install what the policy allows: safe-npm install (it holds back versions too young for the policy); to see why: safe-npm check.')

@@ -38,13 +38,21 @@ const isLoadable = (dir: string, name: string) => {
   }
 };
 
-hook('npm install of a blocked tree fails; the blocked package and its bin link are gone, the rest stays; npm ci of that lockfile fails the same way', async (context) => {
-  const box = await project(context, { 'package.json': { ...HOOKED, dependencies: { 'young-cli': '1.0.0', 'tiny-dep': '^1.0.0' } } });
+hook('npm install of a blocked tree fails; the blocked packages and their bin links are gone, the rest stays; the script npm ran is named; npm ci of that lockfile fails the same way', async (context) => {
+  const box = await project(context, {
+    'package.json': { ...HOOKED, dependencies: { 'young-cli': '1.0.0', 'tiny-dep': '^1.0.0', scripted: '^1.0.0' } },
+    '.safe-npmrc.json': { packages: { deny: ['scripted'] } },
+  });
   const install = await box.npm(['install']);
   assert.is.not(install.code, 0, explain(install));
   assert.match(install.stderr, /minimum-release-age/);
   assert.match(install.stderr, /ran this hook after it had installed the tree/);
-  assert.match(install.stderr, /Removed from node_modules \(no longer loadable\): node_modules\/young-cli/);
+  assert.match(install.stderr, /Removed from node_modules \(no longer loadable\): node_modules\/(young-cli, node_modules\/scripted|scripted, node_modules\/young-cli)\n/);
+  // Without strict-allow-scripts npm 11 ran the unreviewed postinstall before the hook: the report says so, and it did.
+  assert.match(install.stderr, /✖ scripted@1\.0\.0 \(postinstall\): unreviewed/, install.stderr);
+  assert.match(install.stderr, /A blocked package ran an install script/);
+  assert.ok(box.markerExists('scripted-ran.txt'), 'the postinstall did run, as reported');
+  assert.not.ok(isLoadable(box.dir, 'scripted'), 'scripted is not loadable');
   assert.match(install.stderr, /Removed their bin links: node_modules\/\.bin\/young-cli/);
   assert.match(install.stderr, /To get back: .*safe-npm install/);
   assert.not.ok(isLoadable(box.dir, 'young-cli'), 'young-cli is not loadable');
