@@ -36,11 +36,16 @@ export function readHookContext(env: NodeJS.ProcessEnv): HookContext {
   }
 }
 
+/** npm commands whose root preinstall is the install's (npm_command holds the full name, never an alias). */
+const INSTALLING_COMMANDS = ['install', 'ci', 'install-test', 'install-ci-test']
+const isCleanInstall = (command: string | null) => command === 'ci' || command === 'install-ci-test'
+
 /** Whether this npm runs the root preinstall before it writes anything (npm 12 and later for install and ci). */
 export function runsBeforeReify(context: HookContext): boolean {
   const version = semver.coerce(context.npmVersion ?? '')
-  return version !== null && version.major >= 12 && (context.command === 'install' || context.command === 'ci')
+  return version !== null && version.major >= 12 && context.command !== null && INSTALLING_COMMANDS.includes(context.command)
 }
+
 
 /** What the root preinstall can still stop under this npm, for doctor and the README. */
 export function hookReach(npmVersion: string | null): string {
@@ -121,7 +126,7 @@ export async function runHook(
   const wroteModules = !setup.config.get('dry-run') && !setup.config.get('package-lock-only')
   // Before reify, npm ci installs the lockfile as it is and npm install what it resolves; after it, node_modules is the truth.
   const judged: HookOutcome['judged'] = before
-    ? context.command === 'ci' ? 'package-lock.json' : 'the tree npm would install'
+    ? isCleanInstall(context.command) ? 'package-lock.json' : 'the tree npm would install'
     : hasModules && wroteModules ? 'node_modules' : hasLockfile ? 'package-lock.json' : 'the tree npm would install'
   const run = await runCommand({
     mode: 'check',

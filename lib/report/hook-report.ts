@@ -47,7 +47,7 @@ export function formatHook(outcome: HookOutcome, style: Style): string {
   }
   for (const script of notRun) lines.push(`  not run: ${script.package} (${script.events.join(', ')}): ${script.why}`)
   lines.push(
-    context.command === 'ci'
+    context.command === 'ci' || context.command === 'install-ci-test'
       ? 'To get back: npm ci installs package-lock.json as it is; run safe-npm install to move the lockfile to what the policy allows (or record an exception in the policy), then npm ci again.'
       : 'To get back: package.json and package-lock.json may now name the blocked versions; restore them (git checkout -- package.json package-lock.json), then run safe-npm install, which holds back versions too young for the policy and writes nothing blocked.',
   )
