@@ -46,7 +46,6 @@ export function runsBeforeReify(context: HookContext): boolean {
   return version !== null && version.major >= 12 && context.command !== null && INSTALLING_COMMANDS.includes(context.command)
 }
 
-
 /** What the root preinstall can still stop under this npm, for doctor and the README. */
 export function hookReach(npmVersion: string | null): string {
   const major = semver.coerce(npmVersion ?? '')?.major ?? null
