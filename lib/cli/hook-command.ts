@@ -10,7 +10,7 @@ import type { ParsedArgs } from './args.js'
 import type { Io } from './io.js'
 
 export async function runHookCommand(parsed: ParsedArgs, io: Io): Promise<number> {
-  const context = readHookContext(io.env)
+  const context = readHookContext(io.env, io.cwd)
   if (context.isInsideJudgedInstall) return EXIT.clean
   const setup = await loadSetup({ npmArgs: parsed.npmArgs, cwd: io.cwd, env: io.env, ...parsed.own })
   const outcome = await runHook(setup, context)

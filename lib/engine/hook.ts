@@ -23,16 +23,17 @@ export interface HookContext {
   event: string | null
   /** From npm_config_user_agent (`npm/11.19.1 node/v20…`). */
   npmVersion: string | null
-  /** Run by safe-npm itself after installing a tree it judged. */
+  /** Run by safe-npm itself, in this folder, after installing a tree it judged. */
   isInsideJudgedInstall: boolean
 }
 
-export function readHookContext(env: NodeJS.ProcessEnv): HookContext {
+/** `cwd`: where npm runs the script, the project folder. */
+export function readHookContext(env: NodeJS.ProcessEnv, cwd: string): HookContext {
   return {
     command: env.npm_command || null,
     event: env.npm_lifecycle_event || null,
     npmVersion: /(?:^|\s)npm\/(\S+)/.exec(env.npm_config_user_agent ?? '')?.[1] ?? null,
-    isInsideJudgedInstall: env[JUDGED_INSTALL_ENV] === '1',
+    isInsideJudgedInstall: Boolean(env[JUDGED_INSTALL_ENV]) && path.resolve(env[JUDGED_INSTALL_ENV]!) === path.resolve(cwd),
   }
 }
 
@@ -105,7 +106,7 @@ async function scriptRuns(outcome: RunOutcome, setup: Setup): Promise<ScriptRun[
     else if (verdicts.includes(false)) [ran, why] = [false, 'allowScripts denies them']
     else if (verdicts.includes(true)) why = 'allowScripts allows them'
     else if (config.get('strict-allow-scripts')) [ran, why] = [false, 'unreviewed, and strict-allow-scripts stops those']
-    else why = 'unreviewed: npm 11 runs those with a notice (strict-allow-scripts=true stops them; safe-npm init sets it)'
+    else why = 'unreviewed: npm before 12 runs those (npm 11 with a notice); strict-allow-scripts=true stops them, safe-npm init sets it'
     runs.push({ package: `${pkg.name}@${pkg.version}`, location: pkg.location, events, ran, why, isBlocked: blocked.has(pkg.location) })
   }
   return runs
