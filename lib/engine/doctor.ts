@@ -2,12 +2,12 @@
 // policy, the preinstall hook, the npm settings that enforce the policy under
 // plain npm, the npm version (what the hook can stop there), safe-npm on the
 // PATH npm's scripts get, and the malware feeds.
-import PackageJson from '@npmcli/package-json'
 import { access, constants } from 'node:fs/promises'
 import path from 'node:path'
 import semver from 'semver'
 import { describeError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
+import { loadProjectManifest } from '../npm/project-manifest.js'
 import { loadPolicy } from '../policy/load.js'
 import { intelCacheDir, feedStatus } from './feeds.js'
 import { hookReach } from './hook.js'
@@ -59,7 +59,7 @@ export async function diagnose(request: DoctorRequest): Promise<DoctorCheck[]> {
     checks.push({ area: 'policy', isFine: false, message: describeError(error), fix: 'correct the policy file (safe-npm policy shows what applies)' })
   }
 
-  const manifest = await PackageJson.load(projectDir).then((read) => read.content, () => null)
+  const manifest = await loadProjectManifest(projectDir).catch(() => null)
   const preinstall = manifest?.scripts?.preinstall as string | undefined
   if (!manifest) checks.push({ area: 'hook', isFine: false, message: `no readable package.json in ${projectDir}`, fix: 'run doctor in the project folder' })
   else if (hookScriptFor(preinstall).script === preinstall) checks.push({ area: 'hook', isFine: true, message: `package.json preinstall runs ${JSON.stringify(preinstall)}` })

@@ -2,7 +2,6 @@
 // settings, planned as a list of changes first (what --dry-run shows and
 // doctor compares with) and then written. A setting the user already has is
 // kept when it is at least as strict, and changed with a note otherwise.
-import PackageJson from '@npmcli/package-json'
 import { readFile } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
@@ -10,6 +9,7 @@ import writeFileAtomic from 'write-file-atomic'
 import { UsageError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { NpmrcFile } from '../npm/npmrc-file.js'
+import { loadProjectManifest, updateProjectManifest } from '../npm/project-manifest.js'
 import { loadPolicy, type LoadedPolicy } from '../policy/load.js'
 import { POLICY_PRESETS, PRESET_NAMES, type PresetName } from '../policy/presets.js'
 import { isAsStrict, npmNativeSettings, type NpmNativeSettings } from './npm-native-settings.js'
@@ -96,13 +96,8 @@ export function hookScriptFor(current: string | undefined): { script: string; no
 export async function planInit(request: InitRequest): Promise<InitPlan> {
   const config = await loadNpmConfig(request.npmArgs, request.cwd, request.env)
   const projectDir = config.prefix
-  let manifest: Record<string, any>
-  try {
-    manifest = (await PackageJson.load(projectDir)).content
-  } catch (error: any) {
-    if (error?.code === 'ENOENT') throw new UsageError(`no package.json in ${projectDir}: run npm init first`, 'ENOPACKAGEJSON')
-    throw new UsageError(`package.json: invalid JSON: ${String(error?.message ?? error).split('\n')[0]}`, 'EJSONPARSE')
-  }
+  const manifest = await loadProjectManifest(projectDir)
+  if (!manifest) throw new UsageError(`no package.json in ${projectDir}: run npm init first`, 'ENOPACKAGEJSON')
   const { loaded, write } = await policyFor(request, projectDir)
   const settings = npmNativeSettings(loaded.policy)
   const changes: InitChange[] = []
@@ -154,10 +149,6 @@ export async function planInit(request: InitRequest): Promise<InitPlan> {
 /** Writes what the plan holds: the policy file, package.json (through npm's own package.json library), the .npmrc. */
 export async function applyInit(plan: InitPlan): Promise<void> {
   if (plan.writes.policy) await writeFileAtomic(path.join(plan.projectDir, plan.writes.policy.file), plan.writes.policy.text)
-  if (plan.writes.manifest) {
-    const manifest = await PackageJson.load(plan.projectDir)
-    manifest.update(plan.writes.manifest)
-    await manifest.save()
-  }
+  if (plan.writes.manifest) await updateProjectManifest(plan.projectDir, plan.writes.manifest)
   if (plan.writes.npmrc) await plan.writes.npmrc.save()
 }
