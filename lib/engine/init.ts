@@ -87,7 +87,7 @@ async function readJson(file: string): Promise<unknown> {
 export function hookScriptFor(current: string | undefined): { script: string; note?: string } {
   if (!current || !current.trim()) return { script: HOOK_SCRIPT }
   if (/(^|[\s;&|])safe-npm hook($|[\s;&|])/.test(current)) return { script: current }
-  if (/safe-npm check --lockfile/.test(current) && current.trim() === 'safe-npm check --lockfile') {
+  if (current.trim() === 'safe-npm check --lockfile') {
     return { script: HOOK_SCRIPT, note: 'replaces "safe-npm check --lockfile" (it cannot remove what it blocks)' }
   }
   return { script: `${HOOK_SCRIPT} && ${current}`, note: 'your preinstall is kept and runs after the hook' }
