@@ -19,6 +19,8 @@ export interface OwnOptions {
   schema: boolean
   /** --spec-version: the CycloneDX version of sbom / --format cyclonedx (default 1.6). */
   specVersion?: CycloneDxSpecVersion
+  /** init --preset */
+  preset?: string
 }
 
 export interface ParsedArgs {
@@ -32,11 +34,12 @@ export interface ParsedArgs {
   npmLine: NpmCommandLine
 }
 
-const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format' | 'specVersion'> = {
+const VALUE_FLAGS: Record<string, 'policyFile' | 'orgPolicyFile' | 'format' | 'specVersion' | 'preset'> = {
   '--policy': 'policyFile',
   '--org-policy': 'orgPolicyFile',
   '--format': 'format',
   '--spec-version': 'specVersion',
+  '--preset': 'preset',
 }
 const FORMATS: readonly OutputFormat[] = OUTPUT_FORMATS
 const BOOLEAN_FLAGS: Record<string, 'lockfile' | 'probe' | 'help' | 'version' | 'schema'> = {
@@ -72,7 +75,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedAr
     if (flag in VALUE_FLAGS) {
       const value = inline ?? argv[++index]
       if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) {
-        const what = flag === '--format' ? `one of ${FORMATS.join(', ')}` : flag === '--spec-version' ? `one of ${CYCLONEDX_SPEC_VERSIONS.join(', ')}` : 'a file path'
+        const what = flag === '--format' ? `one of ${FORMATS.join(', ')}` : flag === '--spec-version' ? `one of ${CYCLONEDX_SPEC_VERSIONS.join(', ')}` : flag === '--preset' ? 'a preset name' : 'a file path'
         throw new UsageError(`${flag} needs ${what}`, 'EUSAGE')
       }
       if (flag === '--spec-version') {
@@ -84,7 +87,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = {}): ParsedAr
         if (!FORMATS.includes(value as OutputFormat)) throw new UsageError(`--format takes ${FORMATS.join(', ')} (got ${value})`, 'EUSAGE')
         own.format = value as OutputFormat
       } else {
-        own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile'] = value
+        own[VALUE_FLAGS[flag] as 'policyFile' | 'orgPolicyFile' | 'preset'] = value
       }
       continue
     }

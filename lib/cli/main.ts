@@ -11,7 +11,7 @@ import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
-const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect'])
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect', 'hook', 'init', 'doctor'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -28,6 +28,9 @@ Usage:
   safe-npm sbom [--lockfile]                 a CycloneDX SBOM (--spec-version 1.6 or 1.5) of the judged tree, findings attached
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
+  safe-npm init [--preset strict] [--dry-run] write a policy, the preinstall hook and the npm settings that enforce it
+  safe-npm hook                              the project's preinstall script: judge what plain npm installs, take out what is blocked
+  safe-npm doctor                            check that setup (hook, npm settings, npm version, policy, feeds); exit 1 when something needs fixing
   safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
 
 Options:
@@ -38,6 +41,8 @@ Options:
   --lockfile            check, sbom: judge package-lock.json as it is
   --spec-version <v>    sbom, --format cyclonedx: CycloneDX 1.6 (default) or 1.5
   --probe               check/install: probe the public registry for the policy's private names
+  --preset <name>       init: the policy to write when the project has none (default or strict)
+  --dry-run             init: show the changes, write nothing (install and the others: npm's --dry-run)
 
 Environment:
   SAFE_NPM_NPM=<path>   the npm to hand other commands to (npm's bin/npm-cli.js or an npm executable)
@@ -105,6 +110,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (parsed.command === 'sbom') return parsed.npmLine.flags['sbom-format'] === 'spdx' ? await passToNpm(argv, io) : await (await guarded()).runSbom(parsed, io)
     if (parsed.command === 'intel') return await (await import('./intel-command.js')).runIntel(parsed, io)
     if (parsed.command === 'policy') return await (await import('./policy-command.js')).showPolicy(parsed, io)
+    if (parsed.command === 'hook') return await (await import('./hook-command.js')).runHookCommand(parsed, io)
+    if (parsed.command === 'init') return await (await import('./init-command.js')).runInit(parsed, io)
+    if (parsed.command === 'doctor') return await (await import('./doctor-command.js')).runDoctor(parsed, io)
     if (!line || !treatment) throw new Error(`no decision for the command ${parsed.command}`)
     if (treatment.kind === 'refused') throw new UsageError(refusalMessage(line, treatment), 'EUNGUARDED')
     if (parsed.own.help) {

@@ -23,6 +23,10 @@ export interface RunRequest {
   setup: Setup
   /** check --lockfile: judge package-lock.json as it is, without resolving. */
   readsLockfileOnly: boolean
+  /** check: judge node_modules as it is (the preinstall hook, after npm's reify wrote it). */
+  readsInstalledTree?: boolean
+  /** check: judge the tree plain npm would install, holding nothing back (the preinstall hook, before npm's reify). */
+  holdsNothingBack?: boolean
   /** check --probe: probe the public registry even when the policy does not ask to. */
   isProbeRequested: boolean
   /** The project's own lifecycle scripts print to stderr (stdout carries one document). */
@@ -49,7 +53,7 @@ export interface HeldBack {
 
 /** Commands whose tree may differ from the lockfile: ci and check --lockfile judge it as it is. */
 function mayChangeLockfile(mode: RunMode, request: RunRequest): boolean {
-  return mode !== 'ci' && mode !== 'rebuild' && !request.readsLockfileOnly
+  return mode !== 'ci' && mode !== 'rebuild' && !request.readsLockfileOnly && !request.readsInstalledTree && !request.holdsNothingBack
 }
 
 export interface RunOutcome {
@@ -129,16 +133,18 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     ...(mode === 'update' ? { update: specs.length > 0 ? specs : true, save: config.isDefault('save') ? false : Boolean(config.get('save')) } : {}),
     ...(mode === 'uninstall' ? { rm: specs } : {}),
     ...(mode === 'dedupe' ? { dedupe: true } : {}),
-    before: ageRuleOn ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
+    // Judging what plain npm will install: npm resolves without the policy's gate (only its own min-release-age).
+    before: ageRuleOn && !request.holdsNothingBack ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
     workspaces: isInspect ? [] : await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
   })
 
-  phase(request.readsLockfileOnly ? 'reading package-lock.json' : mode === 'rebuild' ? 'reading node_modules' : 'resolving the dependency tree')
+  const readsInstalledTree = mode === 'rebuild' || Boolean(request.readsInstalledTree)
+  phase(request.readsLockfileOnly ? 'reading package-lock.json' : readsInstalledTree ? 'reading node_modules' : 'resolving the dependency tree')
   if (request.readsLockfileOnly) await session.loadLockfileTree()
-  else if (mode === 'rebuild') await session.loadInstalledTree()
+  else if (readsInstalledTree) await session.loadInstalledTree()
   else {
     const { ageGateFallback } = await session.buildIdealTree()
     if (ageGateFallback) phase(`no version old enough satisfies a range (${ageGateFallback}); checking the newest instead`)

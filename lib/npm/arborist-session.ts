@@ -47,6 +47,13 @@ export interface ReifySummary {
 
 const ROOT_LIFECYCLE = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare']
 
+/**
+ * Set to the project folder for the project's own scripts that safe-npm runs
+ * after installing a judged tree: `safe-npm hook` there does nothing (a plain
+ * npm install such a script starts in another folder is judged as usual).
+ */
+export const JUDGED_INSTALL_ENV = 'SAFE_NPM_JUDGED_INSTALL'
+
 /** A JSON parser's reason on one line, without the quoted text around the error that npm's parser adds. */
 const parseReason = (error: any): string =>
   String(error?.message ?? error).split('\n')[0].replace(/^Invalid package\.json: (JSONParseError: )?/, '').replace(/ while parsing .*$/, '')
@@ -515,6 +522,7 @@ export class ArboristSession {
           stdio: options.outputToStderr ? ['inherit', 2, 2] : 'inherit',
           scriptShell: this.#config.flat.scriptShell || undefined,
           pkg: manifest,
+          env: { [JUDGED_INSTALL_ENV]: this.path },
         })
       } catch (error) {
         throw new NpmFailure(`the project's ${event} script failed: ${(error as Error).message.split('\n')[0]}`, 'ELIFECYCLE')

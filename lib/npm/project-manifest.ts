@@ -2,6 +2,7 @@
 // way npm reads them (@npmcli/package-json).
 import PackageJson from '@npmcli/package-json'
 import path from 'node:path'
+import { UsageError } from '../errors.js'
 
 async function contentOf(dir: string): Promise<Record<string, any> | null> {
   return PackageJson.load(dir).then(
@@ -26,4 +27,21 @@ export async function workspaceNames(values: string[], projectDir: string): Prom
       return typeof name === 'string' ? name : value
     }),
   )
+}
+
+/** The project's package.json as written (not normalised), or null when there is none; invalid JSON throws EJSONPARSE. */
+export async function loadProjectManifest(projectDir: string): Promise<Record<string, any> | null> {
+  try {
+    return (await PackageJson.load(projectDir)).content
+  } catch (error: any) {
+    if (error?.code === 'ENOENT') return null
+    throw new UsageError(`package.json: invalid JSON: ${String(error?.message ?? error).split('\n')[0]}`, 'EJSONPARSE')
+  }
+}
+
+/** Sets these top-level fields of the project's package.json, keeping its indentation, line endings and every other field. */
+export async function updateProjectManifest(projectDir: string, fields: Record<string, unknown>): Promise<void> {
+  const manifest = await PackageJson.load(projectDir)
+  manifest.update(fields)
+  await manifest.save()
 }

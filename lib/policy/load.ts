@@ -30,6 +30,8 @@ export interface LoadPolicyOptions {
   policyFile?: string
   /** `--org-policy FILE` or SAFE_NPM_ORG_POLICY. */
   orgPolicyFile?: string
+  /** A project policy not yet on disk (`safe-npm init --dry-run`): used instead of discovery, as if read from `file`. */
+  unwritten?: { file: string; document: unknown }
 }
 
 export interface LoadedPolicy extends MergedPolicy {
@@ -190,7 +192,10 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     : []
 
   let project: PolicyLayer[] = []
-  if (options.policyFile) {
+  if (options.unwritten) {
+    const file = path.resolve(cwd, options.unwritten.file)
+    project = await layersOf(file, cwd, false, new Set(), validatePolicy(options.unwritten.document, label(file, cwd)))
+  } else if (options.policyFile) {
     const file = path.resolve(cwd, options.policyFile)
     project = await layersOf(file, cwd, false, new Set())
   } else {

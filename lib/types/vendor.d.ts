@@ -69,6 +69,10 @@ declare module '@npmcli/package-json' {
     static normalize(path: string, options?: Record<string, unknown>): Promise<PackageJson>
     static load(path: string, options?: Record<string, unknown>): Promise<PackageJson>
     get content(): Record<string, any>
+    /** Sets these top-level fields (the rest of the file stays as it is). */
+    update(content: Record<string, unknown>): PackageJson
+    /** Writes the file back with its own indentation and line endings. */
+    save(): Promise<void>
   }
   export default PackageJson
 }

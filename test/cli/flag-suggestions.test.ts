@@ -7,7 +7,7 @@ import { closestOption, configWarningLines, judgeUnknownFlags } from '../../lib/
 import { NPM_OPTION_NAMES } from '../../lib/npm/npm-command-line.ts'
 
 test("safe-npm's own long options", () => {
-  assert.equal([...OWN_OPTION_NAMES].sort(), ['format', 'help', 'json', 'lockfile', 'org-policy', 'policy', 'probe', 'schema', 'spec-version', 'version'])
+  assert.equal([...OWN_OPTION_NAMES].sort(), ['format', 'help', 'json', 'lockfile', 'org-policy', 'policy', 'preset', 'probe', 'schema', 'spec-version', 'version'])
 })
 
 const near: Array<[string, string | null]> = [
