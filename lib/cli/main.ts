@@ -11,7 +11,7 @@ import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
-const OWN_COMMANDS = new Set(['check', 'policy', 'intel'])
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'approve'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -25,6 +25,10 @@ Usage:
   safe-npm dedupe                            npm dedupe, judged first
   safe-npm check [--lockfile]                judge without installing (the tree install would produce, or package-lock.json)
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
+  safe-npm policy import [--from npm|pnpm|yarn|lavamoat] [--write]
+                                             turn npm/pnpm/Yarn/LavaMoat settings into policy (--write: into the policy file)
+  safe-npm approve <pkg>[@range] --rule <id> --reason "…" [--expires 30d|2026-12-31]
+                                             record an exception (install-scripts: a script allowance) in the policy file
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
   safe-npm <other npm command>               handed to npm unchanged, or refused (exit 2, EUNGUARDED) if it would install or run package code unchecked
 
@@ -75,7 +79,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   try {
     assertNotHandedBack(argv, io.env)
     parsed = parseArgs(argv, io.env)
-    const line = parsed.command && parsed.command !== 'help' && !OWN_COMMANDS.has(parsed.command) ? commandLineOf(parsed, io) : null
+    // Invoked as npm, `npm approve` is npm's own abbreviation of approve-scripts.
+    const isOwn = parsed.command !== null && OWN_COMMANDS.has(parsed.command) && !(parsed.command === 'approve' && isInvokedAsNpm(io))
+    const line = parsed.command && parsed.command !== 'help' && !isOwn ? commandLineOf(parsed, io) : null
     const treatment = line ? decideCommand(line) : null
     if (treatment?.kind === 'passthrough') return await passToNpm(argv, io)
     // As npm does, --version prints the version whatever the command (`npm install --version` installs nothing).
@@ -88,6 +94,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${HELP}\n`)
       return 0
     }
+    // approve has options of its own (--rule, --reason, --expires), checked by its own parser.
+    if (parsed.command === 'approve' && isOwn) return await (await import('./approve-command.js')).runApprove(parsed, io)
     // Not npm's to run as it likes: an option one slip from safe-npm's own is an error (before a
     // refusal, since `--polciy x.json install` would otherwise run "x.json").
     const typo = judgeUnknownFlags(parsed.npmLine.unknownFlags).error

@@ -10,7 +10,10 @@ import { policySchema, type PolicyDocument } from './schema.js'
 import { describeIssue } from './validation-message.js'
 
 const MODULE_NAME = 'safe-npm'
-const SEARCH_PLACES = [
+/** The package.json field a project policy may live in. */
+export const POLICY_FIELD = MODULE_NAME
+/** Where discovery looks, in order: the first that exists is the project policy. */
+export const SEARCH_PLACES = [
   'package.json',
   '.safe-npmrc',
   '.safe-npmrc.json',
@@ -30,6 +33,8 @@ export interface LoadPolicyOptions {
   policyFile?: string
   /** `--org-policy FILE` or SAFE_NPM_ORG_POLICY. */
   orgPolicyFile?: string
+  /** npm's flat options (registry, proxy, CA, offline, cache), for policies fetched from a registry or a URL. */
+  npmOptions?: Record<string, any>
 }
 
 export interface LoadedPolicy extends MergedPolicy {
