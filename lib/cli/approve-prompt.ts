@@ -1,7 +1,7 @@
 // After a blocked install on a terminal: offer to approve each blocked
 // finding (an exception, or a script allowance for install-scripts) and
 // judge again. Never without a terminal on both stdin and stderr, never when
-// CI is set (to anything), never with a machine format: a prompt there would
+// CI is set (to any value but the empty string), never with a machine format: a prompt there would
 // hang a pipeline or corrupt the one document on stdout.
 import { createInterface } from 'node:readline'
 import type { Finding } from '../model/rule.js'
@@ -11,7 +11,7 @@ import { describeApproval } from './approve-command.js'
 import type { Io } from './io.js'
 
 export function isPromptAllowed(io: Io, isMachineOutput: boolean): boolean {
-  return Boolean(io.stdin) && io.stdinIsTTY === true && io.stderrIsTTY && io.env.CI === undefined && !isMachineOutput
+  return Boolean(io.stdin) && io.stdinIsTTY === true && io.stderrIsTTY && !io.env.CI && !isMachineOutput
 }
 
 /** The blocked findings worth asking about: one per package version and rule (a run-level finding has no package to approve). */
