@@ -154,6 +154,14 @@ function jsonEditor(text: string | null, field: string | null, label: string): P
   }
 }
 
+function readsBackAsItself(text: string): boolean {
+  try {
+    return parseYaml(text, { version: '1.1' }) === text
+  } catch {
+    return false
+  }
+}
+
 /**
  * A new YAML node whose strings read back as strings by every YAML reader:
  * cosmiconfig reads policies with js-yaml (YAML 1.1 types), where an unquoted
@@ -163,7 +171,7 @@ function dataNode(document: Document, value: unknown): Node {
   const node = document.createNode(value) as Node
   visit(node, {
     Scalar(_key, scalar) {
-      if (typeof scalar.value === 'string' && parseYaml(scalar.value, { version: '1.1' }) !== scalar.value) scalar.type = 'QUOTE_DOUBLE'
+      if (typeof scalar.value === 'string' && !readsBackAsItself(scalar.value)) scalar.type = 'QUOTE_DOUBLE'
     },
   })
   return node
