@@ -13,7 +13,9 @@ import { assertExit, assertFinding, assertNoFinding, installedPackages, sandbox,
 const approve = suite<{ harness: Harness }>('e2e: approve');
 
 approve.before(async (context) => {
-  context.harness = await startHarness(['fresh-only', 'tiny-dep', 'scripted']);
+  context.harness = await startHarness(['fresh-only', 'tiny-dep', 'scripted', 'fresh-pkg']);
+  // A young release whose dependency has a young and a mature version.
+  await context.harness.registry.publish('young-app', { version: '1.0.0', publishedAt: '-1h', dependencies: { 'fresh-pkg': '^1.0.0' } });
 });
 approve.after(async (context) => {
   await context.harness.close();
@@ -41,6 +43,19 @@ approve('round trip: blocked install → approve → clean install of the same t
   assertNoFinding(clean, 'minimum-release-age/too-young', 'fresh-only');
   assert.equal(clean.report.waived.map((entry: any) => [entry.code, entry.reason, entry.source]), [['minimum-release-age/too-young', 'hotfix reviewed by security', '.safe-npmrc.yaml']]);
   assert.is((await installedPackages(box.dir)).get('node_modules/fresh-only'), '1.0.0');
+});
+
+approve('approving a young exact pin keeps the age gate for the rest of the tree: its dependency still resolves to a mature version', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'young-app': '1.0.0' }) });
+  const blocked = await box.safeNpmJson(['install']);
+  assertExit(blocked, 1, 'first install');
+  assertFinding(blocked, 'minimum-release-age/too-young', 'young-app');
+  assertExit(await box.safeNpm(['approve', 'young-app@1.0.0', '--rule', 'minimum-release-age', '--reason', 'our own release']), 0, 'approve');
+  const clean = await box.safeNpmJson(['install']);
+  assertExit(clean, 0, 'install after the approval');
+  const installed = await installedPackages(box.dir);
+  assert.is(installed.get('node_modules/young-app'), '1.0.0');
+  assert.is(installed.get('node_modules/fresh-pkg'), '1.0.0', 'the 2-hour-old fresh-pkg@1.1.0 was not taken');
 });
 
 approve('bad input: exit 2, one line, nothing written', async ({ harness }) => {
