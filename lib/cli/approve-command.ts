@@ -2,6 +2,7 @@
 // records an exception (or, for install-scripts, a script allowance) in the
 // project policy file; lib/policy/approve.ts does the edit.
 import { EXIT, UsageError } from '../errors.js'
+import { loadNpmConfig } from '../npm/npm-config.js'
 import { checkApprovalPackage, closestRuleId, recordApproval, resolveExpiry, SCRIPT_RULE, type ApprovalResult } from '../policy/approve.js'
 import { RULE_IDS } from '../rules/index.js'
 import { isMachineOutput, type ParsedArgs } from './args.js'
@@ -90,7 +91,14 @@ export function describeApproval(request: { package: string; rule: string; expir
 export async function runApprove(parsed: ParsedArgs, io: Io): Promise<number> {
   const words = readCommandWords(parsed.npmArgv.slice(parsed.npmLine.commandIndex! + 1), 'approve', VALUE_FLAGS)
   const request = requestFrom(words, new Date())
-  const result = await recordApproval(request, { cwd: io.cwd, policyFile: parsed.own.policyFile, orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined) })
+  // npm's configuration: the project folder as npm finds it, and the registry, proxy and cache for an organisation policy fetched from them.
+  const config = await loadNpmConfig([], io.cwd, io.env)
+  const result = await recordApproval(request, {
+    cwd: config.prefix,
+    policyFile: parsed.own.policyFile,
+    orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
+    npmOptions: config.flat,
+  })
   if (isMachineOutput(parsed.own)) {
     io.stdout.write(`${JSON.stringify({ schemaVersion: 1, approval: { ...request, kind: result.kind }, ...result }, null, 2)}\n`)
     return EXIT.clean
