@@ -2,12 +2,11 @@
 // written to the project policy, then a clean install of the same tree; the
 // interactive offer on a pseudo-terminal (util-linux script), and never one
 // without a terminal or in CI.
-import { spawn, spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { safeNpmBin } from '../helpers/run-cli.js';
+import { hasTerminalRunner, runSafeNpmOnTerminal } from '../helpers/run-cli.js';
 import { assertExit, assertFinding, assertNoFinding, installedPackages, sandbox, startHarness, type Harness } from './support.js';
 
 const approve = suite<{ harness: Harness }>('e2e: approve');
@@ -77,49 +76,25 @@ approve('bad input: exit 2, one line, nothing written', async ({ harness }) => {
   }
 });
 
-/** Runs safe-npm on a pseudo-terminal, answering each prompt as it appears. */
-function onTerminal(box: { dir: string; env: Record<string, string> }, args: string[], answers: Array<[RegExp, string]>, env: Record<string, string | undefined>) {
-  const command = [process.execPath, safeNpmBin, ...args].map((word) => `'${word}'`).join(' ');
+/** safe-npm install on a pseudo-terminal in the sandbox, with these environment changes (undefined removes one). */
+function onTerminal(box: { dir: string; env: Record<string, string> }, answers: Array<[RegExp, string]>, env: Record<string, string | undefined>) {
   const childEnv: Record<string, string> = { ...box.env, TERM: 'dumb' };
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[key];
     else childEnv[key] = value;
   }
-  return new Promise<{ status: number | null; output: string }>((resolve, reject) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: box.dir, env: childEnv, stdio: ['pipe', 'pipe', 'inherit'] });
-    let output = '';
-    let next = 0;
-    let answeredAt = 0;
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      // Each answer once its question is on the screen (after the previous answer).
-      while (next < answers.length && answers[next][0].test(output.slice(answeredAt))) {
-        answeredAt = output.length;
-        child.stdin.write(`${answers[next][1]}\n`);
-        next++;
-      }
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
+  return runSafeNpmOnTerminal(['install'], { cwd: box.dir, env: childEnv, answers });
 }
 
-const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-
 approve('on a terminal: a blocked install offers the approval, writes it, and judges again (clean); in CI it never asks', async ({ harness }) => {
-  if (!hasScript) return; // no util-linux script on this machine
+  if (!hasTerminalRunner()) return; // no util-linux script on this machine
   const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-only': '1.0.0' }) });
-  const inCi = await onTerminal(box, ['install'], [], { CI: '1' });
+  const inCi = await onTerminal(box, [], { CI: '1' });
   assert.is(inCi.status, 1, inCi.output);
   assert.not.match(inCi.output, /\[y\/N\]/);
 
   const asked = await onTerminal(
     box,
-    ['install'],
     [
       [/Approve an exception for fresh-only@1\.0\.0 from minimum-release-age\? \[y\/N\] $/, 'y'],
       [/Reason \(required\): $/, 'reviewed on a call'],
