@@ -4,6 +4,7 @@
 // CI is set (to any value but the empty string), never with a machine format: a prompt there would
 // hang a pipeline or corrupt the one document on stdout.
 import { createInterface } from 'node:readline'
+import { SafeNpmError } from '../errors.js'
 import type { Finding } from '../model/rule.js'
 import { checkApprovalPackage, recordApproval, resolveExpiry, type ApprovalRequest } from '../policy/approve.js'
 import type { LoadPolicyOptions } from '../policy/load.js'
@@ -90,9 +91,15 @@ export async function offerApprovals(findings: readonly Finding[], io: Io, optio
         }
       }
       const request: ApprovalRequest = { package: target, rule: finding.ruleId, reason: reason.trim(), ...(expires ? { expires } : {}) }
-      const result = await recordApproval(request, options)
-      io.stderr.write(`${describeApproval(request, result)}\n`)
-      if (result.action !== 'unchanged') written++
+      try {
+        const result = await recordApproval(request, options)
+        io.stderr.write(`${describeApproval(request, result)}\n`)
+        if (result.action !== 'unchanged') written++
+      } catch (error) {
+        // Not written (the organisation floor refuses it, say): said, and the next finding is asked about.
+        if (!(error instanceof SafeNpmError)) throw error
+        io.stderr.write(`safe-npm: error ${error.code}: ${error.message}\n`)
+      }
     }
   } finally {
     reader.close()
