@@ -15,9 +15,13 @@ import { isMachineOutput, type ParsedArgs } from './args.js'
 import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 import { isProgressShown, ProgressLine } from './progress.js'
+import { isPromptAllowed, offerApprovals } from './approve-prompt.js'
 import { safeNpmVersion } from './version.js'
 
 export type GuardMode = RunMode
+
+/** The commands that install: after one is blocked on a terminal, the blocked findings may be approved there and then. */
+const OFFERS_APPROVALS = new Set<GuardMode>(['install', 'ci', 'update', 'uninstall', 'dedupe'])
 
 /** package.json and the lockfile npm reads (npm-shrinkwrap.json first) as they are now, for SARIF's line numbers. */
 async function readProjectFiles(root: string): Promise<ProjectFileTexts> {
@@ -76,6 +80,19 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   })
   if (output.stderr) io.stderr.write(output.stderr)
   if (output.stdout) io.stdout.write(output.stdout)
+  if (outcome.judgement.isBlocked && OFFERS_APPROVALS.has(mode) && isPromptAllowed(io, machine)) {
+    const policyOptions = {
+      cwd: setup.config.prefix,
+      policyFile: parsed.own.policyFile,
+      orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
+      npmOptions: setup.config.flat,
+    }
+    if ((await offerApprovals(outcome.judgement.findings, io, policyOptions)) > 0) {
+      io.stderr.write(`\nsafe-npm: judging again with the approvals\n`)
+      // One round of questions: the second judgement stands as it is.
+      return runGuard(mode, parsed, { ...io, stdin: undefined, stdinIsTTY: false })
+    }
+  }
   return outcome.judgement.isBlocked ? EXIT.blocked : EXIT.clean
 }
 

@@ -13,6 +13,9 @@ export interface Io {
   stderr: Output
   stdoutIsTTY: boolean
   stderrIsTTY: boolean
+  /** Where answers to a prompt come from (approvals after a blocked install); none: never ask. */
+  stdin?: NodeJS.ReadableStream
+  stdinIsTTY?: boolean
   /** Width of the terminal on stderr, when it is one. */
   stderrColumns?: number
   /** Wait before the progress line is first drawn (npm's 200 ms by default; tests use 0). */
@@ -41,6 +44,8 @@ export function processIo(): Io {
     stderr: redacting(process.stderr),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdin: process.stdin,
+    stdinIsTTY: Boolean(process.stdin.isTTY),
     stderrColumns: process.stderr.columns,
     invokedAs: path.basename(process.argv[1] ?? ''),
   }

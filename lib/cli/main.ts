@@ -11,7 +11,7 @@ import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
-const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect', 'hook', 'init', 'doctor'])
+const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect', 'hook', 'init', 'doctor', 'approve'])
 
 const HELP = `safe-npm: a policy guard in front of npm install
 
@@ -27,6 +27,10 @@ Usage:
   safe-npm inspect <spec>...                 judge what the specs would add, before adding them: every signal, passed ones too
   safe-npm sbom [--lockfile]                 a CycloneDX SBOM (--spec-version 1.6 or 1.5) of the judged tree, findings attached
   safe-npm policy [--schema]                 print the effective policy and where each setting came from
+  safe-npm policy import [--from npm|pnpm|yarn|lavamoat] [--write]
+                                             turn npm/pnpm/Yarn/LavaMoat settings into policy (--write: into the policy file)
+  safe-npm approve <pkg>[@range] --rule <id> --reason "…" [--expires 30d|2026-12-31]
+                                             record an exception (install-scripts: a script allowance) in the policy file
   safe-npm intel status|update               what the malware feeds hold and whether they answer; update refetches
   safe-npm init [--preset strict] [--dry-run] write a policy, the preinstall hook and the npm settings that enforce it
   safe-npm hook                              the project's preinstall script: judge what plain npm installs, take out what is blocked
@@ -83,7 +87,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   try {
     assertNotHandedBack(argv, io.env)
     parsed = parseArgs(argv, io.env)
-    const line = parsed.command && parsed.command !== 'help' && !OWN_COMMANDS.has(parsed.command) ? commandLineOf(parsed, io) : null
+    // Invoked as npm, `npm approve` is npm's own abbreviation of approve-scripts.
+    const isOwn = parsed.command !== null && OWN_COMMANDS.has(parsed.command) && !(parsed.command === 'approve' && isInvokedAsNpm(io))
+    const line = parsed.command && parsed.command !== 'help' && !isOwn ? commandLineOf(parsed, io) : null
     const treatment = line ? decideCommand(line) : null
     if (treatment?.kind === 'passthrough') return await passToNpm(argv, io)
     // As npm does, --version prints the version whatever the command (`npm install --version` installs nothing).
@@ -96,6 +102,8 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${HELP}\n`)
       return 0
     }
+    // approve has options of its own (--rule, --reason, --expires), checked by its own parser.
+    if (parsed.command === 'approve' && isOwn) return await (await import('./approve-command.js')).runApprove(parsed, io)
     // Not npm's to run as it likes: an option one slip from safe-npm's own is an error (before a
     // refusal, since `--polciy x.json install` would otherwise run "x.json").
     const typo = judgeUnknownFlags(parsed.npmLine.unknownFlags).error

@@ -6,6 +6,8 @@ import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 
 export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
+  const words = parsed.npmArgv.slice((parsed.npmLine.commandIndex ?? -1) + 1)
+  if (words[0] === 'import') return (await import('./policy-import-command.js')).runPolicyImport(parsed, io, words.slice(1))
   if (parsed.own.schema) {
     io.stdout.write(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`)
     return 0

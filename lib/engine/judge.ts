@@ -73,7 +73,7 @@ function projectRootView(project: RuleContext['project']): PackageView {
   }
 }
 
-function isExpired(exception: PolicyException, now: Date): boolean {
+export function isExpired(exception: PolicyException, now: Date): boolean {
   // An exception is good through the whole of its expiry day (UTC).
   return exception.expires !== undefined && new Date(`${exception.expires}T23:59:59.999Z`) < now
 }

@@ -12,7 +12,7 @@ import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
 import { gatherEverything, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
-import { judge, type Judgement } from './judge.js'
+import { isExpired, judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 
 /** inspect: the tree the specs would bring into an empty project (with this project's npm config and policy), judged and never installed. */
@@ -136,7 +136,13 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     // Judging what plain npm will install: npm resolves without the policy's gate (only its own min-release-age).
     before: ageRuleOn && !request.holdsNothingBack ? new Date(now.getTime() - policy.minimumReleaseAge.ageMs) : null,
     // Arborist's exclusion takes names only; a pattern with a range still gets the gate.
-    beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
+    // A package with an approved age exception (safe-npm approve) resolves without the gate too, so that
+    // approving a young exact pin does not turn the gate off for the whole resolution (Arborist's fallback);
+    // the rule still judges every version of it, and only the approved ones are waived.
+    beforeExclude: [
+      ...policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
+      ...policy.exceptions.filter((exception) => exception.rule === 'minimum-release-age' && !isExpired(exception, now)).map((exception) => parsePackagePattern(exception.package).name),
+    ],
     workspaces: isInspect ? [] : await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
   })

@@ -24,6 +24,7 @@ export async function loadSetup(request: SetupRequest): Promise<Setup> {
     cwd: config.prefix,
     policyFile: request.policyFile,
     orgPolicyFile: request.orgPolicyFile ?? (request.env.SAFE_NPM_ORG_POLICY || undefined),
+    npmOptions: config.flat,
   })
   return { config, loaded }
 }

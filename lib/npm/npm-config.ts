@@ -30,6 +30,8 @@ export interface NpmConfig {
    * an .npmrc, abbreviations it expanded, invalid values.
    */
   warnings: string[]
+  /** What the project's own .npmrc sets (its own keys only, as npm parsed them), and where it is; empty without one. */
+  projectSettings: { file: string | null; values: Record<string, unknown> }
 }
 
 /** npm's installation folder, for its builtin npmrc; null when it cannot be found. */
@@ -108,6 +110,10 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     defaultRegistry: normaliseRegistry(flat.registry),
     scopedRegistries,
     warnings,
+    projectSettings: {
+      file: config.data.get('project')?.source && existsSync(config.data.get('project')!.source!) ? config.data.get('project')!.source! : null,
+      values: Object.fromEntries(Object.entries(config.data.get('project')?.data ?? {})),
+    },
   }
 }
 

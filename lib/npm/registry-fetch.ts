@@ -26,6 +26,8 @@ export interface HttpAnswer {
   url: string
   header(name: string): string | null
   text(): Promise<string>
+  /** The body's bytes as sent (no decoding, no BOM stripped): what an integrity pins. */
+  bytes(): Promise<Buffer>
 }
 
 /**
@@ -110,6 +112,13 @@ async function send(url: string, method: string, options: NpmOptions): Promise<H
     text: async () => {
       try {
         return await response.text()
+      } catch (error) {
+        throw new HttpRequestError(`${method} ${url}: the answer could not be read: ${(error as Error).message}`, (error as { code?: string }).code ?? 'EREQUEST', null, { cause: error })
+      }
+    },
+    bytes: async () => {
+      try {
+        return await response.buffer()
       } catch (error) {
         throw new HttpRequestError(`${method} ${url}: the answer could not be read: ${(error as Error).message}`, (error as { code?: string }).code ?? 'EREQUEST', null, { cause: error })
       }

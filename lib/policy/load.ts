@@ -1,16 +1,20 @@
 // Finding, reading, validating and layering policy files.
-import { cosmiconfig, type PublicExplorer } from 'cosmiconfig'
+import { cosmiconfig, defaultLoaders, type PublicExplorer } from 'cosmiconfig'
 import { readFile, realpath } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { parseProjectManifest } from '../npm/registry-data.js'
 import { mergeWithFloor, type MergedPolicy, type PolicyLayer } from './merge.js'
 import { PolicyError } from './errors.js'
+import { fetchRemotePolicy, parseRemoteSpec, type RemotePolicy, type RemoteSpec } from './remote-source.js'
 import { policySchema, type PolicyDocument } from './schema.js'
 import { describeIssue } from './validation-message.js'
 
 const MODULE_NAME = 'safe-npm'
-const SEARCH_PLACES = [
+/** The package.json field a project policy may live in. */
+export const POLICY_FIELD = MODULE_NAME
+/** Where discovery looks, in order: the first that exists is the project policy. */
+export const SEARCH_PLACES = [
   'package.json',
   '.safe-npmrc',
   '.safe-npmrc.json',
@@ -32,6 +36,8 @@ export interface LoadPolicyOptions {
   orgPolicyFile?: string
   /** A project policy not yet on disk (`safe-npm init --dry-run`): used instead of discovery, as if read from `file`. */
   unwritten?: { file: string; document: unknown }
+  /** npm's flat options (registry, proxy, CA, offline, cache), for policies fetched from a registry or a URL. */
+  npmOptions?: Record<string, any>
 }
 
 export interface LoadedPolicy extends MergedPolicy {
@@ -115,39 +121,73 @@ async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): P
   return { document: validatePolicy(result.config, label(file, cwd)), file }
 }
 
-function resolveExtends(spec: string, fromFile: string, cwd: string): string {
+/** Where a policy layer comes from: a file on disk, or a pinned package or URL (see remote-source.ts). */
+type PolicyPlace = { kind: 'file'; file: string } | { kind: 'remote'; policy: RemotePolicy }
+
+function resolveExtends(spec: string, from: PolicyPlace, cwd: string): PolicyPlace | { kind: 'remote-spec'; spec: RemoteSpec } {
+  const where = from.kind === 'file' ? label(from.file, cwd) : from.policy.label
+  const remote = parseRemoteSpec(spec, `${where}: extends`)
+  if (remote) return { kind: 'remote-spec', spec: remote }
+  if (from.kind === 'remote') {
+    // A fetched policy reaches only files of its own package, or other pinned sources.
+    const sibling = from.policy.sibling(spec)
+    if (sibling) return { kind: 'remote', policy: sibling }
+    throw new PolicyError(`${where}: extends "${spec}": a fetched policy may extend only files of its own package (./…) or npm:/https: sources pinned like it`, 'EPOLICYSOURCE')
+  }
+  const fromFile = from.file
   if (spec.startsWith('./') || spec.startsWith('../') || path.isAbsolute(spec)) {
-    return path.resolve(path.dirname(fromFile), spec)
+    return { kind: 'file', file: path.resolve(path.dirname(fromFile), spec) }
   }
   try {
-    return createRequire(path.join(cwd, 'package.json')).resolve(spec)
+    return { kind: 'file', file: createRequire(path.join(cwd, 'package.json')).resolve(spec) }
   } catch {
     throw new PolicyError(
-      `${label(fromFile, cwd)}: extends "${spec}" is neither a relative file nor a package installed in node_modules`,
+      `${label(fromFile, cwd)}: extends "${spec}" is neither a relative file, a package installed in node_modules, nor npm:<name>@<version> / https://…#<integrity>`,
       'EPOLICYNOTFOUND',
     )
   }
 }
 
-/** A policy file and, before it, everything it extends (depth first). */
-async function layersOf(
-  file: string,
-  cwd: string,
-  isOrganisation: boolean,
-  seen: Set<string>,
-  document?: PolicyDocument,
-): Promise<PolicyLayer[]> {
-  if (seen.has(file)) throw new PolicyError(`${label(file, cwd)}: extends itself in a cycle`, 'EPOLICYCYCLE')
-  seen.add(file)
-  const own = document ?? (await readPolicyFile(file, cwd, !isOrganisation && (await isReallyInside(file, cwd))))!.document
+/** A fetched policy's text as cosmiconfig would read the same file: data only. */
+async function readRemotePolicy(policy: RemotePolicy, cwd: string): Promise<PolicyDocument> {
+  let value: unknown
+  try {
+    value = await defaultLoaders[policy.extension](policy.label, policy.text)
+  } catch (error) {
+    throw new PolicyError(describeParseError(error, cwd), 'EPOLICYPARSE')
+  }
+  if (value === null || value === undefined) throw new PolicyError(`${policy.label}: the policy file is empty`, 'EPOLICYINVALID')
+  return validatePolicy(value, policy.label)
+}
+
+interface LayerContext {
+  cwd: string
+  seen: Set<string>
+  npmOptions: Record<string, any>
+}
+
+/** A policy and, before it, everything it extends (depth first). */
+async function layersOf(place: PolicyPlace, isOrganisation: boolean, context: LayerContext, document?: PolicyDocument): Promise<PolicyLayer[]> {
+  const { cwd, seen } = context
+  const key = place.kind === 'file' ? place.file : place.policy.label
+  const shown = place.kind === 'file' ? label(place.file, cwd) : place.policy.label
+  if (seen.has(key)) throw new PolicyError(`${shown}: extends itself in a cycle`, 'EPOLICYCYCLE')
+  seen.add(key)
+  const own =
+    document ??
+    (place.kind === 'file'
+      ? (await readPolicyFile(place.file, cwd, !isOrganisation && (await isReallyInside(place.file, cwd))))!.document
+      : await readRemotePolicy(place.policy, cwd))
   const bases = typeof own.extends === 'string' ? [own.extends] : own.extends ?? []
   const layers: PolicyLayer[] = []
   for (const spec of bases) {
-    const target = resolveExtends(spec, file, cwd)
-    // Extended policies are data: a package or file outside the project never runs code.
-    layers.push(...(await layersOf(target, cwd, isOrganisation || !(await isReallyInside(target, cwd)), seen)))
+    const resolved = resolveExtends(spec, place, cwd)
+    const target: PolicyPlace = resolved.kind === 'remote-spec' ? { kind: 'remote', policy: await fetchRemotePolicy(resolved.spec, context.npmOptions) } : resolved
+    // Extended policies are data: a package, a URL or a file outside the project never runs code.
+    const isOutside = target.kind === 'remote' || !(await isReallyInside(target.file, cwd))
+    layers.push(...(await layersOf(target, isOrganisation || isOutside, context)))
   }
-  const source = path.basename(file) === 'package.json' ? `${label(file, cwd)}#${MODULE_NAME}` : label(file, cwd)
+  const source = place.kind === 'remote' ? place.policy.label : path.basename(place.file) === 'package.json' ? `${shown}#${MODULE_NAME}` : shown
   layers.push({ source, isOrganisation, document: own })
   return layers
 }
@@ -187,17 +227,22 @@ async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> 
 export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPolicy> {
   const cwd = path.resolve(options.cwd)
   const manifest = await readProjectManifest(cwd)
-  const organisation = options.orgPolicyFile
-    ? await layersOf(path.resolve(cwd, options.orgPolicyFile), cwd, true, new Set())
-    : []
+  const npmOptions = options.npmOptions ?? {}
+  const context = (): LayerContext => ({ cwd, seen: new Set(), npmOptions })
+  let organisation: PolicyLayer[] = []
+  if (options.orgPolicyFile) {
+    const remote = parseRemoteSpec(options.orgPolicyFile, 'the organisation policy (--org-policy / SAFE_NPM_ORG_POLICY)')
+    const place: PolicyPlace = remote ? { kind: 'remote', policy: await fetchRemotePolicy(remote, npmOptions) } : { kind: 'file', file: path.resolve(cwd, options.orgPolicyFile) }
+    organisation = await layersOf(place, true, context())
+  }
 
   let project: PolicyLayer[] = []
   if (options.unwritten) {
     const file = path.resolve(cwd, options.unwritten.file)
-    project = await layersOf(file, cwd, false, new Set(), validatePolicy(options.unwritten.document, label(file, cwd)))
+    project = await layersOf({ kind: 'file', file }, false, context(), validatePolicy(options.unwritten.document, label(file, cwd)))
   } else if (options.policyFile) {
     const file = path.resolve(cwd, options.policyFile)
-    project = await layersOf(file, cwd, false, new Set())
+    project = await layersOf({ kind: 'file', file }, false, context())
   } else {
     await checkDiscoverable(cwd, manifest)
     let found
@@ -209,7 +254,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     if (found && !found.isEmpty) {
       const source = label(found.filepath, cwd)
       const document = validatePolicy(found.config, path.basename(found.filepath) === 'package.json' ? `${source}#${MODULE_NAME}` : source)
-      project = await layersOf(found.filepath, cwd, false, new Set(), document)
+      project = await layersOf({ kind: 'file', file: found.filepath }, false, context(), document)
     }
   }
   const merged = mergeWithFloor(organisation, project)

@@ -51,7 +51,7 @@ export const policySchema = z
     extends: z
       .union([text(), list(text())])
       .optional()
-      .describe('Policies this one builds on: relative JSON/YAML files or packages in node_modules. Later entries and this file override earlier ones.'),
+      .describe('Policies this one builds on: relative JSON/YAML files, packages in node_modules, npm:<name>@<version>[/<file>][#<integrity>] from the registry, or https://…#<integrity>. Later entries and this file override earlier ones.'),
     rules: rulesSchema.optional().describe('Severity of each rule: block (abort the install), warn (report) or off.'),
     registries: z
       .strictObject({

@@ -47,6 +47,8 @@ declare module 'pacote' {
   export function packument(spec: string, options: Record<string, unknown>): Promise<any>
   export function manifest(spec: string, options: Record<string, unknown>): Promise<any>
   export const tarball: {
+    /** The whole tarball (integrity checked); the Buffer carries the `integrity` and `resolved` pacote verified. */
+    (spec: string, options: Record<string, unknown>): Promise<Buffer & { integrity: string; resolved: string }>
     /** Streams the tarball (integrity checked as it is read) into `handler`; resolves with what the handler resolves. */
     stream<T>(spec: string, handler: (stream: any) => Promise<T>, options: Record<string, unknown>): Promise<T>
   }

@@ -1,12 +1,12 @@
 // The command line as a replacement for npm, through the real binary: option
 // typos, npm's version when invoked as npm, no recursion into a wrapper named
 // npm, and the progress line on a real terminal (a pty from `script`).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { safeNpmBin } from '../helpers/run-cli.js';
+import { hasTerminalRunner, runSafeNpmOnTerminal, safeNpmBin } from '../helpers/run-cli.js';
 import { readJson } from '../helpers/workspace.js';
 import { assertExit, explain, sandbox, SAFE_NPM_VERSION, startHarness, type Harness } from './support.js';
 
@@ -121,7 +121,7 @@ ux('a wrapper named npm that calls safe-npm: commands still reach npm, never saf
 });
 
 ux('on a terminal (a pty from script): the progress line is drawn and erased; none with CI set', async () => {
-  if (spawnSync('script', ['--version'], { encoding: 'utf8' }).status !== 0) return; // no util-linux script here
+  if (!hasTerminalRunner()) return; // no util-linux script here
   // A slow registry: like npm, nothing is drawn for work under 200 ms.
   const harness = await startHarness(['tiny-dep', 'with-dep'], { delayMs: 300 });
   try {
@@ -133,20 +133,11 @@ ux('on a terminal (a pty from script): the progress line is drawn and erased; no
 
 async function progressOnTty(harness: Harness): Promise<void> {
   const box = await sandbox(harness, { 'package.json': manifest });
-  const command = [process.execPath, safeNpmBin, 'check'].map((word) => `'${word}'`).join(' ');
   // Asynchronously: the fixture registry answers from this process.
-  const onTty = (env: NodeJS.ProcessEnv) =>
-    new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: box.dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      child.on('error', reject);
-      child.on('close', (status) => {
-        clearTimeout(timer);
-        resolve({ status, stdout });
-      });
-    });
+  const onTty = async (env: NodeJS.ProcessEnv) => {
+    const { status, output } = await runSafeNpmOnTerminal(['check'], { cwd: box.dir, env });
+    return { status, stdout: output };
+  };
   const shown = await onTty({ ...box.env, CI: '', TERM: 'xterm' });
   assert.is(shown.status, 0, shown.stdout);
   assert.match(shown.stdout, /safe-npm: resolving the dependency tree/);

@@ -1,7 +1,7 @@
 // Runs the real safe-npm binary (and the real npm, for comparisons) as child
 // processes: arguments as an array, never through a shell.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -74,4 +74,46 @@ export function runSafeNpm(args: string[], options: RunOptions): Promise<RunResu
 /** The real `npm` found on the PATH of `options.env`. */
 export function runNpm(args: string[], options: RunOptions): Promise<RunResult> {
   return run('npm', args, options);
+}
+
+/** Whether util-linux `script` (a pseudo-terminal for runSafeNpmOnTerminal) is on this machine. */
+export function hasTerminalRunner(): boolean {
+  return spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * `node <repo>/bin/safe-npm.js ...args` on a pseudo-terminal (util-linux
+ * `script`), so stdin, stdout and stderr are all a TTY; everything the
+ * terminal shows is in `output`. Each answer is typed once its prompt has
+ * appeared (in what came after the previous answer).
+ */
+export function runSafeNpmOnTerminal(
+  args: string[],
+  options: Omit<RunOptions, 'input'> & { answers?: Array<[RegExp, string]> },
+): Promise<{ status: number | null; output: string }> {
+  const command = [process.execPath, safeNpmBin, ...args].map((word) => `'${word}'`).join(' ');
+  const answers = options.answers ?? [];
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    let next = 0;
+    let answeredAt = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      while (next < answers.length && answers[next][0].test(output.slice(answeredAt))) {
+        answeredAt = output.length;
+        child.stdin.write(`${answers[next][1]}\n`);
+        next++;
+      }
+    });
+    child.stdin.on('error', () => {
+      // script may exit before reading what is left
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
 }
