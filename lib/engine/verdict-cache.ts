@@ -103,7 +103,8 @@ function safeNpmBuild(): string {
     for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name)
       if (entry.isDirectory()) walk(full)
-      else add(full)
+      // the modules themselves: source maps and declarations change with them
+      else if (/\.[cm]?[jt]s$/.test(entry.name) && !entry.name.endsWith('.d.ts')) add(full)
     }
   }
   walk(libDir)
