@@ -240,6 +240,15 @@ const PROTO_KEY = '__proto__'
  * document would set a prototype with it. No real manifest or lockfile has one.
  */
 function parseJsonDocument(text: string, file: string, code: string): unknown {
+  // Without the name spelled out and without any \u escape (which could spell it), no key can be
+  // __proto__: the plain parse, many times faster than one with a reviver on a large lockfile.
+  if (!text.includes(PROTO_KEY) && !text.includes('\\u')) {
+    try {
+      return JSON.parse(text)
+    } catch (error) {
+      throw new UsageError(`${file}: invalid JSON: ${oneLine(error)}`, code)
+    }
+  }
   let hasProtoKey = false
   let value: unknown
   try {

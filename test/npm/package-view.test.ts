@@ -73,7 +73,6 @@ test('without a resolved URL the claim is what npm fetches', async () => {
   assert.equal(identityCodes([pkg]), ['node_modules/fresh-pkg: name-mismatch'])
 })
 
-test.run()
 
 test('a tree without bundled packages is viewed the same without walking up for bundles; a bundle is still seen', async () => {
   const lock = realTree('webapp.package-lock.json')
@@ -106,3 +105,5 @@ test('a tree without bundled packages is viewed the same without walking up for 
     await removeDirs(bundleDir)
   }
 })
+
+test.run()
