@@ -6,9 +6,11 @@ import { judgeUnknownFlags } from './flag-suggestions.js'
 import { safeNpmVersion } from './version.js'
 import { processIo, type Io } from './io.js'
 import { assertNotHandedBack, locateNpm, npmVersionOf } from './npm-binary.js'
-import { passToNpm } from './passthrough.js'
 import { renderError } from './render-error.js'
 import { UsageError } from '../errors.js'
+
+// execa (about 70 ms to load) only for a command that goes to npm.
+const passToNpm = async (argv: string[], io: Io): Promise<number> => (await import('./passthrough.js')).passToNpm(argv, io)
 
 // safe-npm's own commands; every npm command is decided in commands.ts.
 const OWN_COMMANDS = new Set(['check', 'policy', 'intel', 'sbom', 'inspect', 'hook', 'init', 'doctor', 'approve'])

@@ -129,6 +129,7 @@ function load(stored: StoredVersion): VersionFacts {
 export class FactsCache {
   readonly #dir: string
   readonly #maxAgeMs: number
+  #oldestRead: number | null = null
 
   constructor(dir: string, maxAgeMs: number) {
     this.#dir = dir
@@ -153,6 +154,7 @@ export class FactsCache {
       return null
     }
     if (stored.name !== name || now - stored.storedAt > this.#maxAgeMs) return null
+    this.#oldestRead = Math.min(this.#oldestRead ?? stored.storedAt, stored.storedAt)
     const versions = stored.versions.map(load)
     return {
       name,
@@ -162,6 +164,11 @@ export class FactsCache {
       byVersion: new Map(versions.map((entry) => [entry.version, entry])),
       problems: [],
     }
+  }
+
+  /** When the oldest summary this cache answered with was stored (null: none read): a judgement made from them is as old. */
+  get oldestRead(): number | null {
+    return this.#oldestRead
   }
 
   /** Best effort: a cache that cannot be written only costs speed next time. */

@@ -10,7 +10,7 @@ import type { EffectivePolicy } from '../model/policy.js'
 import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts, TarballFact } from '../model/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
-import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type RunNote } from './feeds.js'
+import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type IntelResult, type RunNote } from './feeds.js'
 import { isActive } from './judge.js'
 import { verifyRequiredProvenance } from './provenance.js'
 
@@ -52,23 +52,26 @@ export async function gatherEverything(
   policy: EffectivePolicy,
   rules: Rule[],
   options: GatherOptions,
-): Promise<{ facts: Map<string, PackageFacts>; run: RunFacts; notes: RunNote[] }> {
+  /** What the malware feeds said in this run, when already asked (gatherRunIntel). */
+  asked?: Promise<IntelResult>,
+): Promise<Gathered> {
   const needs = neededBy(rules, policy, options.isProbeRequested)
   const cacheDir = intelCacheDir(options.npmOptions)
   const intelOptions = { ...options, cacheDir, now: options.now }
   const factsPhase = `gathering facts for ${packages.length} packages${needs.advisories ? ' and asking the malware feeds' : ''}`
   options.onPhase?.(factsPhase)
+  const summaries = new FactsCache(path.join(cacheDir, 'facts'), policy.intel.maxAgeMs)
   const [facts, intel] = await Promise.all([
     needs.facts || options.needsScriptFacts
       ? gatherFacts(packages, {
           npmOptions: options.npmOptions,
           cache: options.packumentCache,
-          summaries: new FactsCache(path.join(cacheDir, 'facts'), policy.intel.maxAgeMs),
+          summaries,
           now: options.now.getTime(),
           onProgress: (done, total) => options.onPhase?.(factsPhase, { done, total }),
         })
       : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
-    needs.advisories ? gatherIntel(packages, policy, intelOptions) : { advisories: new Map(), problems: [], feeds: [], notes: [] },
+    asked ?? gatherRunIntel(packages, policy, rules, options),
   ])
   for (const pkg of packages) {
     const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
@@ -80,7 +83,23 @@ export async function gatherEverything(
     targets.length > 0 ? probePublicRegistry(targets, policy, intelOptions) : [],
     needs.provenance.length > 0 ? verifyRequiredProvenance(packages, facts, needs.provenance, options) : undefined,
   ])
-  return { facts, run: { feedProblems: intel.problems, probes }, notes: intel.notes }
+  return { facts, run: { feedProblems: intel.problems, probes }, notes: intel.notes, intel, factsFreshSince: summaries.oldestRead ?? options.now.getTime() }
+}
+
+export interface Gathered {
+  facts: Map<string, PackageFacts>
+  run: RunFacts
+  notes: RunNote[]
+  /** What the malware feeds said. */
+  intel: IntelResult
+  /** When the oldest fact used was learned from the registry (a stored summary's time, else now). */
+  factsFreshSince: number
+}
+
+/** Asks the malware feeds the active rules need about these packages (nothing when none does). */
+export async function gatherRunIntel(packages: PackageView[], policy: EffectivePolicy, rules: Rule[], options: GatherOptions): Promise<IntelResult> {
+  if (!neededBy(rules, policy, options.isProbeRequested).advisories) return { advisories: new Map(), problems: [], feeds: [], notes: [] }
+  return gatherIntel(packages, policy, { ...options, cacheDir: intelCacheDir(options.npmOptions), now: options.now })
 }
 
 /**

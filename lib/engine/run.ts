@@ -11,9 +11,12 @@ import type { NpmWarning } from '../npm/npm-log.js'
 import { RULES } from '../rules/index.js'
 import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
-import { gatherEverything, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
+import path from 'node:path'
+import { safeNpmCacheDir } from '../npm/npm-config.js'
+import { gatherEverything, gatherRunIntel, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
 import { isExpired, judge, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
+import { intelFingerprint, VerdictCache, verdictKey, verdictValidUntil, type ScriptDecision } from './verdict-cache.js'
 
 /** inspect: the tree the specs would bring into an empty project (with this project's npm config and policy), judged and never installed. */
 export type RunMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe' | 'inspect'
@@ -81,22 +84,33 @@ export interface RunOutcome {
   context?: RuleContext
 }
 
+/** What the policy decides about a package's install scripts (null: it has none). */
+type ScriptDecider = (pkg: PackageView) => ScriptDecision | null
+
+/** Decisions from the facts as they are when asked (a tarball read later counts). */
+function decideFromFacts(facts: Map<string, PackageFacts>, context: RuleContext): ScriptDecider {
+  return (pkg) => {
+    const known: PackageFacts = facts.get(pkg.location) ?? { status: 'unverifiable' }
+    const allowance = scriptAllowance(pkg, known, context)
+    return allowance === 'none' ? null : { allowance, isTarballRead: known.tarball !== undefined }
+  }
+}
+
 /**
  * Of these packages, those with install scripts (due) and those whose scripts
  * the policy allows (runnable). With `needsTarball`, a registry package's
  * scripts run only once its tarball's own package.json was read.
  */
-function scriptPlan(
-  packages: PackageView[],
-  facts: Map<string, PackageFacts>,
-  context: RuleContext,
-  needsTarball = false,
-): { due: PackageView[]; runnable: PackageView[] } {
-  const factsOf = (pkg: PackageView): PackageFacts => facts.get(pkg.location) ?? { status: 'unverifiable' }
-  const allowance = (pkg: PackageView) => scriptAllowance(pkg, factsOf(pkg), context)
-  const due = packages.filter((pkg) => allowance(pkg) !== 'none')
-  const isConfirmed = (pkg: PackageView) => !needsTarball || pkg.source !== 'registry' || factsOf(pkg).tarball !== undefined
-  return { due, runnable: due.filter((pkg) => allowance(pkg) === 'allowed' && isConfirmed(pkg)) }
+function scriptPlan(packages: PackageView[], decide: ScriptDecider, needsTarball = false): { due: PackageView[]; runnable: PackageView[] } {
+  const due = packages.filter((pkg) => decide(pkg) !== null)
+  const isConfirmed = (pkg: PackageView) => !needsTarball || pkg.source !== 'registry' || decide(pkg)!.isTarballRead
+  return { due, runnable: due.filter((pkg) => decide(pkg)!.allowance === 'allowed' && isConfirmed(pkg)) }
+}
+
+/** A stored verdict can stand for a judgement only where every fact it needs is kept in it (see verdict-cache.ts). */
+function canRememberVerdict(needs: ReturnType<typeof neededBy>): boolean {
+  // Probe answers and provenance bundles are learned live and are not part of the key.
+  return !needs.probe && needs.provenance.length === 0
 }
 
 /** Calls `load` once, on first use. */
@@ -176,7 +190,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     needsScriptFacts: mode !== 'check',
     onPhase: phase,
   }
-  let { facts, run, notes } = await gatherEverything(packages, policy, RULES, gatherOptions)
+  const needs = neededBy(RULES, policy, request.isProbeRequested)
+  const ignoreScripts = Boolean(config.get('ignore-scripts'))
   const context: RuleContext = {
     policy,
     now,
@@ -186,10 +201,41 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     rewritesNpmjs: (config.flat.replaceRegistryHost ?? 'npmjs') !== 'never',
     npmAllowScripts: policy.scripts.npmAllowScripts ? await readNpmAllowScripts(isInspect ? config.prefix : session.path) : null,
     project: session.project(),
-    run,
+    run: { feedProblems: [], probes: [] },
     requestedOnCommandLine: mode === 'install' || isInspect ? specs : [],
     policyFiles: loaded.files,
   }
+  // An unchanged tree judged before under the same policy, feeds and code is not judged again.
+  // inspect shows the facts behind every signal: always gathered.
+  const verdicts = canRememberVerdict(needs) && !isInspect ? new VerdictCache(path.join(safeNpmCacheDir(config.flat), 'verdicts')) : null
+  const verdictInputs = { mode, readsLockfileOnly: request.readsLockfileOnly, unpacks, packages, context, rules: RULES }
+  const key = verdicts ? verdictKey(verdictInputs) : ''
+  const intelAsked = gatherRunIntel(packages, policy, RULES, gatherOptions)
+  const stored = verdicts ? await verdicts.read(key, now.getTime()) : null
+  if (stored) {
+    const intel = await intelAsked
+    const required = new Set<string>()
+    if (unpacks && (needs.tarballManifests || !ignoreScripts)) {
+      const registry = new Set(packages.filter((pkg) => pkg.source === 'registry').map((pkg) => pkg.location))
+      const targets = (await tarballTargets()).map((target) => target.location).filter((location) => registry.has(location))
+      for (const location of targets) {
+        if (needs.tarballManifests || stored.scripts[location]?.allowance === 'allowed') required.add(location)
+      }
+    }
+    const read = new Set(stored.tarballsRead)
+    if (intel.problems.length === 0 && intelFingerprint(intel) === stored.intel && [...required].every((location) => read.has(location))) {
+      phase('judging (the verdict of this unchanged tree is remembered)')
+      return await finish({
+        judgement: stored.judgement,
+        packages,
+        notes: intel.notes,
+        heldBack: [],
+        decide: (pkg) => stored.scripts[pkg.location] ?? null,
+      })
+    }
+  }
+  let { facts, run, notes, intel, factsFreshSince } = await gatherEverything(packages, policy, RULES, gatherOptions, intelAsked)
+  context.run = run
   phase('judging')
   let judgement = judge(packages, facts, RULES, context)
   const heldBack: HeldBack[] = []
@@ -201,7 +247,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     phase(`holding back ${names.join(', ')} to versions old enough`)
     await session.resolveAgain(remedies.map((finding) => finding.package.location))
     packages = session.packages()
-    ;({ facts, run, notes } = await gatherEverything(packages, policy, RULES, gatherOptions))
+    ;({ facts, run, notes, intel, factsFreshSince } = await gatherEverything(packages, policy, RULES, gatherOptions))
     context.run = run
     judgement = judge(packages, facts, RULES, context)
     for (const finding of remedies) {
@@ -211,77 +257,111 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
       }
     }
   }
-  if (unpacks && !judgement.isBlocked && neededBy(RULES, policy, request.isProbeRequested).tarballManifests) {
+  if (unpacks && !judgement.isBlocked && needs.tarballManifests) {
     // Only a tree that passes every other rule is downloaded (never from a
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
     const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
     // Nothing read (reify changes nothing): the facts are as judged, so is the judgement.
     if (read > 0) judgement = judge(packages, facts, RULES, context)
   }
-  const outcome: RunOutcome = {
-    mode,
-    judgement,
-    policyFiles: loaded.files,
-    packages,
-    project: session.project(),
-    install: null,
-    manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
-    notes,
-    heldBack,
-    now,
-    npmWarnings: session.npmWarnings,
-    facts,
-    context,
-  }
-  if (mode === 'check' || isInspect || judgement.isBlocked) return outcome
-
-  if (mode === 'rebuild') {
-    // `safe-npm rebuild [name…]`: the install scripts of installed packages the
-    // policy allows (after a script was reviewed and allowed, say), never the others.
-    const { due, runnable } = scriptPlan(specs.length === 0 ? packages : packages.filter((pkg) => specs.includes(pkg.name)), facts, context)
-    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
-    await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
-    outcome.npmWarnings = session.npmWarnings
-    outcome.install = {
-      added: 0,
-      removed: 0,
-      changed: 0,
-      dryRun: false,
-      scriptsRun: runnable.map(label),
-      scriptsSkipped: due.filter((pkg) => !runnable.includes(pkg)).map(label),
-    }
-    return outcome
-  }
-
-  const ignoreScripts = Boolean(config.get('ignore-scripts'))
-  if (unpacks && !ignoreScripts) {
+  const decide = decideFromFacts(facts, context)
+  if (unpacks && !ignoreScripts && !judgement.isBlocked) {
     // Whatever rules are on, an allowed install script runs only after the
     // tarball's own package.json confirmed it (usually read already above).
-    const unread = scriptPlan(packages, facts, context).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
+    const unread = scriptPlan(packages, decide).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
     if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
   }
-  phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
-  const summary = await session.reify({ dryRun })
-  // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
-  const writesNodeModules = !dryRun && !config.get('package-lock-only')
-  const changed = session.changedLocations()
-  const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), facts, context, unpacks)
-  const runsScripts = writesNodeModules && !ignoreScripts
-  outcome.install = {
-    ...summary,
-    dryRun,
-    scriptsRun: runsScripts ? runnable.map(label) : [],
-    scriptsSkipped: due.filter((pkg) => !runsScripts || !runnable.includes(pkg)).map(label),
+  const isRememberable =
+    verdicts !== null &&
+    !judgement.isBlocked &&
+    heldBack.length === 0 &&
+    intel.problems.length === 0 &&
+    packages.every((pkg) => facts.get(pkg.location)?.status !== 'unverifiable')
+  if (isRememberable && remedies.length === 0) {
+    const scripts: Record<string, ScriptDecision> = {}
+    for (const pkg of packages) {
+      const decision = decide(pkg)
+      if (decision) scripts[pkg.location] = decision
+    }
+    await verdicts.write(key, {
+      storedAt: now.getTime(),
+      validUntil: verdictValidUntil(packages, facts, policy, now.getTime(), factsFreshSince),
+      intel: intelFingerprint(intel),
+      judgement,
+      tarballsRead: packages.filter((pkg) => facts.get(pkg.location)?.tarball !== undefined).map((pkg) => pkg.location),
+      scripts,
+    })
   }
-  if (runsScripts) {
-    if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`, { handsOverTerminal: Boolean(config.get('foreground-scripts')) })
-    await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
-  }
-  if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
-    phase("running the project's own scripts", { handsOverTerminal: true })
-    await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
-  }
-  outcome.npmWarnings = session.npmWarnings
-  return outcome
-}
+  return await finish({ judgement, packages, notes, heldBack, decide, facts })
 
+  /** Reports a blocked tree, or installs the judged one and runs the scripts the policy allows. */
+  async function finish(judged: {
+    judgement: Judgement
+    packages: PackageView[]
+    notes: RunNote[]
+    heldBack: HeldBack[]
+    decide: ScriptDecider
+    /** Not known when a remembered verdict stands in for the judgement. */
+    facts?: Map<string, PackageFacts>
+  }): Promise<RunOutcome> {
+    const { judgement, packages, notes, heldBack, decide } = judged
+    const outcome: RunOutcome = {
+      mode,
+      judgement,
+      policyFiles: loaded.files,
+      packages,
+      project: session.project(),
+      install: null,
+      manifest: request.readsLockfileOnly || mode === 'ci' ? 'package-lock.json' : 'package.json',
+      notes,
+      heldBack,
+      now,
+      npmWarnings: session.npmWarnings,
+      facts: judged.facts,
+      context,
+    }
+    if (mode === 'check' || isInspect || judgement.isBlocked) return outcome
+
+    if (mode === 'rebuild') {
+      // `safe-npm rebuild [name…]`: the install scripts of installed packages the
+      // policy allows (after a script was reviewed and allowed, say), never the others.
+      const { due, runnable } = scriptPlan(specs.length === 0 ? packages : packages.filter((pkg) => specs.includes(pkg.name)), decide)
+      if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`)
+      await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+      outcome.npmWarnings = session.npmWarnings
+      outcome.install = {
+        added: 0,
+        removed: 0,
+        changed: 0,
+        dryRun: false,
+        scriptsRun: runnable.map(label),
+        scriptsSkipped: due.filter((pkg) => !runnable.includes(pkg)).map(label),
+      }
+      return outcome
+    }
+
+    phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
+    const summary = await session.reify({ dryRun })
+    // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
+    const writesNodeModules = !dryRun && !config.get('package-lock-only')
+    const changed = session.changedLocations()
+    const { due, runnable } = scriptPlan(packages.filter((pkg) => changed.has(pkg.location)), decide, unpacks)
+    const runsScripts = writesNodeModules && !ignoreScripts
+    outcome.install = {
+      ...summary,
+      dryRun,
+      scriptsRun: runsScripts ? runnable.map(label) : [],
+      scriptsSkipped: due.filter((pkg) => !runsScripts || !runnable.includes(pkg)).map(label),
+    }
+    if (runsScripts) {
+      if (runnable.length > 0) phase(`running install scripts of ${runnable.map((pkg) => pkg.name).join(', ')}`, { handsOverTerminal: Boolean(config.get('foreground-scripts')) })
+      await session.runDependencyScripts(runnable.map((pkg) => pkg.location))
+    }
+    if (!dryRun && !ignoreScripts && (mode === 'install' || mode === 'ci') && specs.length === 0) {
+      phase("running the project's own scripts", { handsOverTerminal: true })
+      await session.runRootScripts({ outputToStderr: request.rootScriptsToStderr })
+    }
+    outcome.npmWarnings = session.npmWarnings
+    return outcome
+  }
+}

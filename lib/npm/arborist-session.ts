@@ -13,7 +13,7 @@ import { explainConflict, isConflictExplanation } from './explain-resolution.js'
 import { NpmLogCapture, type ExtractionError, type NpmWarning } from './npm-log.js'
 import { ProjectFilesBackup } from './project-files.js'
 import { RecordingPackumentCache } from './packument-facts.js'
-import { shortestDependencyPaths, toPackageView } from './package-view.js'
+import { shortestDependencyPaths, toPackageView, treeHasBundles } from './package-view.js'
 import { parseLockfile, parseProjectManifest } from './registry-data.js'
 import { tarballTargetsOf, type TarballTarget } from './tarball-manifest.js'
 
@@ -357,12 +357,13 @@ export class ArboristSession {
     const views: PackageView[] = []
     this.#nodes.clear()
     const paths = shortestDependencyPaths(this.#tree())
+    const hasBundles = treeHasBundles(this.#tree())
     for (const node of this.#tree().inventory.values()) {
       if (node.isProjectRoot || node.isRoot) continue
       // A directory dependency is judged through its link, which carries the
       // edges and the file: spec; the folder it points at is skipped below.
       if (!node.isLink && node.linksIn?.size > 0) continue
-      const view = toPackageView(node, registries, this.#locked, paths)
+      const view = toPackageView(node, registries, this.#locked, paths, hasBundles)
       if (view.source === 'workspace') continue
       this.#nodes.set(view.location, node)
       views.push(view)

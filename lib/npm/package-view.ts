@@ -15,12 +15,25 @@ import { checkNodeData } from './registry-data.js'
  */
 const PLAIN_RANGE = /^(?!\.)[\d.xX*^~<>=| -]*$/
 
-/** Which kind of source an edge spec / resolved URL names. */
-export function sourceKind(node: any, registries: string[]): SourceKind {
+/**
+ * Whether any package of the tree bundles dependencies: Arborist's `inBundle`
+ * walks up from every node to find a bundleDependencies list, so a tree with
+ * none (nearly every tree) skips that walk.
+ */
+export function treeHasBundles(tree: any): boolean {
+  for (const node of tree.inventory.values()) {
+    const bundled = node.package?.bundleDependencies
+    if (Array.isArray(bundled) && bundled.length > 0) return true
+  }
+  return false
+}
+
+/** Which kind of source an edge spec / resolved URL names. `hasBundles`: false when treeHasBundles() said the tree has none. */
+export function sourceKind(node: any, registries: string[], hasBundles = true): SourceKind {
   if (node.isProjectRoot || node.isRoot) return 'root'
   if (node.isWorkspace || node.target?.isWorkspace) return 'workspace'
   if (node.isLink) return 'directory'
-  if (node.inBundle) return 'bundled'
+  if (hasBundles && node.inBundle) return 'bundled'
   const resolved: string | null = typeof node.resolved === 'string' ? node.resolved : null
   for (const edge of node.edgesIn ?? []) {
     const raw = edge.rawSpec ?? edge.spec ?? '*'
@@ -156,7 +169,13 @@ function dependencyLocations(node: any): string[] {
 }
 
 /** `locked`: location → version of the entries read from package-lock.json. */
-export function toPackageView(node: any, registries: string[], locked: Map<string, string>, paths?: Map<any, string[]>): PackageView {
+export function toPackageView(
+  node: any,
+  registries: string[],
+  locked: Map<string, string>,
+  paths?: Map<any, string[]>,
+  hasBundles = true,
+): PackageView {
   const manifest = node.package !== null && typeof node.package === 'object' ? node.package : {}
   // Everything read from the node goes through the one schema: a field of the
   // wrong type is dropped and named, and the package becomes unverifiable.
@@ -175,7 +194,7 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
   const specOf = (edge: any): string | null => (typeof edge?.rawSpec === 'string' ? edge.rawSpec : null)
   const firstSpec = specOf(edgesIn.find(isFromProject)) ?? specOf(edgesIn[0])
   const scripts = data.scripts ?? {}
-  const source = sourceKind(node, registries)
+  const source = sourceKind(node, registries, hasBundles)
   return {
     // name and version are the tarball's; the claims, folder and names asked for come beside them
     ...identityOf(node, source, data.name, data.version),

@@ -240,6 +240,15 @@ const PROTO_KEY = '__proto__'
  * document would set a prototype with it. No real manifest or lockfile has one.
  */
 function parseJsonDocument(text: string, file: string, code: string): unknown {
+  // Without the name spelled out and without any \u escape (which could spell it), no key can be
+  // __proto__: the plain parse, many times faster than one with a reviver on a large lockfile.
+  if (!text.includes(PROTO_KEY) && !text.includes('\\u')) {
+    try {
+      return JSON.parse(text)
+    } catch (error) {
+      throw new UsageError(`${file}: invalid JSON: ${oneLine(error)}`, code)
+    }
+  }
   let hasProtoKey = false
   let value: unknown
   try {
@@ -313,8 +322,35 @@ export const nodeDataSchema = z.object({
 
 export type NodeData = z.output<typeof nodeDataSchema>
 
+const isNullishString = (value: unknown) => value === undefined || value === null || typeof value === 'string'
+const NODE_DATA_KEYS = new Set(Object.keys(nodeDataSchema.shape))
+
+function isPlainNodeData(value: Record<string, unknown>): boolean {
+  for (const key in value) if (!NODE_DATA_KEYS.has(key)) return false
+  const { scripts, deprecated } = value
+  if (scripts !== undefined && scripts !== null) {
+    if (typeof scripts !== 'object' || Array.isArray(scripts) || Object.getPrototypeOf(scripts) !== Object.prototype) return false
+    for (const key of Object.keys(scripts)) if (typeof (scripts as Record<string, unknown>)[key] !== 'string') return false
+  }
+  return (
+    typeof value.name === 'string' &&
+    typeof value.version === 'string' &&
+    typeof value.location === 'string' &&
+    isNullishString(value.resolved) &&
+    isNullishString(value.integrity) &&
+    (isNullishString(deprecated) || deprecated === false)
+  )
+}
+
 /** A node's fields with the wrong-typed ones dropped (blank for name, version and location; nothing is stringified). */
 export function checkNodeData(value: Record<string, unknown>): Checked<NodeData> {
+  // Nearly every node is of the plain shape, and zod costs about 40 µs a node:
+  // what these checks accept the schema accepts unchanged.
+  if (isPlainNodeData(value)) {
+    const data: Record<string, unknown> = {}
+    for (const key in value) if (value[key] !== undefined) data[key] = value[key]
+    return { data: data as NodeData, problems: [] }
+  }
   const problems: string[] = []
   const data: Record<string, unknown> = { name: '', version: '', location: '' }
   for (const [key, field] of Object.entries(nodeDataSchema.shape)) {

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import Arborist from '@npmcli/arborist'
 import { readFileSync } from 'node:fs'
-import { toPackageView } from '../../lib/npm/package-view.ts'
+import { toPackageView, treeHasBundles } from '../../lib/npm/package-view.ts'
 import { packageIdentityRule } from '../../lib/rules/package-identity.ts'
 import type { PackageView, RuleContext } from '../../lib/model/rule.js'
 import { makeProject, removeDirs } from '../helpers/workspace.ts'
@@ -71,6 +71,39 @@ test('without a resolved URL the claim is what npm fetches', async () => {
   const [pkg] = await viewsOf(tampered({ name: 'left-pad-lite', version: '1.0.0' }))
   assert.is(pkg.name, 'left-pad-lite')
   assert.equal(identityCodes([pkg]), ['node_modules/fresh-pkg: name-mismatch'])
+})
+
+
+test('a tree without bundled packages is viewed the same without walking up for bundles; a bundle is still seen', async () => {
+  const lock = realTree('webapp.package-lock.json')
+  const root = lock.packages['']
+  const dir = await makeProject({ 'package.json': { name: root.name, version: root.version, dependencies: root.dependencies ?? {}, devDependencies: root.devDependencies ?? {} }, 'package-lock.json': lock })
+  try {
+    const tree = await new Arborist({ path: dir }).loadVirtual()
+    assert.is(treeHasBundles(tree), false)
+    for (const node of [...tree.inventory.values()].filter((candidate: any) => !candidate.isProjectRoot)) {
+      assert.equal(toPackageView(node, [REGISTRY], new Map(), undefined, false), toPackageView(node, [REGISTRY], new Map()), node.location)
+    }
+  } finally {
+    await removeDirs(dir)
+  }
+  const bundling = {
+    name: 'app', version: '1.0.0', lockfileVersion: 3,
+    packages: {
+      '': { name: 'app', version: '1.0.0', dependencies: { carrier: '1.0.0' } },
+      'node_modules/carrier': { version: '1.0.0', resolved: `${REGISTRY}carrier/-/carrier-1.0.0.tgz`, integrity: 'sha512-a', bundleDependencies: ['inner'], dependencies: { inner: '1.0.0' } },
+      'node_modules/carrier/node_modules/inner': { version: '1.0.0', inBundle: true },
+    },
+  }
+  const bundleDir = await makeProject({ 'package.json': { name: 'app', version: '1.0.0', dependencies: { carrier: '1.0.0' } }, 'package-lock.json': bundling })
+  try {
+    const tree = await new Arborist({ path: bundleDir }).loadVirtual()
+    assert.is(treeHasBundles(tree), true)
+    const inner = tree.inventory.get('node_modules/carrier/node_modules/inner')
+    assert.is(toPackageView(inner, [REGISTRY], new Map(), undefined, treeHasBundles(tree)).source, 'bundled')
+  } finally {
+    await removeDirs(bundleDir)
+  }
 })
 
 test.run()
