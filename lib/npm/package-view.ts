@@ -165,6 +165,11 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
   const firstSpec = specOf(edgesIn.find(isFromProject)) ?? specOf(edgesIn[0])
   const scripts = data.scripts ?? {}
   const source = sourceKind(node, registries)
+  const dependencyLocations: Record<string, string> = {}
+  for (const edge of node.edgesOut?.values() ?? []) {
+    const to = edge.to?.isLink ? edge.to.target : edge.to
+    if ((edge.type === 'prod' || edge.type === 'optional') && typeof to?.location === 'string') dependencyLocations[edge.name] = to.location
+  }
   return {
     // name and version are the tarball's; the claims, folder and names asked for come beside them
     ...identityOf(node, source, data.name, data.version),
@@ -182,6 +187,7 @@ export function toPackageView(node: any, registries: string[], locked: Map<strin
     hasInstallScript: Boolean(node.hasInstallScript),
     hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
     ...(node.optional && isForOtherPlatform(manifest) ? { isForOtherPlatform: true } : {}),
+    dependencyLocations,
     requestedRanges: edgesIn
       .filter((edge: any) => !isFromProject(edge))
       .map(specOf)
