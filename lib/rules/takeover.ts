@@ -178,7 +178,8 @@ function maintainersSignal(base: Baseline): Signal {
   const current = base.current.maintainers
   const before = base.before(TAKEOVER.newcomerDays).filter((facts) => facts.maintainers !== undefined).pop()?.maintainers
   if (!current || !before) return { id: 'maintainers-changed', state: 'unknown', detail: 'the registry lists no maintainers per version' }
-  const added = current.filter((name) => !before.includes(name))
+  // The publisher joining is the new-publisher signal already: the same fact is not counted twice.
+  const added = current.filter((name) => !before.includes(name) && name !== base.current.publisher)
   const removed = before.filter((name) => !current.includes(name))
   if (added.length === 0 && removed.length === 0) return { id: 'maintainers-changed', state: 'absent' }
   const change = [added.length > 0 ? `added ${added.join(', ')}` : '', removed.length > 0 ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join(', ')
