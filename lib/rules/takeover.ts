@@ -68,6 +68,7 @@ const LABELS: Record<SignalId, string> = {
 }
 
 const days = (ms: number): number => Math.round(ms / DAY_MS)
+const inDays = (ms: number): string => (days(ms) === 1 ? '1 day' : `${days(ms)} days`)
 const timeOf = (facts: VersionFacts): number | null => facts.publishedAt?.getTime() ?? null
 
 /** A tree node brought in by a dependency the release newly adds. */
@@ -144,7 +145,7 @@ function youngDependencySignal(base: Baseline, added: AddedDependency[] | null):
     }
     const first = Math.min(...firstTimes)
     if (first > at - TAKEOVER.youngDependencyDays * DAY_MS) {
-      const age = first <= at ? `first published ${days(at - first)} days before it` : 'first published after it'
+      const age = first <= at ? `first published ${inDays(at - first)} before it` : 'first published after it'
       return { id: 'young-dependency', state: 'present', detail: `its new dependency ${dependency.name} was ${age}` }
     }
   }
@@ -162,7 +163,7 @@ function dormancy(base: Baseline): string | null {
   const usual = gaps[Math.floor(gaps.length / 2)]
   const silence = burstStart - times[times.length - 1]
   if (silence < TAKEOVER.dormantDays * DAY_MS || silence < TAKEOVER.dormantFactor * usual) return null
-  return `the first release after ${days(silence)} days of silence (usual gap: ${days(usual)} days)`
+  return `the first release after ${inDays(silence)} of silence (usual gap: ${inDays(usual)})`
 }
 
 function cadenceSignal(base: Baseline): Signal {
