@@ -101,7 +101,12 @@ function baselineOf(current: VersionFacts, versions: VersionFacts[], earlierByTi
 }
 
 function publisherSignal(base: Baseline): Signal {
-  const line = lineage(base.current, base.before(TAKEOVER.newcomerDays))
+  // A release published through a trusted publisher (OIDC) is bound to its repository: a stronger
+  // identity than any account. And a manual release after OIDC ones is the lost-trust signal: the
+  // account name changing with it is the same fact, not a second one. So people are compared with people.
+  if (base.current.hasTrustedPublisher) return { id: 'new-publisher', state: 'absent' }
+  const people = base.before(TAKEOVER.newcomerDays).filter((facts) => !facts.hasTrustedPublisher)
+  const line = lineage(base.current, people)
   if (line.publisher === 'unknown') return { id: 'new-publisher', state: 'unknown', detail: 'the registry records no publishers' }
   if (line.publisher === 'same') return { id: 'new-publisher', state: 'absent' }
   return { id: 'new-publisher', state: 'present', detail: `"${base.current.publisher}" published none of its recent releases (by ${line.recentPublishers.slice(0, 3).join(', ')})` }

@@ -150,6 +150,20 @@ test('the publisher joining the maintainers is not counted again as a maintainer
   assert.is(takeover([...established(), release('1.12.0', 5, { publisher: 'mallory', maintainers: ['alice', 'mallory'] })], '1.12.0'), null)
 })
 
+test('a manual release after trusted-publisher (OIDC) ones is one signal, lost trust, not also a new publisher', () => {
+  const ci = established(12, 40, { publisher: 'GitHub Actions', hasTrustedPublisher: true, hasProvenance: true })
+  const manual = release('1.12.0', 5, { publisher: 'alice' })
+  assert.is(takeover([...ci, manual], '1.12.0'), null)
+  const finding = takeover([...ci, { ...manual, scripts: { postinstall: 'node x.js' } }], '1.12.0')
+  assert.equal(signalIds(finding), ['install-script', 'lost-trust'])
+  assert.match(finding!.message, /no provenance and its trusted publisher, which 1\.11\.0 had/)
+})
+
+test('moving to a trusted publisher is no new publisher', () => {
+  const versions = [...established(), release('1.12.0', 5, { publisher: 'GitHub Actions', hasTrustedPublisher: true, scripts: { postinstall: 'node x.js' } })]
+  assert.is(takeover(versions, '1.12.0'), null)
+})
+
 test('a pattern on a release public for more than a year is reported, never blocked', () => {
   const versions = [...established(12, 800), release('1.12.0', 400, { publisher: 'mallory', scripts: { postinstall: 'node x.js' } })]
   const finding = takeover(versions, '1.12.0')
