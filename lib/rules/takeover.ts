@@ -204,7 +204,7 @@ function addedDependencies(pkg: PackageView, current: VersionFacts, before: Vers
 }
 
 /** Every takeover signal of one release of an established package; null when the package is not established. */
-export function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: RuleContext): { signals: Signal[]; base: Baseline } | null {
+export function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: RuleContext): { signals: Signal[]; base: Baseline; before: VersionFacts | null } | null {
   const known = history(facts)
   if (!known || !facts.versions) return null
   const base = baselineOf(known.current, facts.versions, known.earlier)
@@ -217,6 +217,7 @@ export function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: 
   const added = addedDependencies(pkg, base.current, before, context)
   return {
     base,
+    before,
     signals: [
       publisherSignal(base),
       trustSignal(base, settled),
@@ -238,7 +239,7 @@ export const takeoverRule: Rule = {
       'takeover-pattern-settled': '{name}@{version} showed {count} signals of a takeover when it was published {age} days ago: {signals}{unknown}',
     },
     hints: {
-      'takeover-pattern': 'Pin the release before it and compare the two (npm diff --diff={name}@{version}); if the change is known and wanted, add an exception for {name}@{version}.',
+      'takeover-pattern': 'Keep {name}@{previous} and compare the two (npm diff --diff={name}@{previous} --diff={name}@{version}); if the change is known and wanted, add an exception for {name}@{version}.',
       'takeover-pattern-settled': 'It has been public for over a year without being pulled; compare it with the release before it if it is new to this project.',
     },
     severities: { 'takeover-pattern-settled': { atMost: 'warn' } },
@@ -258,6 +259,7 @@ export const takeoverRule: Rule = {
       signals: present.map((signal) => `${LABELS[signal.id]} (${signal.detail})`).join('; '),
       unknown: unknown.length > 0 ? `; not known: ${unknown.map((signal) => LABELS[signal.id]).join(', ')}` : '',
       signalIds: present.map((signal) => signal.id).join(','),
+      previous: found.before?.version ?? 'the release before it',
     }
     const published = timeOf(found.base.current)
     const age = found.base.hasTimes && published !== null ? context.now.getTime() - published : null
