@@ -126,7 +126,7 @@ function hasInstallScript(found: { pkg: PackageView; facts: PackageFacts }): boo
 
 function installScriptSignal(base: Baseline, before: VersionFacts | null, added: AddedDependency[] | null): Signal {
   const own = newInstallScript(base.current, before)
-  if (own.length > 0) return { id: 'install-script', state: 'present', detail: `adds ${own.map((event) => `${event}: ${base.current.scripts[event]}`).join('; ')}` }
+  if (own.length > 0) return { id: 'install-script', state: 'present', detail: `adds ${own.map((event) => `${event}: ${base.current.scripts[event]}`).join(', ')}` }
   const scripted = (added ?? []).filter((dependency) => dependency.found && hasInstallScript(dependency.found))
   if (scripted.length > 0) return { id: 'install-script', state: 'present', detail: `its new dependency ${scripted.map((dependency) => dependency.name).join(', ')} has an install script` }
   if (added === null) return { id: 'install-script', state: 'unknown', detail: 'the registry does not list the dependencies of both releases' }
@@ -204,7 +204,7 @@ function addedDependencies(pkg: PackageView, current: VersionFacts, before: Vers
 }
 
 /** Every takeover signal of one release of an established package; null when the package is not established. */
-export function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: RuleContext): { signals: Signal[]; base: Baseline; before: VersionFacts | null } | null {
+function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: RuleContext): { signals: Signal[]; base: Baseline; before: VersionFacts | null } | null {
   const known = history(facts)
   if (!known || !facts.versions) return null
   const base = baselineOf(known.current, facts.versions, known.earlier)
@@ -256,7 +256,7 @@ export const takeoverRule: Rule = {
       name: pkg.name,
       version: pkg.version,
       count: present.length,
-      signals: present.map((signal) => `${LABELS[signal.id]} (${signal.detail})`).join('; '),
+      signals: present.map((signal) => `${LABELS[signal.id]} — ${signal.detail}`).join('; '),
       unknown: unknown.length > 0 ? `; not known: ${unknown.map((signal) => LABELS[signal.id]).join(', ')}` : '',
       signalIds: present.map((signal) => signal.id).join(','),
       previous: found.before?.version ?? 'the release before it',
