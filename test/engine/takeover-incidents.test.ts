@@ -63,7 +63,6 @@ for (const [incident, dependencies, name, signals] of byTakeover) {
     assert.is(result.code, 1, result.err)
     assert.equal(blocks(result.findings), [`takeover/takeover-pattern ${name}@${dependencies[name]}`])
     assert.equal(signalsOf(result.findings, name), signals)
-    if (process.env.SHOW) console.log(result.findings.filter((f) => f.code.startsWith("takeover")).map((f: any) => f.message))
   })
 }
 
