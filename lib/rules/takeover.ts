@@ -13,6 +13,7 @@ import {
   lineage,
   lowerVersions,
   newInstallScript,
+  parseVersion,
   recentOfLine,
   trustDowngrade,
   versionSkip,
@@ -171,10 +172,19 @@ function dormancy(base: Baseline): string | null {
   return `the first release after ${inDays(silence)} of silence (usual gap: ${inDays(usual)})`
 }
 
-function cadenceSignal(base: Baseline): Signal {
+/** Whether the package skipped numbers before (a monorepo in fixed mode does on most releases): then a skip is its usual cadence. */
+function hasSkippedBefore(settled: VersionFacts[]): boolean {
+  const stable = settled
+    .map((facts) => ({ version: facts.version, parsed: parseVersion(facts.version) }))
+    .filter((entry) => entry.parsed !== null && entry.parsed.prerelease.length === 0)
+    .sort((a, b) => a.parsed!.compare(b.parsed!))
+  return stable.some((entry, index) => index > 0 && versionSkip(entry.version, stable[index - 1].version) !== null)
+}
+
+function cadenceSignal(base: Baseline, settled: VersionFacts[]): Signal {
   const before = predecessor(base.current, base.earlier)
   const skip = before ? versionSkip(base.current.version, before.version) : null
-  if (skip) return { id: 'cadence', state: 'present', detail: skip }
+  if (skip && !hasSkippedBefore(settled)) return { id: 'cadence', state: 'present', detail: skip }
   if (!base.hasTimes) return { id: 'cadence', state: 'unknown', detail: 'the registry\'s publish times do not follow version order' }
   const silence = dormancy(base)
   return silence ? { id: 'cadence', state: 'present', detail: silence } : { id: 'cadence', state: 'absent' }
@@ -182,14 +192,15 @@ function cadenceSignal(base: Baseline): Signal {
 
 function maintainersSignal(base: Baseline): Signal {
   const current = base.current.maintainers
-  const before = base.before(TAKEOVER.newcomerDays).filter((facts) => facts.maintainers !== undefined).pop()?.maintainers
+  const reference = base.before(TAKEOVER.newcomerDays).filter((facts) => facts.maintainers !== undefined).pop()
+  const before = reference?.maintainers
   if (!current || !before) return { id: 'maintainers-changed', state: 'unknown', detail: 'the registry lists no maintainers per version' }
   // The publisher joining is the new-publisher signal already: the same fact is not counted twice.
   const added = current.filter((name) => !before.includes(name) && name !== base.current.publisher)
   const removed = before.filter((name) => !current.includes(name))
   if (added.length === 0 && removed.length === 0) return { id: 'maintainers-changed', state: 'absent' }
   const change = [added.length > 0 ? `added ${added.join(', ')}` : '', removed.length > 0 ? `removed ${removed.join(', ')}` : ''].filter(Boolean).join(', ')
-  return { id: 'maintainers-changed', state: 'present', detail: `${change} within ${TAKEOVER.newcomerDays} days before it` }
+  return { id: 'maintainers-changed', state: 'present', detail: `${change} since ${reference!.version}` }
 }
 
 /** The dependencies this release adds to the one before it, with their nodes in the tree; null when either list is not known. */
@@ -223,7 +234,7 @@ function takeoverSignals(pkg: PackageView, facts: PackageFacts, context: RuleCon
       trustSignal(base, settled),
       installScriptSignal(base, before, added),
       youngDependencySignal(base, added),
-      cadenceSignal(base),
+      cadenceSignal(base, settled),
       maintainersSignal(base),
     ],
   }

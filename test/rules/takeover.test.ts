@@ -108,6 +108,13 @@ test('a release out of cadence alone does not block (1.11.0 → 1.12.7, or after
   assert.is(takeover([...established(12, 900), release('1.12.0', 5)], '1.12.0'), null)
 })
 
+test('a package that skipped numbers before (a monorepo in fixed mode) is not out of cadence when it skips again', () => {
+  const change = { scripts: { postinstall: 'node x.js' } }
+  const skipping = established(12).map((entry, index) => (index === 6 ? { ...entry, version: '1.6.4' } : entry))
+  assert.is(takeover([...skipping, release('1.12.7', 5, change)], '1.12.7'), null)
+  assert.equal(signalIds(takeover([...established(), release('1.12.7', 5, change)], '1.12.7')), ['cadence', 'install-script'])
+})
+
 test('a young new dependency alone does not block', () => {
   const dep = view('fresh', '0.1.0', { location: 'node_modules/fresh', isDirect: false })
   const versions = [...established(), release('1.12.0', 5, { dependencies: ['fresh', 'left-pad'] })]
