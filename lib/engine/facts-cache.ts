@@ -16,7 +16,8 @@ import type { PackumentSummary } from '../npm/packument-facts.js'
 import { installScriptsSchema } from '../npm/registry-data.js'
 
 // 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
-const FORMAT = 2
+// 3: dependency names (`n`) and maintainers (`m`), written only where they differ from the version before.
+const FORMAT = 3
 
 interface StoredVersion {
   v: string
@@ -28,6 +29,10 @@ interface StoredVersion {
   d?: string
   x?: string
   i?: string
+  /** Dependency names joined by commas (npm names have none); null: unknown; absent: as the version before. */
+  n?: string | null
+  /** Maintainer names joined by commas; null: unknown; absent: as the version before. */
+  m?: string | null
 }
 
 interface StoredSummary {
@@ -55,6 +60,8 @@ const storedVersionSchema = z.object({
   d: z.string().min(1).optional(),
   x: z.string().optional(),
   i: z.string().min(1).optional(),
+  n: z.string().nullable().optional(),
+  m: z.string().nullable().optional(),
 })
 
 const storedSummarySchema = z.object({
@@ -74,7 +81,8 @@ const storedSummarySchema = z.object({
 const SCRIPT_KEYS = new Set(Object.keys(installScriptsSchema.shape))
 const isScripts = (value: any): boolean =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).every((key) => SCRIPT_KEYS.has(key) && typeof value[key] === 'string')
-const STORED_KEYS = new Set(['v', 't', 'p', 's', 'a', 'o', 'd', 'x', 'i'])
+const STORED_KEYS = new Set(['v', 't', 'p', 's', 'a', 'o', 'd', 'x', 'i', 'n', 'm'])
+const isListOrNull = (value: unknown): boolean => value === undefined || value === null || typeof value === 'string'
 function isPlainStoredVersion(entry: any): entry is StoredVersion {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return false
   for (const key in entry) if (!STORED_KEYS.has(key)) return false
@@ -87,13 +95,42 @@ function isPlainStoredVersion(entry: any): entry is StoredVersion {
     (entry.o === undefined || entry.o === 1) &&
     (entry.d === undefined || (typeof entry.d === 'string' && entry.d.length > 0)) &&
     (entry.x === undefined || typeof entry.x === 'string') &&
-    (entry.i === undefined || (typeof entry.i === 'string' && entry.i.length > 0))
+    (entry.i === undefined || (typeof entry.i === 'string' && entry.i.length > 0)) &&
+    isListOrNull(entry.n) &&
+    isListOrNull(entry.m)
   )
 }
 const storedEnvelopeSchema = storedSummarySchema.extend({ versions: z.array(z.unknown()) })
 
 function checksum(versions: StoredVersion[]): string {
   return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
+}
+
+const joined = (names: string[] | undefined): string | null => (names ? names.join(',') : null)
+const split = (list: string | null): string[] | undefined => (list === null ? undefined : list === '' ? [] : list.split(','))
+
+/** Dependency names and maintainers, only where they differ from the version stored before (most versions repeat them). */
+function storeLists(versions: VersionFacts[]): StoredVersion[] {
+  let previous: { n: string | null; m: string | null } = { n: null, m: null }
+  return versions.map((facts) => {
+    const lists = { n: joined(facts.dependencies), m: joined(facts.maintainers) }
+    const entry = store(facts)
+    if (lists.n !== previous.n) entry.n = lists.n
+    if (lists.m !== previous.m) entry.m = lists.m
+    previous = lists
+    return entry
+  })
+}
+
+/** The versions as loaded, each list shared with the version before when it was stored as "the same". */
+function loadLists(stored: StoredVersion[]): VersionFacts[] {
+  let dependencies: string[] | undefined
+  let maintainers: string[] | undefined
+  return stored.map((entry) => {
+    if (entry.n !== undefined) dependencies = split(entry.n)
+    if (entry.m !== undefined) maintainers = split(entry.m)
+    return { ...load(entry), ...(dependencies ? { dependencies } : {}), ...(maintainers ? { maintainers } : {}) }
+  })
 }
 
 function store(facts: VersionFacts): StoredVersion {
@@ -155,7 +192,7 @@ export class FactsCache {
     }
     if (stored.name !== name || now - stored.storedAt > this.#maxAgeMs) return null
     this.#oldestRead = Math.min(this.#oldestRead ?? stored.storedAt, stored.storedAt)
-    const versions = stored.versions.map(load)
+    const versions = loadLists(stored.versions)
     return {
       name,
       modified: stored.modified,
@@ -173,7 +210,7 @@ export class FactsCache {
 
   /** Best effort: a cache that cannot be written only costs speed next time. */
   async write(summary: PackumentSummary, now: number): Promise<void> {
-    const versions = summary.versions.map(store)
+    const versions = storeLists(summary.versions)
     const stored: StoredSummary = {
       format: FORMAT,
       name: summary.name,

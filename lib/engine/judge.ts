@@ -114,6 +114,15 @@ export function judge(
   const findings: Finding[] = []
   const waived: AppliedException[] = []
   const activeRules = rules.filter((rule) => isActive(rule, context.policy))
+  const byLocation = new Map(packages.map((pkg) => [pkg.location, pkg]))
+  const factsAt = (location: string): PackageFacts => facts.get(location) ?? { status: 'unverifiable', reason: 'no facts were gathered' }
+  const ruleContext: RuleContext = {
+    ...context,
+    packageAt: (location) => {
+      const pkg = byLocation.get(location)
+      return pkg ? { pkg, facts: factsAt(location) } : undefined
+    },
+  }
 
   const record = (rule: Rule, raw: RawFinding, pkg: PackageView) => {
     const severity = severityOf(rule, raw.messageId, context.policy)
@@ -131,14 +140,14 @@ export function judge(
   }
 
   for (const pkg of packages) {
-    const packageFacts = facts.get(pkg.location) ?? { status: 'unverifiable', reason: 'no facts were gathered' }
+    const packageFacts = factsAt(pkg.location)
     for (const rule of activeRules) {
-      for (const raw of rule.check(pkg, packageFacts, context)) record(rule, raw, pkg)
+      for (const raw of rule.check(pkg, packageFacts, ruleContext)) record(rule, raw, pkg)
     }
   }
   const root = projectRootView(context.project)
   for (const rule of activeRules) {
-    for (const raw of rule.checkRun?.(context) ?? []) record(rule, raw, root)
+    for (const raw of rule.checkRun?.(ruleContext) ?? []) record(rule, raw, root)
   }
   findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'block' ? -1 : 1))
   const isBlocked = findings.some((finding) => finding.severity === 'block')

@@ -92,28 +92,6 @@ function isNinesPlaceholder(version: semver.SemVer): boolean {
   return allNines(version.major) && allNines(version.minor) && allNines(version.patch)
 }
 
-export interface PublisherChange {
-  /** Who published this version. */
-  publisher: string
-  /** Everyone who published an earlier version, most recent first. */
-  previousPublishers: string[]
-}
-
-/**
- * The publisher of `current` when no earlier version was published by them;
- * null when they published before, or when it cannot be told (publisher
- * unknown, no earlier versions, or no earlier publisher known).
- */
-export function publisherChange(current: VersionFacts, previous: VersionFacts[]): PublisherChange | null {
-  if (current.publisher === null) return null
-  const previousPublishers = [...new Set(previous
-    .map((facts) => facts.publisher)
-    .filter((publisher): publisher is string => publisher !== null)
-    .reverse())]
-  if (previousPublishers.length === 0 || previousPublishers.includes(current.publisher)) return null
-  return { publisher: current.publisher, previousPublishers }
-}
-
 /** Install scripts `current` has that `previousVersion` did not; empty for a first release. */
 export function newInstallScript(current: VersionFacts, previousVersion: VersionFacts | null | undefined): string[] {
   if (previousVersion == null) return []
@@ -179,36 +157,154 @@ export function earlierVersions(current: VersionFacts, versions: VersionFacts[])
   })
 }
 
+const DAY_MS = 86_400_000
+
 /** How much history an established package has before a release: enough releases over enough time. */
-export const ESTABLISHED = { minReleases: 10, minSpanDays: 180, recentReleases: 5 } as const
+export const ESTABLISHED = { minReleases: 10, minSpanDays: 180 } as const
+
+/**
+ * What a release's trust signals are compared with (issue 11): the recent
+ * releases of its own line, not every release ever. A line is a major version
+ * (0.x is one line); its recent releases are the last `recentReleases` before
+ * this one and any other of the `recentDays` before it.
+ */
+export const LINE = { recentReleases: 10, recentDays: 365 } as const
+
+const majorOf = (version: string): number | null => parseVersion(version)?.major ?? null
+
+/**
+ * The recent releases of the line `current` belongs to, oldest first, taken
+ * from `earlier` (the releases before it, oldest first). The first release of
+ * a line is compared with the line it continues (the highest lower major), so
+ * a new major does not escape the comparison; a backport on an old line is
+ * compared with that line only; a version that is not semver with every line.
+ */
+export function recentOfLine(current: VersionFacts, earlier: VersionFacts[]): VersionFacts[] {
+  const major = majorOf(current.version)
+  let line = major === null ? earlier : earlier.filter((facts) => majorOf(facts.version) === major)
+  if (line.length === 0 && major !== null) {
+    let continued = -1
+    for (const facts of earlier) {
+      const other = majorOf(facts.version)
+      if (other !== null && other < major && other > continued) continued = other
+    }
+    line = earlier.filter((facts) => majorOf(facts.version) === continued)
+  }
+  const since = current.publishedAt ? current.publishedAt.getTime() - LINE.recentDays * DAY_MS : null
+  const firstRecent = line.length - LINE.recentReleases
+  return line.filter((facts, index) => index >= firstRecent || (since !== null && facts.publishedAt !== null && facts.publishedAt.getTime() >= since))
+}
+
+const credibility = new WeakMap<VersionFacts[], boolean>()
+/** Pairs needed to tell, and the share of them out of order that makes times not credible. */
+const CREDIBLE_TIMES = { minPairs: 5, maxDisorder: 0.25 } as const
+
+/**
+ * Whether a history's publish times agree with its version order: within a
+ * line, a higher stable version is nearly always published after a lower one
+ * (backports cross lines, not within one). A registry or mirror that stamps
+ * versions with made-up times disagrees about half the time, and its times can
+ * tell neither a cadence nor an age. Too few versions to tell: not credible.
+ */
+export function hasCredibleTimes(versions: VersionFacts[]): boolean {
+  let known = credibility.get(versions)
+  if (known !== undefined) return known
+  const byLine = new Map<number, Array<{ parsed: semver.SemVer; time: number }>>()
+  for (const facts of versions) {
+    const parsed = parseVersion(facts.version)
+    if (!parsed || parsed.prerelease.length > 0 || !facts.publishedAt) continue
+    byLine.set(parsed.major, [...(byLine.get(parsed.major) ?? []), { parsed, time: facts.publishedAt.getTime() }])
+  }
+  let pairs = 0
+  let disordered = 0
+  for (const line of byLine.values()) {
+    line.sort((a, b) => a.parsed.compare(b.parsed))
+    for (let index = 1; index < line.length; index++) {
+      pairs++
+      if (line[index].time < line[index - 1].time) disordered++
+    }
+  }
+  known = pairs >= CREDIBLE_TIMES.minPairs && disordered / pairs <= CREDIBLE_TIMES.maxDisorder
+  credibility.set(versions, known)
+  return known
+}
+
+/** The versions below `current` in version order, lowest first: the history when publish times cannot be trusted. */
+export function lowerVersions(current: VersionFacts, versions: VersionFacts[]): VersionFacts[] {
+  const target = parseVersion(current.version)
+  if (!target) return []
+  return versions
+    .map((facts) => ({ facts, parsed: parseVersion(facts.version) }))
+    .filter((entry): entry is { facts: VersionFacts; parsed: semver.SemVer } => entry.parsed !== null && entry.parsed.compare(target) < 0)
+    .sort((a, b) => a.parsed.compare(b.parsed))
+    .map((entry) => entry.facts)
+}
+
+/**
+ * How a release skips numbers after the release it follows, when it does in
+ * a way releasing does not produce: a new minor or major that does not start
+ * near .0 (rc 1.2.8 → 1.3.9 → 2.3.9, coa 3.0.1 → 3.1.3), or a run of skipped
+ * minors or majors. Small gaps (a failed publish, a monorepo in fixed mode
+ * that skips a package) are ordinary; null for those and for prereleases.
+ */
+export function versionSkip(version: string, previous: string): string | null {
+  const to = parseVersion(version)
+  const from = parseVersion(previous)
+  if (!to || !from || to.prerelease.length > 0 || to.compare(from) <= 0) return null
+  const START_SLACK = 2
+  const MINOR_SLACK = 5
+  if (to.major > from.major) {
+    if (to.major - from.major > 2) return `${previous} → ${version} skips ${to.major - from.major - 1} majors`
+    if (to.minor > START_SLACK || to.patch > START_SLACK) return `${previous} → ${version} starts a new major at ${to.minor}.${to.patch}`
+    return null
+  }
+  if (to.minor > from.minor) {
+    if (to.minor - from.minor > MINOR_SLACK) return `${previous} → ${version} skips ${to.minor - from.minor - 1} minors`
+    if (to.patch > START_SLACK) return `${previous} → ${version} starts a new minor at patch ${to.patch}`
+  }
+  return null
+}
 
 export interface Lineage {
   /** At least ESTABLISHED.minReleases earlier releases, the first ESTABLISHED.minSpanDays or more before this one. */
   isEstablished: boolean
+  /** The releases it is compared with: the recent ones of its line (recentOfLine). */
+  recent: VersionFacts[]
   /**
-   * Whether this release's publisher published one of the recent earlier releases:
-   * 'same', 'new' (someone else), or 'unknown' (the registry records no publishers).
+   * Whether this release's publisher published one of the recent releases of
+   * its line or of the package: 'same', 'new' (someone else), or 'unknown'
+   * (the registry records no publishers).
    */
   publisher: 'same' | 'new' | 'unknown'
-  /** The recent earlier releases all had provenance and this one has none. */
+  /** Who published the recent releases, most recent first. */
+  recentPublishers: string[]
+  /** The recent releases of its line all had provenance and this one has none. */
   hasLostProvenance: boolean
 }
 
 /**
  * The lineage of a release: does it come from an established package, from
  * the people who published its recent releases, with the provenance they had?
- * Compared with the recent releases only, not with any release ever.
+ * Compared with the recent releases of its line (and, for the publisher, of
+ * the package: a maintainer of the new line may publish a backport), never
+ * with any release ever.
  */
 export function lineage(current: VersionFacts, previous: VersionFacts[]): Lineage {
-  const times = previous.map((facts) => facts.publishedAt?.getTime()).filter((time): time is number => time !== undefined)
-  const first = times.length > 0 ? Math.min(...times) : null
-  const spanDays = first !== null && current.publishedAt ? (current.publishedAt.getTime() - first) / 86_400_000 : 0
-  const recent = previous.slice(-ESTABLISHED.recentReleases)
-  const recentPublishers = recent.map((facts) => facts.publisher).filter((publisher): publisher is string => publisher !== null)
+  let first: number | null = null
+  for (const facts of previous) {
+    const time = facts.publishedAt?.getTime()
+    if (time !== undefined && (first === null || time < first)) first = time
+  }
+  const spanDays = first !== null && current.publishedAt ? (current.publishedAt.getTime() - first) / DAY_MS : 0
+  const recent = recentOfLine(current, previous)
+  const packageRecent = previous.slice(-LINE.recentReleases)
+  const recentPublishers = [...new Set([...recent, ...packageRecent].reverse().map((facts) => facts.publisher).filter((publisher): publisher is string => publisher !== null))]
   const publisher = current.publisher === null || recentPublishers.length === 0 ? 'unknown' : recentPublishers.includes(current.publisher) ? 'same' : 'new'
   return {
     isEstablished: previous.length >= ESTABLISHED.minReleases && spanDays >= ESTABLISHED.minSpanDays,
+    recent,
     publisher,
+    recentPublishers,
     hasLostProvenance: recent.length > 0 && recent.every((facts) => facts.hasProvenance) && !current.hasProvenance,
   }
 }

@@ -58,6 +58,11 @@ export interface PackageView {
    * Absent where no tree was built (the registry-side filter).
    */
   dependsOn?: string[]
+  /**
+   * Where its own dependencies and optionalDependencies resolved in the tree:
+   * name → location (links followed). Absent when not known.
+   */
+  dependencyLocations?: Record<string, string>
   /** Ranges other packages ask of this one (edges from dependencies, not from the project). */
   requestedRanges: string[]
   /** The range the project itself (root or a workspace) asks for, which the user can change; null when none. */
@@ -100,6 +105,17 @@ export interface VersionFacts {
    * registry publishes neither. Absent where the facts did not come from a packument.
    */
   integrity?: string | null
+  /**
+   * Names of the version's dependencies and optionalDependencies as its
+   * packument entry lists them. Absent when not known.
+   */
+  dependencies?: string[]
+  /**
+   * Names of the maintainers its packument entry lists (the registry records
+   * the package's maintainers there when the version is published). Absent
+   * when not known or when the registry lists none.
+   */
+  maintainers?: string[]
 }
 
 /** What the engine learned about a package from its registry, gathered once. */
@@ -190,6 +206,12 @@ export interface RuleContext {
   requestedOnCommandLine?: string[]
   /** The policy files that applied, as shown to the user (empty or absent: the embedded default policy). */
   policyFiles?: string[]
+  /**
+   * Another package of the tree and its facts, by location (what a package
+   * brings in, through PackageView.dependencyLocations); set by the engine,
+   * absent where no tree is judged (the registry filter).
+   */
+  packageAt?: (location: string) => { pkg: PackageView; facts: PackageFacts } | undefined
 }
 
 export interface FeedProblem {

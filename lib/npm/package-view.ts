@@ -168,6 +168,16 @@ function dependencyLocations(node: any): string[] {
   return locations
 }
 
+/** Where a package's own dependencies and optionalDependencies resolved in the tree: name → location (links followed). */
+function ownDependencyLocations(node: any): Record<string, string> {
+  const locations: Record<string, string> = {}
+  for (const edge of node.edgesOut?.values() ?? []) {
+    const to = edge.to?.isLink ? edge.to.target : edge.to
+    if ((edge.type === 'prod' || edge.type === 'optional') && typeof to?.location === 'string') locations[edge.name] = to.location
+  }
+  return locations
+}
+
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(
   node: any,
@@ -213,6 +223,7 @@ export function toPackageView(
     hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
     ...(node.optional && isForOtherPlatform(manifest) ? { isForOtherPlatform: true } : {}),
     dependsOn: dependencyLocations(node),
+    dependencyLocations: ownDependencyLocations(node),
     requestedRanges: edgesIn
       .filter((edge: any) => !isFromProject(edge))
       .map(specOf)

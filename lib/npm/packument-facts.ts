@@ -45,6 +45,47 @@ function integrityOf(manifest: CheckedManifest): string | null {
   return shasum && /^[0-9a-f]{40}$/i.test(shasum) ? `sha1-${Buffer.from(shasum, 'hex').toString('base64')}` : null
 }
 
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
+
+/**
+ * One array per distinct list within a packument: consecutive versions mostly
+ * share their dependency names and maintainers, so the summary holds each list once.
+ */
+class ListInterner {
+  private readonly lists = new Map<string, string[]>()
+  intern(names: string[]): string[] {
+    const key = names.join(',')
+    let list = this.lists.get(key)
+    if (!list) {
+      list = names
+      this.lists.set(key, list)
+    }
+    return list
+  }
+}
+
+/** The names of a version's dependencies and optionalDependencies, sorted; undefined when either is not an object. */
+function dependencyNamesOf(manifest: CheckedManifest): string[] | undefined {
+  const names = new Set<string>()
+  for (const map of [manifest.dependencies, manifest.optionalDependencies]) {
+    if (map === undefined || map === null) continue
+    if (!isPlainObject(map)) return undefined
+    for (const name of Object.keys(map)) names.add(name)
+  }
+  return [...names].sort()
+}
+
+/** The maintainers' names a version lists (objects with a name, or npm's old `name <email>` strings), sorted; undefined when none are listed. */
+function maintainerNamesOf(manifest: CheckedManifest): string[] | undefined {
+  if (!Array.isArray(manifest.maintainers)) return undefined
+  const names = new Set<string>()
+  for (const entry of manifest.maintainers) {
+    const name = typeof entry === 'string' ? entry.replace(/\s*<.*$/, '').trim() : isPlainObject(entry) && typeof entry.name === 'string' ? entry.name : ''
+    if (name && !name.includes(',')) names.add(name)
+  }
+  return names.size > 0 ? [...names].sort() : undefined
+}
+
 /** The facts of a packument; throws EBADPACKUMENT when it is not one (no name or no versions). */
 export function summarisePackument(raw: unknown): PackumentSummary {
   const checked = checkPackument(raw)
@@ -54,7 +95,10 @@ export function summarisePackument(raw: unknown): PackumentSummary {
   const packument = checked.data
   const time = packument.time ?? {}
   const versions: VersionFacts[] = []
+  const lists = new ListInterner()
   for (const [version, manifest] of Object.entries(packument.versions)) {
+    const dependencies = dependencyNamesOf(manifest)
+    const maintainers = maintainerNamesOf(manifest)
     const stamp = typeof time[version] === 'string' ? new Date(time[version] as string) : null
     versions.push({
       version,
@@ -66,6 +110,8 @@ export function summarisePackument(raw: unknown): PackumentSummary {
       deprecated: manifest.deprecated ? manifest.deprecated : null,
       description: typeof manifest.description === 'string' ? manifest.description : null,
       integrity: integrityOf(manifest),
+      ...(dependencies ? { dependencies: lists.intern(dependencies) } : {}),
+      ...(maintainers ? { maintainers: lists.intern(maintainers) } : {}),
     })
   }
   versions.sort((a, b) => (a.publishedAt?.getTime() ?? Infinity) - (b.publishedAt?.getTime() ?? Infinity))

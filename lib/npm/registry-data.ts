@@ -130,6 +130,11 @@ const versionManifestSchema = z.object({
   deprecated: deprecationSchema,
   // Only used to recognise security holding packages: a description of another type is dropped, not judged.
   description: z.unknown().optional(),
+  // Only names are read from these (packument-facts.ts), and only from the right shapes: checking every
+  // dependency map of every version here would cost more than the comparison they serve.
+  dependencies: z.unknown().optional(),
+  optionalDependencies: z.unknown().optional(),
+  maintainers: z.unknown().optional(),
   dist: z
     .object({
       attestations: z.object({ provenance: z.unknown().optional() }).nullish(),

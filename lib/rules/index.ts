@@ -19,6 +19,7 @@ import type { Rule } from '../model/rule.js'
 import { securityHolderRule } from './security-holder.js'
 import { sourcesRule } from './sources.js'
 import { suspiciousVersionRule } from './suspicious-version.js'
+import { takeoverRule } from './takeover.js'
 import { trustDowngradeRule } from './trust-downgrade.js'
 import { unverifiableRule } from './unverifiable.js'
 
@@ -39,6 +40,7 @@ export const RULES: Rule[] = [
   publisherChangeRule,
   provenanceRule,
   trustDowngradeRule,
+  takeoverRule,
   deprecatedRule,
   vulnerabilitiesRule,
   unverifiableRule,

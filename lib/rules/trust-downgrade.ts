@@ -1,4 +1,4 @@
-import { trustDowngrade } from '../heuristics/version-signals.js'
+import { LINE, recentOfLine, trustDowngrade } from '../heuristics/version-signals.js'
 import { history } from './version-history.js'
 import type { Rule } from '../model/rule.js'
 
@@ -10,7 +10,7 @@ const SIGNAL_NAMES: Record<string, string> = {
 export const trustDowngradeRule: Rule = {
   meta: {
     id: 'trust-downgrade',
-    description: 'This version has weaker evidence of where it came from (no provenance, no trusted publisher) than earlier versions had.',
+    description: `This version has weaker evidence of where it came from (no provenance, no trusted publisher) than the recent releases of its line had (same major; the last ${LINE.recentReleases} and any of the last ${LINE.recentDays} days).`,
     defaultSeverity: 'warn',
     appliesAtRegistry: true,
     messages: {
@@ -32,7 +32,10 @@ export const trustDowngradeRule: Rule = {
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []
-    return trustDowngrade(known.current, known.earlier).map((downgrade) => ({
+    // Only the recent releases of the same line: an old major built elsewhere, or
+    // provenance given up long ago, is not a downgrade of this release (pnpm's
+    // no-downgrade is turned off for exactly those false alarms).
+    return trustDowngrade(known.current, recentOfLine(known.current, known.earlier)).map((downgrade) => ({
       messageId: 'lost-signal',
       args: {
         name: pkg.name,

@@ -5,36 +5,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { main } from '../../lib/cli/main.ts'
-import type { Io } from '../../lib/cli/io.ts'
+import { fakeIo } from '../helpers/fake-io.js'
 import { loadFixturePackages, startRegistry, type FixtureRegistry } from '../helpers/fixture-registry.js'
 import { isolatedEnv, makeProject, makeTempDir, removeDirs } from '../helpers/workspace.js'
 
 const SAFE_NPM_VERSION: string = JSON.parse(await (await import('node:fs/promises')).readFile(new URL('../../package.json', import.meta.url), 'utf8')).version
 const ERASE = '\r\x1b[K'
-
-interface FakeIo extends Io {
-  /** Every write in order, with its stream. */
-  writes: Array<['stdout' | 'stderr', string]>
-  out(): string
-  err(): string
-}
-
-function fakeIo(cwd: string, env: NodeJS.ProcessEnv, tty: Partial<Pick<Io, 'stdoutIsTTY' | 'stderrIsTTY'>> = {}): FakeIo {
-  const writes: FakeIo['writes'] = []
-  return {
-    cwd,
-    env,
-    stdout: { write: (text) => void writes.push(['stdout', text]) },
-    stderr: { write: (text) => void writes.push(['stderr', text]) },
-    stdoutIsTTY: tty.stdoutIsTTY ?? false,
-    stderrIsTTY: tty.stderrIsTTY ?? false,
-    stderrColumns: 200,
-    progressDelayMs: 0,
-    writes,
-    out: () => writes.filter(([stream]) => stream === 'stdout').map(([, text]) => text).join(''),
-    err: () => writes.filter(([stream]) => stream === 'stderr').map(([, text]) => text).join(''),
-  }
-}
 
 const cli = suite<{ registry: FixtureRegistry; dirs: string[] }>('cli main (in-process)')
 

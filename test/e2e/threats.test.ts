@@ -191,9 +191,16 @@ threats('event-stream shape: stream-utils@3.3.6 (new publisher) pulls in the 6-h
   assert.not.ok(box.markerExists('flatmap-helper-ran.txt'), 'the obfuscated postinstall never ran');
 });
 
-threats('event-stream shape with minimum-release-age off: new-install-script and publisher-change fire as warnings, and block when the policy says so', async ({ harness }) => {
+threats('event-stream shape with minimum-release-age off: the takeover rule blocks stream-utils@3.3.6 with its signals; without it new-install-script and publisher-change are warnings, and block when the policy says so', async ({ harness }) => {
   const ageOff = { 'minimum-release-age': 'off' };
-  const warned = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: ageOff })).safeNpmJson(['check']);
+  const blocked = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: ageOff })).safeNpmJson(['check']);
+  const takeover = assertBlockedBy(blocked, 'takeover/takeover-pattern', 'stream-utils');
+  assert.is(takeover.package.version, '3.3.6');
+  assert.equal(String(takeover.data.signalIds).split(','), ['new-publisher', 'install-script', 'young-dependency', 'cadence']);
+  assert.match(takeover.message, /its new dependency flatmap-helper has an install script/);
+  assert.is(takeover.data.previous, '3.3.5');
+
+  const warned = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: { ...ageOff, takeover: 'off' } })).safeNpmJson(['check']);
   assertExit(warned, 0, 'only warnings');
   assert.is(warned.report.result, 'warnings');
   const script = assertFinding(warned, 'new-install-script/script-added', 'flatmap-helper');
@@ -205,11 +212,11 @@ threats('event-stream shape with minimum-release-age off: new-install-script and
   assert.is(assertFinding(warned, 'install-scripts/unreviewed', 'flatmap-helper').severity, 'warn');
   assertNoFinding(warned, 'minimum-release-age/too-young');
 
-  const byPublisher = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: { ...ageOff, 'publisher-change': 'block' } })).safeNpmJson(['check']);
+  const byPublisher = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: { ...ageOff, takeover: 'off', 'publisher-change': 'block' } })).safeNpmJson(['check']);
   const change = assertBlockedBy(byPublisher, 'publisher-change/new-publisher', 'stream-utils');
   assert.is(change.package.version, '3.3.6');
 
-  const byScript = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: { ...ageOff, 'new-install-script': 'block' } })).safeNpmJson(['check']);
+  const byScript = await (await project(harness, { 'stream-utils': '^3.3.0' }, { rules: { ...ageOff, takeover: 'off', 'new-install-script': 'block' } })).safeNpmJson(['check']);
   assertBlockedBy(byScript, 'new-install-script/script-added', 'flatmap-helper');
 });
 

@@ -89,15 +89,36 @@ test('the published integrity is summarised (sha1 shasum only for versions witho
   assert.not.ok(text.includes('tarball') || text.includes('fileCount') || text.includes('04d99b4a'), text)
 })
 
-test('a summary stored before integrities were kept (format 1) is refetched', async () => {
+test('a summary stored in an older format (1: no integrities, 2: no dependency names or maintainers) is refetched', async () => {
   const dir = cacheDir()
   const cache = new FactsCache(dir, DAY)
   await cache.write(summarisePackument(withDist), NOW)
   const [file] = readdirSync(dir)
   const stored = JSON.parse(readFileSync(path.join(dir, file), 'utf8'))
-  assert.is(stored.format, 2)
-  writeFileSync(path.join(dir, file), JSON.stringify({ ...stored, format: 1 }))
-  assert.is(await cache.read('inherits', NOW), null)
+  assert.is(stored.format, 3)
+  for (const format of [1, 2]) {
+    writeFileSync(path.join(dir, file), JSON.stringify({ ...stored, format }))
+    assert.is(await cache.read('inherits', NOW), null)
+  }
+})
+
+test('dependency names and maintainers read back; a list is written only where it changes from the version before', async () => {
+  const dir = cacheDir()
+  const cache = new FactsCache(dir, DAY)
+  const manifest = (version: string, dependencies: Record<string, string>, maintainers: unknown) => ({ name: 'lib', version, dependencies, maintainers })
+  await cache.write(summarisePackument({
+    name: 'lib',
+    time: { '1.0.0': '2020-01-01T00:00:00Z', '1.1.0': '2020-02-01T00:00:00Z', '1.2.0': '2020-03-01T00:00:00Z' },
+    versions: {
+      '1.0.0': manifest('1.0.0', { b: '1', a: '1' }, [{ name: 'alice' }]),
+      '1.1.0': manifest('1.1.0', { a: '1', b: '1' }, [{ name: 'alice' }]),
+      '1.2.0': { ...manifest('1.2.0', {}, ['bob <bob@example.com>', { name: 'alice' }]), optionalDependencies: { c: '1' } },
+    },
+  }), NOW)
+  const stored = JSON.parse(readFileSync(path.join(dir, readdirSync(dir)[0]), 'utf8'))
+  assert.equal(stored.versions.map((entry: any) => [entry.n, entry.m]), [['a,b', 'alice'], [undefined, undefined], ['c', 'alice,bob']])
+  const read = await cache.read('lib', NOW)
+  assert.equal(read!.versions.map((entry) => [entry.dependencies, entry.maintainers]), [[['a', 'b'], ['alice']], [['a', 'b'], ['alice']], [['c'], ['alice', 'bob']]])
 })
 
 test('a registry integrity of the wrong type makes the packument unverifiable', () => {

@@ -252,18 +252,20 @@ const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/registry/', import.meta.
  * package, found by its `name` field) and turns relative ages into ISO times.
  * Without `names` every fixture package is returned.
  */
-export function loadFixturePackages(names?: string[], now: number = Date.now()): FixturePackage[] {
+/** `folder`: a sub-folder of the fixtures (e.g. 'incidents', the rebuilt shapes of real takeovers, under their real names). */
+export function loadFixturePackages(names?: string[], now: number = Date.now(), folder = ''): FixturePackage[] {
   const byName = new Map<string, FixturePackage>();
-  for (const file of readdirSync(FIXTURES_DIR).sort()) {
+  const dir = join(FIXTURES_DIR, folder);
+  for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.json')) continue;
-    const pkg = JSON.parse(readFileSync(join(FIXTURES_DIR, file), 'utf8')) as FixturePackage;
+    const pkg = JSON.parse(readFileSync(join(dir, file), 'utf8')) as FixturePackage;
     if (byName.has(pkg.name)) throw new Error(`fixture registry: ${pkg.name} defined twice (${file})`);
     byName.set(pkg.name, pkg);
   }
   const wanted = names ?? [...byName.keys()];
   return wanted.map((name) => {
     const pkg = byName.get(name);
-    if (!pkg) throw new Error(`fixture registry: no fixture package named ${name} in ${FIXTURES_DIR}`);
+    if (!pkg) throw new Error(`fixture registry: no fixture package named ${name} in ${dir}`);
     return resolvePackageTimes(structuredClone(pkg), now);
   });
 }

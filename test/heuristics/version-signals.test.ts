@@ -9,10 +9,13 @@ import {
   earlierVersions,
   installScripts,
   isSecurityHolder,
+  hasCredibleTimes,
+  lineage,
   newInstallScript,
-  publisherChange,
+  recentOfLine,
   suspiciousVersionJump,
   trustDowngrade,
+  versionSkip,
 } from '../../lib/heuristics/version-signals.js'
 
 function facts(version: string, extra: Partial<VersionFacts> = {}): VersionFacts {
@@ -78,13 +81,46 @@ signals('suspiciousVersionJump: ordinary releases', () => {
   }
 })
 
-signals('publisherChange', () => {
+signals('lineage: the publisher is compared with the recent releases of its line and of the package', () => {
   const history = [facts('1.0.0', { publisher: 'alice' }), facts('1.1.0', { publisher: 'bob' }), facts('1.2.0', { publisher: null })]
-  assert.equal(publisherChange(facts('1.3.0', { publisher: 'mallory' }), history), { publisher: 'mallory', previousPublishers: ['bob', 'alice'] })
-  assert.is(publisherChange(facts('1.3.0', { publisher: 'alice' }), history), null)
-  assert.is(publisherChange(facts('1.3.0', { publisher: null }), history), null, 'unknown publisher')
-  assert.is(publisherChange(facts('1.0.0', { publisher: 'mallory' }), []), null, 'first version')
-  assert.is(publisherChange(facts('1.3.0', { publisher: 'mallory' }), [facts('1.0.0', { publisher: null })]), null, 'no earlier publisher known')
+  assert.is(lineage(facts('1.3.0', { publisher: 'mallory' }), history).publisher, 'new')
+  assert.equal(lineage(facts('1.3.0', { publisher: 'mallory' }), history).recentPublishers, ['bob', 'alice'])
+  assert.is(lineage(facts('1.3.0', { publisher: 'alice' }), history).publisher, 'same')
+  assert.is(lineage(facts('1.3.0', { publisher: null }), history).publisher, 'unknown', 'unknown publisher')
+  assert.is(lineage(facts('1.0.0', { publisher: 'mallory' }), []).publisher, 'unknown', 'first version')
+  assert.is(lineage(facts('1.3.0', { publisher: 'mallory' }), [facts('1.0.0', { publisher: null })]).publisher, 'unknown', 'no earlier publisher known')
+})
+
+signals('recentOfLine: the same major, the last 10 and any of the last year; a new major continues the line before it', () => {
+  const at = (daysAgo: number) => new Date(Date.parse('2026-01-01T00:00:00Z') - daysAgo * 86_400_000)
+  const old = Array.from({ length: 12 }, (_, index) => facts(`1.${index}.0`, { publishedAt: at(2000 - index * 10) }))
+  const two = [facts('2.0.0', { publishedAt: at(300) }), facts('2.1.0', { publishedAt: at(200) })]
+  const versions = (list: VersionFacts[]) => list.map((entry) => entry.version)
+  assert.equal(versions(recentOfLine(facts('1.12.0', { publishedAt: at(1) }), [...old, ...two])), versions(old.slice(2)), 'a backport: its own line, the last 10')
+  assert.equal(versions(recentOfLine(facts('2.2.0', { publishedAt: at(1) }), [...old, ...two])), ['2.0.0', '2.1.0'])
+  assert.equal(versions(recentOfLine(facts('2.0.0', { publishedAt: at(1) }), old)), versions(old.slice(2)), 'a first 2.0.0 is compared with 1.x')
+  const busy = Array.from({ length: 30 }, (_, index) => facts(`3.0.${index}`, { publishedAt: at(300 - index * 10) }))
+  assert.is(recentOfLine(facts('3.0.30', { publishedAt: at(0) }), busy).length, 30, 'every release of the last year')
+})
+
+signals('hasCredibleTimes: publish times that follow version order within each line', () => {
+  const at = (day: number) => new Date(Date.UTC(2020, 0, 1 + day))
+  const ordered = Array.from({ length: 8 }, (_, index) => facts(`1.${index}.0`, { publishedAt: at(index * 10) }))
+  assert.ok(hasCredibleTimes(ordered))
+  assert.ok(hasCredibleTimes([...ordered, facts('0.9.9', { publishedAt: at(200) })]), 'a backport on another line')
+  const shuffled = [5, 90, 30, 70, 60, 10, 80, 20].map((day, index) => facts(`1.${index}.0`, { publishedAt: at(day) }))
+  assert.not.ok(hasCredibleTimes(shuffled))
+  assert.not.ok(hasCredibleTimes(ordered.slice(0, 3)), 'too few to tell')
+})
+
+signals('versionSkip: numbers releasing does not produce', () => {
+  assert.match(versionSkip('1.3.9', '1.2.9') ?? '', /new minor at patch 9/)
+  assert.match(versionSkip('2.3.9', '1.3.9') ?? '', /new major at 3\.9/)
+  assert.match(versionSkip('3.1.3', '3.0.1') ?? '', /new minor at patch 3/)
+  assert.match(versionSkip('9.0.0', '5.1.0') ?? '', /skips 3 majors/)
+  for (const [version, previous] of [['1.2.4', '1.2.3'], ['1.3.0', '1.2.3'], ['2.0.0', '1.9.9'], ['7.3.0', '7.1.0'], ['1.2.6', '1.2.3'], ['1.3.1', '1.2.3'], ['2.0.0-rc.5', '1.0.0'], ['1.0.0', '1.0.1']]) {
+    assert.is(versionSkip(version, previous), null, `${previous} → ${version}`)
+  }
 })
 
 signals('newInstallScript and changedInstallScripts', () => {
