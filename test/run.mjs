@@ -9,8 +9,10 @@
 // A filter keeps the files whose path (relative to test/) contains it. Files
 // run in `node --import tsx` child processes, the slowest first (as timed by
 // the previous run, kept in node_modules/.cache/safe-npm-tests/durations.json),
-// each slow file in a process of its own and the quick ones a few to a
-// process. Each process's uvu output is printed as one block when it is done.
+// a few to a process: each process costs a tsx start-up and the imports of the
+// CLI (about a second of CPU), so files share processes of about an eighth of
+// the suite each, and only a file longer than that has one of its own. Each
+// process's uvu output is printed as one block when it is done.
 // The last line is `N passed, M failed`; the exit code is 1 when anything
 // failed.
 // SAFE_NPM_TEST_JOBS sets the number of processes like --jobs (default 2–3).
@@ -36,8 +38,10 @@ const TEST_FILE = /\.test\.ts$/i
 const IGNORED = [/^\.git/i, /node_modules/i, /fixtures/i, /helpers/i]
 /** A file that runs longer than this is killed and counted as failed. */
 const FILE_TIMEOUT_MS = 10 * 60_000
-/** Files quicker than this (previous run) share a process, up to this much per process. */
+/** Files quicker than this (previous run) share a process, up to this much per process... */
 const BATCH_MS = 3_000
+/** ...or up to this share of the suite per worker, when that is more. */
+const BATCHES_PER_WORKER = 4
 
 /**
  * In the child: run these files through uvu one at a time, as its CLI would
@@ -159,7 +163,10 @@ async function main(argv) {
     return 1
   }
   const previous = readDurations()
-  const queue = planJobs(files.map((name) => ({ name, expected: previous[name] ?? guessDuration(name) })))
+  const queue = planJobs(
+    files.map((name) => ({ name, expected: previous[name] ?? guessDuration(name) })),
+    jobs,
+  )
   const colour = process.env.FORCE_COLOR !== undefined ? process.env.FORCE_COLOR !== '0' : Boolean(process.stdout.isTTY) && !process.env.NO_COLOR
 
   const started = Date.now()
@@ -211,23 +218,27 @@ function printTiming(timed, elapsed) {
 }
 
 /**
- * Slow files each get a process of their own, slowest first, so that none
- * starts last while the other workers sit idle; the quick ones share a few
- * processes (each process costs a tsx start-up and fresh imports) and go last.
+ * Files share processes (each costs a tsx start-up and fresh imports) of up
+ * to `limit` expected time, the suite split into about BATCHES_PER_WORKER
+ * processes per worker; a file longer than that has one of its own. Longest
+ * first, so that none starts last while the other workers sit idle, and
+ * filled longest file first, so that the last processes are the short ones.
  */
-function planJobs(files) {
+function planJobs(files, workers) {
+  const limit = Math.max(BATCH_MS, sum(files.map((file) => file.expected)) / (workers * BATCHES_PER_WORKER))
   const sorted = [...files].sort((a, b) => b.expected - a.expected)
-  const jobs = sorted.filter((file) => file.expected >= BATCH_MS).map((file) => ({ names: [file.name], expected: file.expected }))
-  let batch = null
-  for (const file of sorted.filter((file) => file.expected < BATCH_MS)) {
-    if (!batch || batch.expected + file.expected > BATCH_MS) {
+  const jobs = sorted.filter((file) => file.expected >= limit).map((file) => ({ names: [file.name], expected: file.expected }))
+  const batches = []
+  for (const file of sorted.filter((file) => file.expected < limit)) {
+    let batch = batches.find((candidate) => candidate.expected + file.expected <= limit)
+    if (!batch) {
       batch = { names: [], expected: 0 }
-      jobs.push(batch)
+      batches.push(batch)
     }
     batch.names.push(file.name)
     batch.expected += file.expected
   }
-  return jobs
+  return [...jobs, ...batches].sort((a, b) => b.expected - a.expected)
 }
 
 /** Paths relative to test/, '/'-separated, sorted. */
