@@ -153,7 +153,7 @@ function loadBuiltCli(): Promise<BuiltCli> {
       const [{ main }, { redacting }] = await Promise.all([import(mainUrl.href), import(ioUrl.href)]);
       return { main, redacting };
     } catch (error) {
-      throw new Error(`runSafeNpmInProcess: cannot load ${fileURLToPath(mainUrl)} (run npm run build first): ${(error as Error).message}`);
+      throw new Error(`runSafeNpmInProcess: cannot load ${fileURLToPath(mainUrl)} (run npm run build first): ${(error as Error).message}`, { cause: error });
     }
   })();
   return builtCli;
