@@ -18,8 +18,10 @@ export const SAFE_NPM_VERSION: string = JSON.parse(readFileSync(new URL('../../p
  * child process; 'in-process' calls the built CLI's main() in the test's own
  * process with the sandbox's cwd and environment (runSafeNpmInProcess: no Node
  * start and no imports per run). Use 'in-process' where the process boundary
- * is not what the test is about (not for exit by signal, stdin, output of
- * commands handed to npm, install scripts, secrets on the real stderr).
+ * is not what the test is about: not for stdin, output of commands handed to
+ * npm, install scripts that must run (a script gets the environment of the
+ * process that runs it; one that runs by mistake in-process fails the run),
+ * policy code that must never run, secrets on the real stderr.
  * SAFE_NPM_E2E_RUNNER=binary runs every sandbox through the binary, to show
  * that a file passes both ways.
  */
