@@ -77,7 +77,7 @@ function isInvokedAsNpm(io: Io): boolean {
 function versionLine(io: Io): string {
   let npmVersion: string | null = null
   try {
-    npmVersion = npmVersionOf(locateNpm(io.env))
+    npmVersion = npmVersionOf(locateNpm(io.env, process.execPath, process.platform, io.cwd))
   } catch {
     // no npm found: safe-npm's own version alone
   }

@@ -83,9 +83,10 @@ function fromExecutable(file: string, origin: string, execPath: string): NpmBina
   return { command: file, prefixArgs: [], origin, packageDir: null }
 }
 
-export function locateNpm(env: NodeJS.ProcessEnv, execPath = process.execPath, platform = process.platform): NpmBinary {
+/** `cwd` is where a relative SAFE_NPM_NPM is taken from: the directory safe-npm was run in (Io's cwd). */
+export function locateNpm(env: NodeJS.ProcessEnv, execPath = process.execPath, platform = process.platform, cwd = process.cwd()): NpmBinary {
   if (env.SAFE_NPM_NPM) {
-    const file = path.resolve(env.SAFE_NPM_NPM)
+    const file = path.resolve(cwd, env.SAFE_NPM_NPM)
     if (!isFile(file)) throw new UsageError(`SAFE_NPM_NPM=${env.SAFE_NPM_NPM} is not a file (it should name npm's bin/npm-cli.js or an npm executable)`, 'ENONPM')
     if (realPath(file) === ownBin()) throw new UsageError(`SAFE_NPM_NPM=${env.SAFE_NPM_NPM} is safe-npm itself, not npm`, 'ENONPM')
     return fromExecutable(file, 'SAFE_NPM_NPM', execPath)

@@ -7,7 +7,7 @@ import type { Io } from './io.js'
 import { handoffEnv, locateNpm } from './npm-binary.js'
 
 export async function passToNpm(args: string[], io: Io): Promise<number> {
-  const npm = locateNpm(io.env)
+  const npm = locateNpm(io.env, process.execPath, process.platform, io.cwd)
   try {
     const result = await execa(npm.command, [...npm.prefixArgs, ...args], {
       cwd: io.cwd,

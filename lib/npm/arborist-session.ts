@@ -4,6 +4,7 @@
 import Arborist from '@npmcli/arborist'
 import PackageJson from '@npmcli/package-json'
 import runScript from '@npmcli/run-script'
+import npa from 'npm-package-arg'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { NpmFailure, UsageError } from '../errors.js'
@@ -97,6 +98,23 @@ function failExtractingSteps(arborist: any, failure: () => Error | null, onFail:
   }
 }
 
+/**
+ * A package spec from the command line with a relative path (`./lib`,
+ * `foo@../foo.tgz`) made absolute from `cwd`: Arborist reads such a spec from
+ * the process's working directory, and the directory safe-npm runs in is the
+ * Io's. Every other spec is left as it was typed.
+ */
+export function specFromDirectory(spec: string, cwd: string): string {
+  let parsed
+  try {
+    parsed = npa(spec, cwd)
+  } catch {
+    return spec // Arborist says what is wrong with it
+  }
+  if (parsed.type !== 'file' && parsed.type !== 'directory') return spec
+  return parsed.name ? `${parsed.name}@${parsed.fetchSpec}` : String(parsed.fetchSpec)
+}
+
 export class ArboristSession {
   readonly packumentCache = new RecordingPackumentCache()
   readonly path: string
@@ -132,7 +150,7 @@ export class ArboristSession {
     return {
       ...flat,
       path: this.path,
-      add: this.#session.add,
+      add: this.#session.add.map((spec) => specFromDirectory(spec, this.#config.cwd ?? process.cwd())),
       workspaces: this.#session.workspaces,
       auditLevel: null,
       audit: false,

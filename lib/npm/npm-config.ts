@@ -21,6 +21,12 @@ export interface NpmConfig {
   isDefault(key: string): boolean
   /** The project directory npm would use (nearest package.json/node_modules). */
   prefix: string
+  /**
+   * The directory safe-npm was run in (the Io's, not necessarily the process's):
+   * relative paths on the command line are taken from it, as npm takes them
+   * from its working directory. Unset in hand-made configs: the process's.
+   */
+  cwd?: string
   defaultRegistry: string
   /** Scope → registry, from `@scope:registry` settings. */
   scopedRegistries: Record<string, string>
@@ -107,6 +113,7 @@ export async function loadNpmConfig(args: string[], cwd: string, env: NodeJS.Pro
     get: (key: string) => config.get(key),
     isDefault: (key: string) => config.find(key) === 'default',
     prefix: config.localPrefix,
+    cwd,
     defaultRegistry: normaliseRegistry(flat.registry),
     scopedRegistries,
     warnings,

@@ -49,6 +49,13 @@ npmBinary('SAFE_NPM_NPM first: npm-cli.js runs with this node; a missing file or
   throwsCode(() => locateNpm({ SAFE_NPM_NPM: join(root, 'npm-is-safe-npm') }), UsageError, 'ENONPM')
 })
 
+npmBinary('a relative SAFE_NPM_NPM is taken from the directory safe-npm runs in (the Io cwd), not the process cwd', async ({ root }) => {
+  const cli = await fakeNpm(join(root, 'relative', 'npm'))
+  const found = locateNpm({ SAFE_NPM_NPM: join('npm', 'bin', 'npm-cli.js') }, '/opt/node/bin/node', 'linux', join(root, 'relative'))
+  assert.equal([found.prefixArgs, found.origin], [[cli], 'SAFE_NPM_NPM'])
+  throwsCode(() => locateNpm({ SAFE_NPM_NPM: join('npm', 'bin', 'npm-cli.js') }, '/opt/node/bin/node', 'linux', root), UsageError, 'ENONPM')
+})
+
 npmBinary("npm_execpath when it is npm's npm-cli.js, not another tool's", async ({ root }) => {
   const cli = await fakeNpm(join(root, 'execpath', 'npm'))
   assert.equal(locateNpm({ npm_execpath: cli }, join(root, 'no-node', 'node')).prefixArgs, [cli])

@@ -1,8 +1,10 @@
-// Bad input through the real binary: registry data of the wrong type, policy
-// values out of bounds, a policy reached through a symlink out of the
-// project, a broken package.json or lockfile, a publish time in the future.
-// Each either blocks with a finding (exit 1) or is a one-line typed error
-// (exit 2), never an internal error, and nothing in the project changes.
+// Bad input: registry data of the wrong type, policy values out of bounds, a
+// policy reached through a symlink out of the project, a broken package.json
+// or lockfile, a publish time in the future. Each either blocks with a
+// finding (exit 1) or is a one-line typed error (exit 2), never an internal
+// error, and nothing in the project changes. The CLI runs in-process (what it
+// answers is the subject), except where policy code must never run: through
+// the real binary, so that code that did run would not run in this process.
 import { symlink, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +18,7 @@ import { assertExit, assertFinding, explain, fetchedTarballs, sandbox, startHarn
 const bad = suite<{ harness: Harness }>('e2e: bad input');
 
 bad.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad'], { runner: 'in-process' });
 });
 bad.after(async (context) => {
   await context.harness.close();
@@ -143,7 +145,7 @@ bad('usage error: extends through a symlinked folder out of the project is refus
       'outside/x.js': "require('fs').writeFileSync(require('path').join(process.env.SAFE_NPM_TEST_MARKER_DIR, 'policy-ran'), 'ran'); module.exports = {}\n",
       'outside/safe-npm.config.js': "require('fs').writeFileSync(require('path').join(process.env.SAFE_NPM_TEST_MARKER_DIR, 'config-ran'), 'ran'); module.exports = {}\n",
     },
-    { projectSubdir: 'app' },
+    { projectSubdir: 'app', runner: 'binary' },
   );
   await symlink(join(box.root, 'outside'), join(box.dir, 'linkdir'), 'dir');
   await unchanged(box, async () => {
@@ -152,7 +154,11 @@ bad('usage error: extends through a symlinked folder out of the project is refus
   });
 
   // A discovered config file that is itself a symlink out of the project is refused the same way.
-  const linked = await sandbox(harness, { 'app/package.json': manifest({ 'left-pad': '^1.0.0' }), 'outside/safe-npm.config.js': 'module.exports = {}\n' }, { projectSubdir: 'app' });
+  const linked = await sandbox(
+    harness,
+    { 'app/package.json': manifest({ 'left-pad': '^1.0.0' }), 'outside/safe-npm.config.js': 'module.exports = {}\n' },
+    { projectSubdir: 'app', runner: 'binary' },
+  );
   await writeFile(join(linked.root, 'outside/safe-npm.config.js'), "require('fs').writeFileSync(require('path').join(process.env.SAFE_NPM_TEST_MARKER_DIR, 'config-ran'), 'ran'); module.exports = {}\n");
   await symlink(join(linked.root, 'outside/safe-npm.config.js'), join(linked.dir, 'safe-npm.config.js'));
   await unchanged(linked, async () => {

@@ -1,6 +1,8 @@
-// The command line as a replacement for npm, through the real binary: option
-// typos, npm's version when invoked as npm, no recursion into a wrapper named
-// npm, and the progress line on a real terminal (a pty from `script`).
+// The command line as a replacement for npm: option typos, npm's version when
+// invoked as npm, no recursion into a wrapper named npm, and the progress line
+// on a real terminal (a pty from `script`). Typos, hints and policy problems
+// run the CLI in-process; what goes through npm (its output is the process's
+// own), a link named npm and the terminal run the real binary.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { assertExit, explain, sandbox, SAFE_NPM_VERSION, startHarness, type Harn
 const ux = suite<{ harness: Harness }>('e2e: command line as npm');
 
 ux.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'jqeury', 'scripted']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'jqeury', 'scripted'], { runner: 'in-process' });
 });
 ux.after(async (context) => {
   await context.harness.close();
@@ -69,7 +71,7 @@ ux('a policy with several problems: every one, one line each, the first with the
 });
 
 ux('invoked as npm (SAFE_NPM_AS_NPM=1, or a link named npm): --version is npm\'s own', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest });
+  const box = await sandbox(harness, { 'package.json': manifest }, { runner: 'binary' });
   const npmVersion = (await box.npm(['--version'])).stdout.trim();
   assert.match(npmVersion, /^\d+\.\d+\.\d+$/);
   const viaEnv = await box.safeNpm(['--version'], { SAFE_NPM_AS_NPM: '1' });
@@ -89,7 +91,7 @@ ux('invoked as npm (SAFE_NPM_AS_NPM=1, or a link named npm): --version is npm\'s
 });
 
 ux('a wrapper named npm that calls safe-npm: commands still reach npm, never safe-npm again', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest });
+  const box = await sandbox(harness, { 'package.json': manifest }, { runner: 'binary' });
   const bin = join(box.root, 'wrapper-bin');
   await mkdir(bin, { recursive: true });
   const wrapper = join(bin, 'npm');

@@ -1,6 +1,12 @@
 // The command line: exit codes, one-line errors without stack traces, nothing
 // written on a usage or policy error, the organisation floor, `policy --json`,
 // --version, and commands handed to npm unchanged.
+//
+// Most tests call the CLI in-process (their subject is what safe-npm answers);
+// through the real binary: a bad policy (exit 2 from the process for install,
+// check and ci), check on a clean project, policy --json, --version, a command
+// handed to npm (npm's output is the process's own), a run from a
+// sub-directory (the process's cwd), and policy code that must never run.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -12,7 +18,7 @@ import { assertExit, codes, explain, installedPackages, SAFE_NPM_VERSION, sandbo
 const cli = suite<{ harness: Harness }>('e2e: command line');
 
 cli.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad'], { runner: 'in-process' });
 });
 cli.after(async (context) => {
   await context.harness.close();
@@ -41,10 +47,14 @@ function assertOneLineError(result: RunResult, mentions?: string | RegExp): stri
 const NOTHING = { added: [], removed: [], changed: [] };
 
 cli('a bad policy file (minimumReleaseAge.age "3 days") → exit 2, one line naming minimumReleaseAge.age, nothing written or fetched', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest(),
-    '.safe-npmrc.json': { minimumReleaseAge: { age: '3 days' } },
-  });
+  const box = await sandbox(
+    harness,
+    {
+      'package.json': manifest(),
+      '.safe-npmrc.json': { minimumReleaseAge: { age: '3 days' } },
+    },
+    { runner: 'binary' },
+  );
   const before = await snapshot(box.dir);
   harness.registry.requests.length = 0;
   for (const args of [['install'], ['install', '--json'], ['check'], ['ci'], ['install', 'left-pad']]) {
@@ -109,7 +119,7 @@ cli('safe-npm policy --json shows the effective policy and where each setting ca
   const box = await sandbox(
     harness,
     { 'package.json': manifest(), '.safe-npmrc.json': { minimumReleaseAge: { age: '7d' }, rules: { 'install-scripts': 'block' } } },
-    { extra: { SAFE_NPM_ORG_POLICY: org } },
+    { extra: { SAFE_NPM_ORG_POLICY: org }, runner: 'binary' },
   );
   const result = await box.safeNpm(['policy', '--json']);
   assertExit(result, 0);
@@ -133,7 +143,7 @@ cli('safe-npm policy --json shows the effective policy and where each setting ca
 });
 
 cli('safe-npm --version prints the package version first, then the npm it hands commands to', async ({ harness }) => {
-  const box = await sandbox(harness, {});
+  const box = await sandbox(harness, {}, { runner: 'binary' });
   const result = await box.safeNpm(['--version']);
   assertExit(result, 0);
   assert.is(result.stdout.trim().split(' ')[0], SAFE_NPM_VERSION);
@@ -142,9 +152,11 @@ cli('safe-npm --version prints the package version first, then the npm it hands 
 });
 
 cli('an unknown command (run) is handed to npm, with its output and its exit code', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest({ scripts: { hello: 'node -e "console.log(\'hello from the app\')"', fail: 'exit 3' } }),
-  });
+  const box = await sandbox(
+    harness,
+    { 'package.json': manifest({ scripts: { hello: 'node -e "console.log(\'hello from the app\')"', fail: 'exit 3' } }) },
+    { runner: 'binary' },
+  );
   const hello = await box.safeNpm(['run', 'hello']);
   assertExit(hello, 0, 'run hello');
   assert.match(hello.stdout, /hello from the app/);
@@ -154,7 +166,7 @@ cli('an unknown command (run) is handed to npm, with its output and its exit cod
 });
 
 cli('safe-npm check without arguments exits 0 on a clean project and writes nothing', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest() });
+  const box = await sandbox(harness, { 'package.json': manifest() }, { runner: 'binary' });
   const before = await snapshot(box.dir);
   const result = await box.safeNpm(['check']);
   assertExit(result, 0);
@@ -247,7 +259,8 @@ cli('run from a sub-directory, install works on the project root (like npm) and 
 
 cli('a policy file with code from outside the project (--policy, SAFE_NPM_ORG_POLICY) is refused with exit 2 and never run', async ({ harness }) => {
   const outside = await harness.tempDir('safe-npm-outside-');
-  const box = await sandbox(harness, { 'package.json': manifest() });
+  // The binary: policy code that did run would run in this process.
+  const box = await sandbox(harness, { 'package.json': manifest() }, { runner: 'binary' });
   const policyJs = (marker: string) =>
     `require('fs').writeFileSync(require('path').join(process.env.SAFE_NPM_TEST_MARKER_DIR, '${marker}'), 'ran');\nmodule.exports = {};\n`;
   await writeFile(join(outside, 'policy.js'), policyJs('policy-js-ran.txt'));

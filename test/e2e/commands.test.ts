@@ -1,6 +1,8 @@
-// npm commands under safe-npm, through the real binary: a command that would
-// install unchecked is refused in one line with nothing written, a guarded one
-// is judged, and one that cannot install is handed to npm.
+// npm commands under safe-npm: a command that would install unchecked is
+// refused in one line with nothing written, a guarded one is judged, and one
+// that cannot install is handed to npm. Refusals and the guarded install run
+// the CLI in-process; what is handed to npm (npm writes to the process's own
+// stdout) and install-ci-test run the real binary.
 import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -12,7 +14,7 @@ import { assertExit, explain, installedPackages, sandbox, startHarness, type Har
 const commands = suite<{ harness: Harness }>('e2e: npm commands');
 
 commands.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad'], { runner: 'in-process' });
 });
 commands.after(async (context) => {
   await context.harness.close();
@@ -49,7 +51,7 @@ commands('audit fix is refused in one line with the guarded alternative, nothing
 });
 
 commands('exec of a package that is not installed is refused; exec of an installed bin is handed to npm', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest({ dependencies: {} }) });
+  const box = await sandbox(harness, { 'package.json': manifest({ dependencies: {} }) }, { runner: 'binary' });
   const before = await snapshot(box.dir);
   for (const args of [['exec', 'left-pad'], ['x', '--', 'left-pad'], ['exe', 'left-pad']]) {
     assertRefused(await box.safeNpm(args), `npm ${args[0]}`);
@@ -85,9 +87,11 @@ commands('a flag value before the command is never taken for the command: the co
 });
 
 commands('install-ci-test is guarded: a blocked lockfile is not installed and the tests do not run; a clean one is, then npm test', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest({ scripts: { test: 'node -e "require(\'fs\').writeFileSync(\'tested.txt\', \'yes\')"' } }),
-  });
+  const box = await sandbox(
+    harness,
+    { 'package.json': manifest({ scripts: { test: 'node -e "require(\'fs\').writeFileSync(\'tested.txt\', \'yes\')"' } }) },
+    { runner: 'binary' },
+  );
   assertExit(await box.safeNpmJson(['install', '--package-lock-only']), 0, 'write the lockfile');
   await writeFile(join(box.dir, '.safe-npmrc.json'), JSON.stringify({ packages: { deny: ['tiny-dep'] } }));
   const blocked = await box.safeNpm(['install-ci-test']);
@@ -103,7 +107,7 @@ commands('install-ci-test is guarded: a blocked lockfile is not installed and th
 });
 
 commands('ls and run are handed to npm with its output and exit code', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest({ scripts: { hello: 'node -e "console.log(\'hi from run\')"' } }) });
+  const box = await sandbox(harness, { 'package.json': manifest({ scripts: { hello: 'node -e "console.log(\'hi from run\')"' } }) }, { runner: 'binary' });
   const ls = await box.safeNpm(['ls']);
   assert.match(ls.stdout, /app@1\.0\.0/, explain(ls));
   const run = await box.safeNpm(['run', 'hello']);

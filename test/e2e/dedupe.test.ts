@@ -1,4 +1,5 @@
-// safe-npm dedupe: npm dedupe's tree, judged before anything is written.
+// safe-npm dedupe: npm dedupe's tree, judged before anything is written. The
+// first test runs the real binary, the second the CLI in-process.
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { suite } from 'uvu'
@@ -9,7 +10,7 @@ import { assertExit, assertFinding, explain, sandbox, startHarness, type Harness
 const dedupe = suite<{ harness: Harness }>('e2e: dedupe')
 
 dedupe.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep'])
+  context.harness = await startHarness(['tiny-dep', 'with-dep'], { runner: 'in-process' })
 })
 dedupe.after(async (context) => {
   await context.harness.close()
@@ -18,7 +19,7 @@ dedupe.after(async (context) => {
 const project = { 'package.json': { name: 'app', version: '1.0.0', dependencies: { 'with-dep': '^1.0.0', 'tiny-dep': '^1.0.0' } } }
 
 dedupe('an already deduplicated tree stays as it is', async ({ harness }) => {
-  const box = await sandbox(harness, project)
+  const box = await sandbox(harness, project, { runner: 'binary' })
   assertExit(await box.safeNpm(['install']), 0)
   const result = await box.safeNpmJson(['dedupe'])
   assertExit(result, 0, explain(result))

@@ -8,6 +8,10 @@
 // cannot be mounted, the disk-full tests are replaced by the same checks on an
 // entry that no disk can take (a tarball whose `collides/file` follows a file
 // `collides`), named as a simulation; that case also runs everywhere on its own.
+//
+// The CLI runs in-process (what it leaves on disk is the subject); the first
+// tmpfs case, or the simulation where there is no tmpfs, runs the real binary
+// (exit 3 from the process).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -16,7 +20,18 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { unwritableEntryTarball } from '../helpers/raw-tarball.js';
-import { assertExit, explain, installedPackages, lockedPackages, sandbox, sortedEntries, startHarness, type Harness, type Sandbox } from './support.js';
+import {
+  assertExit,
+  explain,
+  installedPackages,
+  lockedPackages,
+  sandbox,
+  sortedEntries,
+  startHarness,
+  type Harness,
+  type Sandbox,
+  type SandboxOptions,
+} from './support.js';
 
 const MB = 1024 * 1024;
 const BIG_FILE_BYTES = 3 * MB;
@@ -24,7 +39,7 @@ const BIG_FILE_BYTES = 3 * MB;
 const diskFull = suite<{ harness: Harness }>('e2e: a full disk during install');
 
 diskFull.before(async (context) => {
-  context.harness = await startHarness(['left-pad', 'tiny-dep', 'lodash-lite']);
+  context.harness = await startHarness(['left-pad', 'tiny-dep', 'lodash-lite'], { runner: 'in-process' });
   // 3 MB of one letter: a tiny tarball that needs 3 MB on disk.
   await context.harness.registry.publish('big-file', { version: '1.0.0', publishedAt: '-30d', files: { 'data.bin': 'x'.repeat(BIG_FILE_BYTES) } });
   // Nothing to extract, but its lockfile entry alone (the optional peers are
@@ -105,8 +120,8 @@ function tmpfsUnavailable(): string | null {
 }
 
 /** A sandbox whose project folder is a fresh 2 MB tmpfs, unmounted by `run`'s end. */
-async function onSmallDisk(harness: Harness, run: (box: Sandbox, disk: SmallDisk) => Promise<void>): Promise<void> {
-  const box = await sandbox(harness, {}, { projectSubdir: 'disk' });
+async function onSmallDisk(harness: Harness, run: (box: Sandbox, disk: SmallDisk) => Promise<void>, options: SandboxOptions = {}): Promise<void> {
+  const box = await sandbox(harness, {}, { ...options, projectSubdir: 'disk' });
   await mkdir(box.dir, { recursive: true });
   const disk = mountTmpfs(box.dir, 2 * MB);
   try {
@@ -183,7 +198,7 @@ if (unavailable === null) {
       assertExit(await box.safeNpm(['install', 'big-file@1.0.0']), 0, 'the install with space');
       await assertTree(box, [['node_modules/big-file', '1.0.0'], ['node_modules/left-pad', '1.3.0']], 'with space');
       assert.is((await stat(join(box.dir, 'node_modules', 'big-file', 'data.bin'))).size, BIG_FILE_BYTES);
-    });
+    }, { runner: 'binary' });
   });
 
   diskFull('disk already full: exit 3, no empty or cut-short package.json or package-lock.json (extracting, and writing a lockfile that grows); after freeing space the next install recovers', async ({ harness }) => {
@@ -217,8 +232,8 @@ if (unavailable === null) {
 }
 
 /** An install of `broken@1.0.0`, whose tarball has an entry no disk can take, fails and leaves the project as it was. */
-async function unwritableEntryCase(harness: Harness, source: 'registry' | 'file'): Promise<void> {
-  const box = await sandbox(harness, { 'package.json': manifest({ 'left-pad': '^1.0.0' }) });
+async function unwritableEntryCase(harness: Harness, source: 'registry' | 'file', options: SandboxOptions = {}): Promise<void> {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'left-pad': '^1.0.0' }) }, options);
   assertExit(await box.safeNpm(['install']), 0, 'the first install');
   await writeFile(join(box.dir, 'broken-1.0.0.tgz'), unwritableEntryTarball('broken', '1.0.0'));
   const before = await keptFiles(box);
@@ -246,7 +261,7 @@ diskFull('a local tarball with an entry that cannot be written fails already whi
 
 if (unavailable !== null) {
   diskFull(`disk full SIMULATED, no tmpfs here (${unavailable}): an entry that cannot be written stands in for ENOSPC: exit 3, files byte-identical, next install recovers`, ({ harness }) =>
-    unwritableEntryCase(harness, 'registry'),
+    unwritableEntryCase(harness, 'registry', { runner: 'binary' }),
   );
 }
 

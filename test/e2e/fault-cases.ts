@@ -10,7 +10,7 @@ import type { FailureKind, FailureTarget, FixtureRegistry } from '../helpers/fix
 import { HOSTILE_ENTRIES, cutShortTarball, hostileTarball } from '../helpers/raw-tarball.js';
 import type { RunResult } from '../helpers/run-cli.js';
 import { diffSnapshots, snapshot } from '../helpers/workspace.js';
-import { explain, findingsOf, sandbox, startHarness, type Harness, type Sandbox } from './support.js';
+import { explain, findingsOf, sandbox, startHarness, type Harness, type HarnessOptions, type Sandbox, type SafeNpmRunner } from './support.js';
 
 /** Small, so that a registry that never answers fails a run in about a second. */
 const FETCH_TIMEOUT_MS = 1500;
@@ -46,6 +46,12 @@ export interface FaultCase {
   /** npm's fetch-timeout for the runs; default FETCH_TIMEOUT_MS. */
   fetchTimeoutMs?: number;
   runs: FaultRun[];
+  /**
+   * How safe-npm runs for this case; default the harness's. An install script
+   * takes the environment of the process that runs it (its marker dir), so a
+   * case about one runs the binary.
+   */
+  runner?: SafeNpmRunner;
   /** Further checks after each run (returns what is wrong, or nothing). */
   verify?: (context: { harness: Harness; box: Sandbox; result: RunResult }) => Promise<string | undefined> | string | undefined;
 }
@@ -184,6 +190,7 @@ export const FAULT_CASES: FaultCase[] = [
     dependencies: { 'hidden-postinstall': '1.0.0' },
     // Allowed by name, so only the tarball check stands between it and running.
     policy: { scripts: { allow: { 'hidden-postinstall': true } } },
+    runner: 'binary',
     runs: [
       { project: 'fresh', args: ['install'], exit: 1, code: 'manifest-confusion/scripts-differ' },
       { project: 'npm-lockfile', args: ['ci'], exit: 1, code: 'manifest-confusion/scripts-differ' },
@@ -193,8 +200,8 @@ export const FAULT_CASES: FaultCase[] = [
 ];
 
 /** The fixture registry every case runs against, with the packages only these cases use. */
-export async function startFaultHarness(): Promise<Harness> {
-  const harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'fresh-pkg', 'left-pad-lite', 'hidden-postinstall']);
+export async function startFaultHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'fresh-pkg', 'left-pad-lite', 'hidden-postinstall'], options);
   // The tarball the identity-confused lockfile entry really installs: two hours old.
   await harness.registry.publish('fresh-pkg', { version: '1.0.1', publishedAt: '-2h' });
   await harness.registry.publish('cut-short', { version: '1.0.0', publishedAt: '-30d' });
@@ -249,7 +256,10 @@ async function projectFor(harness: Harness, testCase: FaultCase, state: ProjectS
   const files: Record<string, string | object> = { 'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: testCase.dependencies } };
   if (testCase.policy) files['.safe-npmrc.json'] = testCase.policy;
   if (state === 'identity-lockfile') files['package-lock.json'] = await identityLockfile(harness.registry);
-  const box = await sandbox(harness, state === 'installed' ? {} : files, { npmrc: [`fetch-timeout=${testCase.fetchTimeoutMs ?? FETCH_TIMEOUT_MS}`, 'fetch-retries=0'] });
+  const box = await sandbox(harness, state === 'installed' ? {} : files, {
+    npmrc: [`fetch-timeout=${testCase.fetchTimeoutMs ?? FETCH_TIMEOUT_MS}`, 'fetch-retries=0'],
+    runner: testCase.runner,
+  });
   if (state === 'installed') {
     const template = await installedTemplate(harness, files);
     await cp(template.dir, box.dir, { recursive: true, verbatimSymlinks: true });

@@ -14,7 +14,8 @@ import { FAULT_CASES, runFaultRun, startFaultHarness } from './fault-cases.js';
 const faults = suite<{ harness: Harness }>('e2e: faults');
 
 faults.before(async (context) => {
-  context.harness = await startFaultHarness();
+  // In-process: what a case asserts is safe-npm's answer (exit code, error line, files left alone), not the process.
+  context.harness = await startFaultHarness({ runner: 'in-process' });
 });
 faults.after(async (context) => {
   await context.harness.close();

@@ -1,8 +1,9 @@
-// package-identity through the real binary (issue 7): a lockfile entry that
-// claims another package than the tarball it resolves to, an npm alias that
-// must keep working (and be judged as its target), and a registry manifest
-// that names another package than the one asked for, and a lockfile integrity
-// that names other bytes in npm's cache than the registry published.
+// package-identity (issue 7): a lockfile entry that claims another package
+// than the tarball it resolves to, an npm alias that must keep working (and be
+// judged as its target), and a registry manifest that names another package
+// than the one asked for, and a lockfile integrity that names other bytes in
+// npm's cache than the registry published. The CLI runs in-process (the
+// judgement is the subject; npm itself runs as a process where it is compared).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ interface Context {
 const identity = suite<Context>('e2e: package identity');
 
 identity.before(async (context) => {
-  context.harness = await startHarness(['fresh-pkg', 'left-pad-lite', 'tiny-dep', 'misnamed-pkg', 'evil-pkg']);
+  context.harness = await startHarness(['fresh-pkg', 'left-pad-lite', 'tiny-dep', 'misnamed-pkg', 'evil-pkg'], { runner: 'in-process' });
   // The tarball the tampered entry really installs: fresh-pkg 1.0.1, two hours old.
   await context.harness.registry.publish('fresh-pkg', { version: '1.0.1', publishedAt: '-2h' });
 });

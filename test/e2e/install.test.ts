@@ -1,5 +1,8 @@
 // safe-npm install: installs the checked tree like npm would, saves specs like
 // npm does, writes nothing on --dry-run, and writes nothing at all when blocked.
+// Through the real binary: the clean install (with check and npm's twin), update
+// and uninstall; the rest in-process (e2e/threats blocks an install, exit 1,
+// through the binary).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -22,7 +25,7 @@ import {
 const install = suite<{ harness: Harness }>('e2e: safe-npm install');
 
 install.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'lodash-lite', 'fresh-pkg', 'fresh-only']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad', 'lodash-lite', 'fresh-pkg', 'fresh-only'], { runner: 'in-process' });
 });
 install.after(async (context) => {
   await context.harness.close();
@@ -38,7 +41,7 @@ const manifest = (dependencies: Record<string, string> = {}, extra: Record<strin
 
 install('a clean install exits 0 and installs exactly the tree it checked (node_modules = lockfile = fetched tarballs = what npm installs)', async ({ harness }) => {
   const deps = { 'with-dep': '^1.0.0', 'left-pad': '^1.0.0', 'lodash-lite': '^2.0.0' };
-  const box = await sandbox(harness, { 'package.json': manifest(deps) });
+  const box = await sandbox(harness, { 'package.json': manifest(deps) }, { runner: 'binary' });
 
   const checked = await box.safeNpmJson(['check']);
   assertExit(checked, 0, 'check');
@@ -152,7 +155,7 @@ install('install <spec> of a package whose latest is too young installs and save
 });
 
 install('update keeps to the age gate: fresh-pkg locked at 1.0.0 stays there (1.1.0 is too young); an old newer left-pad is taken', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '^1.0.0', 'left-pad': '1.0.0' }) });
+  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '^1.0.0', 'left-pad': '1.0.0' }) }, { runner: 'binary' });
   assertExit(await box.safeNpmJson(['install']), 0, 'first install');
   // Widen the range by hand: the lockfile keeps left-pad at the old 1.0.0.
   await writeFile(join(box.dir, 'package.json'), `${JSON.stringify(manifest({ 'fresh-pkg': '^1.0.0', 'left-pad': '^1.0.0' }), null, 2)}\n`);
@@ -169,7 +172,7 @@ install('update keeps to the age gate: fresh-pkg locked at 1.0.0 stays there (1.
 });
 
 install('uninstall removes the package from node_modules, package.json and the lockfile', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest({ 'with-dep': '^1.0.0', 'left-pad': '^1.0.0' }) });
+  const box = await sandbox(harness, { 'package.json': manifest({ 'with-dep': '^1.0.0', 'left-pad': '^1.0.0' }) }, { runner: 'binary' });
   assertExit(await box.safeNpmJson(['install']), 0, 'first install');
   const result = await box.safeNpmJson(['uninstall', 'left-pad']);
   assertExit(result, 0);

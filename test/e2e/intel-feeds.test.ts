@@ -1,7 +1,8 @@
-// Malware feeds through the real binary, all on loopback: an offline OSV
-// dataset and its index cache, a deny list served over http with validators,
-// the OSV query API, the registry's bulk advisory endpoint failing, the
-// vulnerability threshold, and `safe-npm intel status|update`.
+// Malware feeds, all on loopback: an offline OSV dataset and its index cache,
+// a deny list served over http with validators, the OSV query API, the
+// registry's bulk advisory endpoint failing, the vulnerability threshold, and
+// `safe-npm intel status|update`. The CLI runs in-process (what it answers is
+// the subject); `intel status` and its exit codes also through the real binary.
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,12 +22,13 @@ import {
   startHarness,
   type Harness,
   type Sandbox,
+  type SandboxOptions,
 } from './support.js';
 
 const feeds = suite<{ harness: Harness }>('e2e: intel feeds');
 
 feeds.before(async (context) => {
-  context.harness = await startHarness(['ua-parser-js', 'lodash-lite', 'tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['ua-parser-js', 'lodash-lite', 'tiny-dep', 'with-dep', 'left-pad'], { runner: 'in-process' });
 });
 feeds.after.each(({ harness }) => {
   harness.registry.setAdvisories(null);
@@ -64,8 +66,14 @@ function intelCache(box: Sandbox): string {
   return join(box.env.npm_config_cache, '_safe-npm');
 }
 
-async function project(harness: Harness, dependencies: Record<string, string>, policy: Record<string, any>, files: Record<string, string | object> = {}) {
-  return sandbox(harness, { 'package.json': manifest(dependencies), [POLICY]: policy, ...files });
+async function project(
+  harness: Harness,
+  dependencies: Record<string, string>,
+  policy: Record<string, any>,
+  files: Record<string, string | object> = {},
+  options: SandboxOptions = {},
+) {
+  return sandbox(harness, { 'package.json': manifest(dependencies), [POLICY]: policy, ...files }, options);
 }
 
 /** `safe-npm intel <action> --json` → exit code and the feeds it lists. */
@@ -465,7 +473,7 @@ feeds('vulnerability threshold: a "high" non-malware advisory gives no finding b
 // safe-npm intel status.
 
 feeds('intel status: exit 0 with a working feed, exit 1 when one is unreachable', async ({ harness }) => {
-  const box = await project(harness, { 'tiny-dep': '^1.0.0' }, {});
+  const box = await project(harness, { 'tiny-dep': '^1.0.0' }, {}, {}, { runner: 'binary' });
   const working = await intel(box, 'status');
   assertExit(working, 0, 'working feed');
   assert.is(feedNamed(working.feeds, `registry-advisories:${harness.registry.url}`).state, 'ok');

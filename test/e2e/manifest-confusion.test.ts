@@ -1,7 +1,8 @@
-// manifest-confusion through the real binary: a packument that hides what the
-// tarball's package.json declares (a postinstall, a dependency) blocks the
-// install before anything is written and no hidden script runs; an honest
-// package installs with its tarball downloaded once; `check` reads no tarball.
+// manifest-confusion: a packument that hides what the tarball's package.json
+// declares (a postinstall, a dependency) blocks the install before anything is
+// written and no hidden script runs; an honest package installs with its
+// tarball downloaded once; `check` reads no tarball. The CLI runs in-process:
+// a hidden script that ran anyway would fail the run (runSafeNpmInProcess).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { diffSnapshots, snapshot } from '../helpers/workspace.js';
@@ -10,7 +11,7 @@ import { assertExit, assertFinding, assertNoFinding, codes, explain, fetchedTarb
 const confusion = suite<{ harness: Harness }>('e2e: manifest-confusion');
 
 confusion.before(async (context) => {
-  context.harness = await startHarness(['hidden-postinstall', 'hidden-dependency', 'left-pad', 'tiny-dep', 'with-dep']);
+  context.harness = await startHarness(['hidden-postinstall', 'hidden-dependency', 'left-pad', 'tiny-dep', 'with-dep'], { runner: 'in-process' });
 });
 confusion.after(async (context) => {
   await context.harness.close();

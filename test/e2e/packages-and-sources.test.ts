@@ -1,5 +1,6 @@
 // packages (deny/allow lists) and sources (file:, directory, remote tarball
-// dependencies) through the real binary.
+// dependencies). The CLI runs in-process: the judgement is the subject, and a
+// postinstall that ran anyway would fail the run (runSafeNpmInProcess).
 import { lstat, mkdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -21,7 +22,7 @@ import {
 const packages = suite<{ harness: Harness }>('e2e: packages and sources');
 
 packages.before(async (context) => {
-  context.harness = await startHarness(['evil-pkg', 'evil-parent', 'bundles-evil', 'left-pad', 'tiny-dep', 'with-dep']);
+  context.harness = await startHarness(['evil-pkg', 'evil-parent', 'bundles-evil', 'left-pad', 'tiny-dep', 'with-dep'], { runner: 'in-process' });
   const { registry } = context.harness;
   // A registry package that depends on a remote tarball URL (the loopback
   // registry's own tarball of tiny-dep): the URL has the port, so it is

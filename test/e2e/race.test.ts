@@ -1,5 +1,7 @@
 // Check and install use one resolution: a version published while safe-npm is
 // running (after the tree was resolved and judged) is not what gets installed.
+// The CLI runs in-process: the registry publishes from this process's event
+// loop while the run is going, as it would for a separate process.
 import { join } from 'node:path';
 import semver from 'semver';
 import { suite } from 'uvu';
@@ -21,7 +23,7 @@ import {
 const race = suite<{ harness: Harness }>('e2e: no second resolution between check and install');
 
 race.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep'], { runner: 'in-process' });
 });
 race.after(async (context) => {
   await context.harness.close();

@@ -1,5 +1,8 @@
 // safe-npm rebuild runs the install scripts of installed packages the policy
 // allows: the way to run a script that was skipped, once it has been reviewed.
+// A script gets the environment of the process that runs it: the test in which
+// one must run goes through the real binary; the other runs in-process (a
+// script that ran anyway would fail the run, see runSafeNpmInProcess).
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { suite } from 'uvu'
@@ -9,16 +12,18 @@ import { assertExit, explain, sandbox, startHarness, type Harness } from './supp
 const rebuild = suite<{ harness: Harness }>('e2e: rebuild')
 
 rebuild.before(async (context) => {
-  context.harness = await startHarness(['scripted', 'scripted-allowed', 'evil-pkg'])
+  context.harness = await startHarness(['scripted', 'scripted-allowed', 'evil-pkg'], { runner: 'in-process' })
 })
 rebuild.after(async (context) => {
   await context.harness.close()
 })
 
 rebuild('a skipped script runs with rebuild once allowed, and only then', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': { name: 'app', version: '1.0.0', dependencies: { scripted: '^1.0.0', 'scripted-allowed': '^1.0.0' } },
-  })
+  const box = await sandbox(
+    harness,
+    { 'package.json': { name: 'app', version: '1.0.0', dependencies: { scripted: '^1.0.0', 'scripted-allowed': '^1.0.0' } } },
+    { runner: 'binary' },
+  )
   assertExit(await box.safeNpm(['install']), 0)
   assert.not.ok(box.markerExists('scripted-ran.txt'), 'unreviewed script skipped at install')
 

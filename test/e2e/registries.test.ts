@@ -1,7 +1,10 @@
-// registries through the real binary: tampered lockfile URLs, scope pinning,
-// private names (dependency confusion) and the allowed-registry list. A
-// recording proxy catches any attempt to reach a host other than the loopback
-// fixture registry.
+// registries: tampered lockfile URLs, scope pinning, private names
+// (dependency confusion) and the allowed-registry list. A recording proxy
+// catches any attempt to reach a host other than the loopback fixture
+// registry. The CLI runs in-process, where npm's proxy settings
+// (npm_config_proxy, npm_config_https_proxy) send every such request to the
+// proxy; the first test runs the real binary, where the HTTPS_PROXY-style
+// variables reach npm's HTTP agent too (it reads them from the process).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -31,7 +34,7 @@ interface Context {
 const registries = suite<Context>('e2e: registries');
 
 registries.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', '@acme/internal', 'acme-utils']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', '@acme/internal', 'acme-utils'], { runner: 'in-process' });
   context.proxy = await startRecordingProxy();
 });
 registries.before.each((context) => {
@@ -61,7 +64,7 @@ async function tamperLockfile(dir: string, name: string, url: string): Promise<v
 }
 
 registries('blocked: a lockfile entry resolved at another host → lockfile-resolved-elsewhere, with no request to that host', async (context) => {
-  const box = await project(context, { 'package.json': manifest({ 'with-dep': '^1.0.0' }) });
+  const box = await project(context, { 'package.json': manifest({ 'with-dep': '^1.0.0' }) }, { runner: 'binary' });
   assertExit(await box.safeNpmJson(['install', '--package-lock-only']), 0, 'making the lockfile');
   await tamperLockfile(box.dir, 'tiny-dep', EVIL_TARBALL);
 

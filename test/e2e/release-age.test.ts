@@ -1,6 +1,7 @@
-// minimum-release-age through the real binary: the gate maps onto resolution,
-// exact pins and lockfile entries younger than the limit block, and excludes,
-// exceptions (waived, expired, unused) behave as the policy says.
+// minimum-release-age: the gate maps onto resolution, exact pins and lockfile
+// entries younger than the limit block, and excludes, exceptions (waived,
+// expired, unused) behave as the policy says. The CLI runs in-process: the
+// judgement is the subject (e2e/install and e2e/cli run the binary).
 import { readFile, rm as rmFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -22,7 +23,7 @@ import {
 const age = suite<{ harness: Harness }>('e2e: minimum-release-age');
 
 age.before(async (context) => {
-  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'with-dep', 'left-pad', 'uses-fresh']);
+  context.harness = await startHarness(['fresh-pkg', 'fresh-only', 'tiny-dep', 'with-dep', 'left-pad', 'uses-fresh'], { runner: 'in-process' });
 });
 age.after(async (context) => {
   await context.harness.close();

@@ -1,7 +1,14 @@
-// install-scripts through the real binary: unreviewed scripts never run (even
-// two levels down), allowed ones do, refused ones never, --ignore-scripts runs
-// none, the project's own postinstall runs after install, and no project-root
-// manifest transform (.npm-extension) runs code while the tree is built.
+// install-scripts: unreviewed scripts never run (even two levels down),
+// allowed ones do, refused ones never, --ignore-scripts runs none, the
+// project's own postinstall runs after install, and no project-root manifest
+// transform (.npm-extension) runs code while the tree is built.
+//
+// A script gets the environment of the process that runs it, and the
+// project's own scripts write to its stdout: every test in which a script
+// must run goes through the real binary ('binary' sandboxes). Where none may
+// run, the CLI runs in-process: a script that ran anyway would leave its
+// marker in the test process's marker dir, and runSafeNpmInProcess fails the
+// run for it, so "did not run" is still asserted.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -22,7 +29,7 @@ import {
 const scripts = suite<{ harness: Harness }>('e2e: install-scripts');
 
 scripts.before(async (context) => {
-  context.harness = await startHarness(['scripted', 'scripted-allowed', 'deep-parent', 'deep-child', 'tiny-dep', 'gyp-pkg']);
+  context.harness = await startHarness(['scripted', 'scripted-allowed', 'deep-parent', 'deep-child', 'tiny-dep', 'gyp-pkg'], { runner: 'in-process' });
 });
 scripts.after(async (context) => {
   await context.harness.close();
@@ -62,10 +69,14 @@ scripts('default policy: unreviewed postinstalls (one two levels down) do not ru
 });
 
 scripts('scripts.allow {"scripted-allowed": true}: the allowed one runs, the other still does not', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest(),
-    [POLICY]: { scripts: { allow: { 'scripted-allowed': true } } },
-  });
+  const box = await sandbox(
+    harness,
+    {
+      'package.json': manifest(),
+      [POLICY]: { scripts: { allow: { 'scripted-allowed': true } } },
+    },
+    { runner: 'binary' },
+  );
   const result = await box.safeNpmJson(['install']);
   assertExit(result, 0);
   assertNoFinding(result, 'install-scripts/unreviewed', 'scripted-allowed');
@@ -78,10 +89,14 @@ scripts('scripts.allow {"scripted-allowed": true}: the allowed one runs, the oth
 });
 
 scripts('an allowed script runs exactly once, and not again on later installs that leave its package unchanged (like npm)', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'scripted-allowed': '^1.0.0' } },
-    [POLICY]: { scripts: { allow: { 'scripted-allowed': true } } },
-  });
+  const box = await sandbox(
+    harness,
+    {
+      'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'scripted-allowed': '^1.0.0' } },
+      [POLICY]: { scripts: { allow: { 'scripted-allowed': true } } },
+    },
+    { runner: 'binary' },
+  );
   const lines = async () => ((await readText(join(box.markers, ALLOWED))) ?? '').split('\n').filter(Boolean);
   const first = await box.safeNpmJson(['install']);
   assertExit(first, 0, 'first install');
@@ -132,10 +147,14 @@ scripts('rules {"install-scripts": "block"}: an unreviewed script blocks the ins
 });
 
 scripts('scripts.allow {"scripted": false}: refused, never runs', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest({ allowScripts: { scripted: true } }),
-    [POLICY]: { scripts: { allow: { scripted: false, 'scripted-allowed': true } } },
-  });
+  const box = await sandbox(
+    harness,
+    {
+      'package.json': manifest({ allowScripts: { scripted: true } }),
+      [POLICY]: { scripts: { allow: { scripted: false, 'scripted-allowed': true } } },
+    },
+    { runner: 'binary' },
+  );
   const result = await box.safeNpmJson(['install']);
   assertExit(result, 0);
   const finding = assertFinding(result, 'install-scripts/refused', 'scripted');
@@ -146,7 +165,7 @@ scripts('scripts.allow {"scripted": false}: refused, never runs', async ({ harne
 });
 
 scripts('npm\'s own allowScripts {"scripted": true} in package.json makes it run', async ({ harness }) => {
-  const box = await sandbox(harness, { 'package.json': manifest({ allowScripts: { scripted: true } }) });
+  const box = await sandbox(harness, { 'package.json': manifest({ allowScripts: { scripted: true } }) }, { runner: 'binary' });
   const result = await box.safeNpmJson(['install']);
   assertExit(result, 0);
   assertNoFinding(result, 'install-scripts/unreviewed', 'scripted');
@@ -171,9 +190,11 @@ scripts('--ignore-scripts runs none: not the allowed ones, not the project\'s ow
 });
 
 scripts('the project\'s own postinstall runs after the dependencies are installed (as npm does), for install and ci', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': manifest({ scripts: { postinstall: `${markerScript('root-postinstall.txt')} && node -e "console.log('root postinstall output')"` } }),
-  });
+  const box = await sandbox(
+    harness,
+    { 'package.json': manifest({ scripts: { postinstall: `${markerScript('root-postinstall.txt')} && node -e "console.log('root postinstall output')"` } }) },
+    { runner: 'binary' },
+  );
   const result = await box.safeNpm(['install']);
   assertExit(result, 0);
   assert.is(await readText(join(box.markers, 'root-postinstall.txt')), 'after-install', explain(result));
@@ -193,9 +214,11 @@ scripts('the project\'s own postinstall runs after the dependencies are installe
 });
 
 scripts('a failing project postinstall fails the install like npm (non-zero exit)', async ({ harness }) => {
-  const box = await sandbox(harness, {
-    'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'tiny-dep': '^1.0.0' }, scripts: { postinstall: 'exit 7' } },
-  });
+  const box = await sandbox(
+    harness,
+    { 'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'tiny-dep': '^1.0.0' }, scripts: { postinstall: 'exit 7' } } },
+    { runner: 'binary' },
+  );
   const result = await box.safeNpm(['install']);
   assert.ok(result.code !== 0, `a failing postinstall must not exit 0\n${explain(result)}`);
 });

@@ -7,14 +7,35 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { loadFixturePackages, startRegistry, type FixtureRegistry, type StartRegistryOptions } from '../helpers/fixture-registry.js';
-import { runNpm, runSafeNpm, type RunResult } from '../helpers/run-cli.js';
+import { runNpm, runSafeNpm, runSafeNpmInProcess, type RunOptions, type RunResult } from '../helpers/run-cli.js';
 import { isolatedEnv, makeProject, makeTempDir, readJson, removeDirs } from '../helpers/workspace.js';
 
 /** The version `safe-npm --version` must print. */
 export const SAFE_NPM_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
+/**
+ * How a sandbox runs safe-npm: 'binary' (default) starts bin/safe-npm.js as a
+ * child process; 'in-process' calls the built CLI's main() in the test's own
+ * process with the sandbox's cwd and environment (runSafeNpmInProcess: no Node
+ * start and no imports per run). Use 'in-process' where the process boundary
+ * is not what the test is about: not for stdin, output of commands handed to
+ * npm, install scripts that must run (a script gets the environment of the
+ * process that runs it; one that runs by mistake in-process fails the run),
+ * policy code that must never run, secrets on the real stderr.
+ * SAFE_NPM_E2E_RUNNER=binary runs every sandbox through the binary, to show
+ * that a file passes both ways.
+ */
+export type SafeNpmRunner = 'binary' | 'in-process';
+
+export interface HarnessOptions extends StartRegistryOptions {
+  /** The runner of the harness's sandboxes unless a sandbox says otherwise; default 'binary'. */
+  runner?: SafeNpmRunner;
+}
+
 export interface Harness {
   registry: FixtureRegistry;
+  /** The runner sandboxes get by default ('binary' when not set). */
+  runner?: SafeNpmRunner;
   /** Every temp dir made through the harness, removed by close(). */
   dirs: string[];
   /** A fresh temp dir, removed by close(). */
@@ -22,11 +43,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(names: string[], options: StartRegistryOptions = {}): Promise<Harness> {
-  const registry = await startRegistry(loadFixturePackages(names), options);
+export async function startHarness(names: string[], options: HarnessOptions = {}): Promise<Harness> {
+  const { runner = 'binary', ...registryOptions } = options;
+  const registry = await startRegistry(loadFixturePackages(names), registryOptions);
   const dirs: string[] = [];
   return {
     registry,
+    runner,
     dirs,
     async tempDir(prefix = 'safe-npm-e2e-') {
       const dir = await makeTempDir(prefix);
@@ -66,6 +89,13 @@ export interface SandboxOptions {
   extra?: Record<string, string | undefined>;
   /** The project is this sub-directory of the written files (e.g. 'app', so that 'lib/' is its sibling). */
   projectSubdir?: string;
+  /** How safe-npm runs in this sandbox; default the harness's runner. */
+  runner?: SafeNpmRunner;
+}
+
+/** The function that runs safe-npm for this runner (SAFE_NPM_E2E_RUNNER=binary overrides 'in-process'). */
+export function safeNpmRunnerFor(runner: SafeNpmRunner): (args: string[], options: RunOptions) => Promise<RunResult> {
+  return runner === 'in-process' && process.env.SAFE_NPM_E2E_RUNNER !== 'binary' ? runSafeNpmInProcess : runSafeNpm;
 }
 
 export async function sandbox(harness: Harness, files: Record<string, string | object>, options: SandboxOptions = {}): Promise<Sandbox> {
@@ -87,6 +117,9 @@ export async function sandbox(harness: Harness, files: Record<string, string | o
     }
     return merged;
   };
+  const runner = options.runner ?? harness.runner ?? 'binary';
+  const runSafeNpmHere = safeNpmRunnerFor(runner);
+  const how = runSafeNpmHere === runSafeNpmInProcess ? ' (in-process)' : '';
   const timed = async (label: string, run: () => Promise<RunResult>): Promise<RunResult> => {
     const started = Date.now();
     const result = await run();
@@ -100,10 +133,10 @@ export async function sandbox(harness: Harness, files: Record<string, string | o
     home,
     markers,
     env,
-    safeNpm: (args, extraEnv) => timed(`safe-npm ${args.join(' ')}`, () => runSafeNpm(args, { cwd: dir, env: withEnv(extraEnv) })),
+    safeNpm: (args, extraEnv) => timed(`safe-npm ${args.join(' ')}${how}`, () => runSafeNpmHere(args, { cwd: dir, env: withEnv(extraEnv) })),
     async safeNpmJson(args, extraEnv) {
       const full = args.includes('--json') ? args : [...args, '--json'];
-      const result = await timed(`safe-npm ${full.join(' ')}`, () => runSafeNpm(full, { cwd: dir, env: withEnv(extraEnv) }));
+      const result = await timed(`safe-npm ${full.join(' ')}${how}`, () => runSafeNpmHere(full, { cwd: dir, env: withEnv(extraEnv) }));
       let report: any;
       try {
         report = JSON.parse(result.stdout);

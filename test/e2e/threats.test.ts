@@ -1,8 +1,9 @@
 // Historical supply-chain incidents rebuilt as fixture-registry scenarios with
-// their real shape, run through the real binary. Each is blocked by the
-// heuristic rules with every malware feed switched off, and again by
-// known-malware/reported as soon as a feed (a deny list file, or the registry's
-// bulk advisory endpoint) lists it.
+// their real shape. Each is blocked by the heuristic rules with every malware
+// feed switched off, and again by known-malware/reported as soon as a feed (a
+// deny list file, or the registry's bulk advisory endpoint) lists it. The CLI
+// runs in-process (the judgement is the subject); the event-stream install,
+// whose postinstall must never run, through the real binary.
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -54,7 +55,7 @@ const privatePackages = (): FixturePackage[] =>
   JSON.parse(readFileSync(new URL('../fixtures/intel/e2e/private-registry.json', import.meta.url), 'utf8'));
 
 threats.before(async (context) => {
-  context.harness = await startHarness(PACKAGES);
+  context.harness = await startHarness(PACKAGES, { runner: 'in-process' });
   context.privateRegistry = await startRegistry(privatePackages());
 });
 threats.after.each(({ harness, privateRegistry }) => {
@@ -91,6 +92,7 @@ async function project(
 function harnessOver(registry: FixtureRegistry, main: Harness): Harness {
   return {
     registry,
+    runner: main.runner,
     dirs: main.dirs,
     tempDir: main.tempDir,
     close: () => registry.close(),
@@ -175,7 +177,8 @@ async function assertFeedsBlock(harness: Harness, feedCase: FeedCase): Promise<v
 // patch release adds a dependency on a fresh package with hidden code.
 
 threats('event-stream shape: stream-utils@3.3.6 (new publisher) pulls in the 6-hour-old flatmap-helper@0.1.1 → minimum-release-age blocks; install writes nothing and runs no script', async ({ harness }) => {
-  const box = await project(harness, { 'stream-utils': '^3.3.0' });
+  // The binary: a postinstall that did run would get the sandbox's marker dir only there.
+  const box = await project(harness, { 'stream-utils': '^3.3.0' }, {}, {}, { runner: 'binary' });
   const result = await box.safeNpmJson(['install']);
   const finding = assertBlockedBy(result, 'minimum-release-age/too-young', 'flatmap-helper');
   assert.is(finding.package.version, '0.1.1');

@@ -1,6 +1,6 @@
 // unverifiable: when the facts of a lockfile entry cannot be learned (registry
 // error, bad JSON), the package is reported and, by default, blocks. Unknown
-// never looks like safe.
+// never looks like safe. The CLI runs in-process: the judgement is the subject.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FailureKind } from '../helpers/fixture-registry.js';
@@ -21,7 +21,7 @@ import {
 const unverifiable = suite<{ harness: Harness }>('e2e: unverifiable');
 
 unverifiable.before(async (context) => {
-  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad']);
+  context.harness = await startHarness(['tiny-dep', 'with-dep', 'left-pad'], { runner: 'in-process' });
 });
 unverifiable.after.each(({ harness }) => {
   harness.registry.setFailure('tiny-dep', null);

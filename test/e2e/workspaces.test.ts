@@ -1,5 +1,5 @@
 // Workspaces: every workspace's dependencies are judged, and -w takes a
-// workspace's name or folder as npm does.
+// workspace's name or folder as npm does. The CLI runs in-process.
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -9,7 +9,7 @@ import { assertExit, assertFinding, explain, installedPackages, sandbox, startHa
 const workspaces = suite<{ harness: Harness }>('e2e: workspaces')
 
 workspaces.before(async (context) => {
-  context.harness = await startHarness(['left-pad', 'tiny-dep', 'fresh-only'])
+  context.harness = await startHarness(['left-pad', 'tiny-dep', 'fresh-only'], { runner: 'in-process' })
 })
 workspaces.after(async (context) => {
   await context.harness.close()

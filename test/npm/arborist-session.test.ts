@@ -3,7 +3,8 @@
 // run in-process against npm config read from isolated temp npmrc files.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ArboristSession, type SessionOptions } from '../../lib/npm/arborist-session.ts'
+import { join } from 'node:path'
+import { ArboristSession, specFromDirectory, type SessionOptions } from '../../lib/npm/arborist-session.ts'
 import type { NpmConfig } from '../../lib/npm/npm-config.ts'
 import { isolatedNpm, removeIsolatedNpms } from './isolated-config.ts'
 
@@ -50,6 +51,19 @@ test('npm\'s flat config is passed on (registry, scoped registries, save type)',
   assert.is(options.registry, 'http://127.0.0.1:4873/')
   assert.is(options['@acme:registry'], 'http://127.0.0.1:4874/')
   assert.is(options.saveType, 'dev')
+})
+
+test('install: a relative path spec is taken from the directory safe-npm runs in (config.cwd), not the process\'s', async () => {
+  const cwd = '/somewhere/app/src'
+  assert.is(specFromDirectory('./vendor/x-1.0.0.tgz', cwd), join(cwd, 'vendor/x-1.0.0.tgz'))
+  assert.is(specFromDirectory('../lib', cwd), '/somewhere/app/lib')
+  assert.is(specFromDirectory('x@file:../x.tgz', cwd), 'x@/somewhere/app/x.tgz')
+  for (const spec of ['left-pad@^1', '@acme/tool', 'npm:left-pad@1', 'github:acme/tool', 'https://example.test/x.tgz', '/abs/x.tgz', 'not a valid spec@@']) {
+    assert.is(specFromDirectory(spec, cwd), spec, spec)
+  }
+  const config: NpmConfig = { ...(await optionsFor({})).config, cwd }
+  const options = new ArboristSession(config, session({ add: ['./x.tgz', 'left-pad@^1'] })).arboristOptions
+  assert.equal(options.add, [join(cwd, 'x.tgz'), 'left-pad@^1'])
 })
 
 test('install: the specs to add and the workspaces', async () => {
