@@ -5,19 +5,19 @@
 // paths hidden in base64; nx 2025: append to ~/.bashrc, read npm and gh
 // tokens; "Shai-Hulud" 2025: trufflehog, NPM_TOKEN, webhook.site, npm
 // publish). Pure: the caller hands in the commands and the files' text.
+import { INSTALL_SCRIPT_NAMES } from './version-signals.js'
+import type { ScriptContentVerdict, ScriptShape, ScriptShapeId, TarballManifest } from '../model/rule.js'
 
-/** A dropper shape, as named in findings and the README. */
-export type ScriptShapeId =
-  | 'download-and-run'
-  | 'remote-command'
-  | 'eval-remote'
-  | 'eval-decoded'
-  | 'encoded-payload'
-  | 'writes-outside-package'
-  | 'reads-credentials'
-  | 'secret-scanner'
-  | 'exfiltration-endpoint'
-  | 'publishes-packages'
+export const GYP_INSTALL = 'node-gyp rebuild'
+
+/** Install-time scripts as npm runs them from the tarball's own package.json once it is unpacked. */
+export function tarballInstallScriptsOf(manifest: Pick<TarballManifest, 'scripts' | 'hasBindingGyp' | 'gypfile'>): Record<string, string> {
+  const scripts: Record<string, string> = {}
+  for (const event of INSTALL_SCRIPT_NAMES) if (manifest.scripts[event]) scripts[event] = manifest.scripts[event]
+  // npm adds `node-gyp rebuild` when binding.gyp ships and neither install nor preinstall is set (gypfile: false opts out).
+  if (manifest.hasBindingGyp && manifest.gypfile !== false && !scripts.install && !scripts.preinstall) scripts.install = GYP_INSTALL
+  return scripts
+}
 
 export const SCRIPT_SHAPE_DESCRIPTIONS: Record<ScriptShapeId, string> = {
   'download-and-run': 'downloads a program and runs it',
@@ -32,30 +32,10 @@ export const SCRIPT_SHAPE_DESCRIPTIONS: Record<ScriptShapeId, string> = {
   'publishes-packages': 'publishes npm packages',
 }
 
-export interface ScriptShape {
-  shape: ScriptShapeId
-  /** Path inside the package, or `package.json#scripts.<event>` for the command itself. */
-  file: string
-  line: number
-  /** A short, single-line piece of the text around the match. */
-  excerpt: string
-}
-
 export interface ScriptFile {
   /** Path inside the package (`install.js`, `scripts/postinstall.mjs`). */
   path: string
   text: string
-}
-
-/** What the analysis of one package's install scripts found (kept in the tarball summary cache). */
-export interface ScriptContentVerdict {
-  /** Version of these heuristics: a cached verdict of another version is not reused. */
-  analysis: number
-  shapes: ScriptShape[]
-  /** Files the scripts name that could not be read (missing from the tarball, too large), with why. */
-  unread: string[]
-  /** Files that were read. */
-  read: string[]
 }
 
 export const SCRIPT_CONTENT_ANALYSIS_VERSION = 1
@@ -144,7 +124,10 @@ export function filesReferencedBy(file: ScriptFile, files: string[]): string[] {
   for (const reference of referencesIn(file.text)) {
     const relative = resolveIn(present, directory ? `${directory}/${reference.spec}` : reference.spec, reference.isModule)
     const fromRoot = reference.isModule || reference.spec.startsWith('.') ? null : resolveIn(present, reference.spec, false)
-    for (const candidate of [relative, fromRoot]) if (candidate && candidate !== file.path) found.add(candidate)
+    for (const candidate of [relative, fromRoot]) {
+      // Code and shell files only: package.json and data are not scripts.
+      if (candidate && candidate !== file.path && SCRIPT_EXTENSIONS.some((extension) => candidate.endsWith(extension))) found.add(candidate)
+    }
   }
   return [...found]
 }
@@ -173,32 +156,48 @@ const NODE_EVAL_ENCODED = /\bnode\s+(?:-e|--eval|-p|--print)\s+[^\n]{0,80}?(?:[A
 const DECODED_LITERAL = /\b(?:Buffer\.from|atob)\s*\(\s*(['"`])([A-Za-z0-9+/=_-]{8,20000})\1\s*(?:,\s*['"](base64|hex|base64url)['"])?/g
 const DECODED_IS_SUSPICIOUS = /https?:\/\/|\b(?:curl|wget|powershell|certutil)\b|\/bin\/(?:ba)?sh|cmd\.exe|\brequire\s*\(|\beval\s*\(|child_process|\.npmrc|_authToken|NPM_TOKEN/
 
-/** The text of a call's arguments from its opening parenthesis (at most `limit` characters), strings, templates and nesting followed. */
+/**
+ * The text of a call's arguments from its opening parenthesis (at most `limit`
+ * characters), strings, templates and nesting followed, comments left out
+ * (installers explain themselves with URLs in comments).
+ */
 function callArguments(text: string, open: number, limit = 600): string {
   const stack: string[] = []
   let quote: string | null = null
+  let kept = ''
   const end = Math.min(text.length, open + limit)
-  for (let index = open; index < end; index++) {
+  for (let index = open + 1; index < end; index++) {
     const char = text[index]
     if (quote) {
-      if (char === '\\') index++
+      kept += char
+      if (char === '\\') kept += text[++index] ?? ''
       else if (char === quote) quote = null
       else if (quote === '`' && char === '$' && text[index + 1] === '{') {
         stack.push('${')
         quote = null
-        index++
+        kept += text[++index]
       }
+      continue
+    }
+    if (char === '/' && text[index + 1] === '/') {
+      const lineEnd = text.indexOf('\n', index)
+      index = lineEnd === -1 ? end : lineEnd - 1
+      continue
+    }
+    if (char === '/' && text[index + 1] === '*') {
+      const commentEnd = text.indexOf('*/', index + 2)
+      index = commentEnd === -1 ? end : commentEnd + 1
       continue
     }
     if (char === '"' || char === "'" || char === '`') quote = char
     else if (char === '(' || char === '[' || char === '{') stack.push(char)
     else if (char === ')' || char === ']' || char === '}') {
-      const top = stack.pop()
-      if (top === '${') quote = '`'
-      else if (stack.length === 0) return text.slice(open + 1, index)
+      if (stack.length === 0) return kept
+      if (stack.pop() === '${') quote = '`'
     }
+    kept += char
   }
-  return text.slice(open + 1, end)
+  return kept
 }
 
 const isStringLiteral = (argument: string) => /^\s*(['"])(?:\\.|(?!\1).)*\1\s*$/s.test(argument)

@@ -24,7 +24,12 @@ export interface EffectivePolicy {
   }
   packages: { deny: string[]; allow: string[] }
   minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn'; lockfile: 'hold-back' | 'block' }
-  scripts: { allow: Record<string, boolean>; npmAllowScripts: boolean }
+  scripts: {
+    allow: Record<string, boolean>
+    npmAllowScripts: boolean
+    /** The severity of an unreviewed install script whose text shows a dropper shape. */
+    content: Severity
+  }
   sources: { git: SourceReach; remote: SourceReach; file: SourceReach; directory: SourceReach }
   intel: {
     registryAdvisories: boolean

@@ -131,6 +131,41 @@ export interface TarballManifest {
   gypfile: boolean | null
   /** The tarball ships a top-level binding.gyp. */
   hasBindingGyp: boolean
+  /** What the install scripts' own text shows (lib/heuristics/script-content.ts); absent when it has none or it was not analysed. */
+  scriptContent?: ScriptContentVerdict
+}
+
+/** A dropper shape an install script shows, as named in findings and the README. */
+export type ScriptShapeId =
+  | 'download-and-run'
+  | 'remote-command'
+  | 'eval-remote'
+  | 'eval-decoded'
+  | 'encoded-payload'
+  | 'writes-outside-package'
+  | 'reads-credentials'
+  | 'secret-scanner'
+  | 'exfiltration-endpoint'
+  | 'publishes-packages'
+
+export interface ScriptShape {
+  shape: ScriptShapeId
+  /** Path inside the package, or `package.json#scripts.<event>` for the command itself. */
+  file: string
+  line: number
+  /** A short, single-line piece of the text around the match. */
+  excerpt: string
+}
+
+/** What the analysis of one package's install scripts found (kept with the tarball summary under its integrity). */
+export interface ScriptContentVerdict {
+  /** Version of the heuristics: a cached verdict of another version is not reused. */
+  analysis: number
+  shapes: ScriptShape[]
+  /** Files the scripts name that could not be read (missing from the tarball, too large), with why. */
+  unread: string[]
+  /** Files that were read. */
+  read: string[]
 }
 
 /** The same fields of the manifest Arborist resolved the node with (what was judged). */

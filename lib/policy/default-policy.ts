@@ -14,7 +14,7 @@ export const DEFAULT_POLICY: Required<Omit<PolicyDocument, '$schema' | 'extends'
   registries: { scopes: {}, private: {} },
   packages: { deny: [], allow: [] },
   minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block', lockfile: 'hold-back' },
-  scripts: { allow: {}, npmAllowScripts: true },
+  scripts: { allow: {}, npmAllowScripts: true, content: 'block' },
   sources: { git: 'direct', remote: 'direct', file: 'direct', directory: 'direct' },
   intel: {
     registryAdvisories: true,

@@ -74,7 +74,7 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
       missingTime: tree.minimumReleaseAge.missingTime,
       lockfile: tree.minimumReleaseAge.lockfile,
     },
-    scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts },
+    scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts, content: tree.scripts.content },
     sources: tree.sources,
     intel: {
       registryAdvisories: tree.intel.registryAdvisories,
@@ -151,6 +151,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['dependencyConfusion', 'same'],
   ['intel.registryAdvisories', 'stays-on'],
   ['intel.osv.enabled', 'stays-on'],
+  ['scripts.content', 'severity'],
   ['scripts', 'stays-false'],
   ['intel.vulnerabilities', 'threshold'],
 ]

@@ -97,6 +97,9 @@ export const policySchema = z
           .boolean()
           .optional()
           .describe('Whether the allowScripts field of package.json (npm approve-scripts) also allows scripts.'),
+        content: severitySchema
+          .optional()
+          .describe('An unreviewed install script whose text shows a dropper shape (downloads and runs a program, evaluates fetched or decoded code, writes outside the package, reads npm tokens…): block, warn (as any unreviewed script) or off (not read).'),
       })
       .optional(),
     sources: z

@@ -11,10 +11,9 @@ import {
   filesNamedByCommand,
   filesReferencedBy,
   judgeInstallScripts,
-  type ScriptContentVerdict,
   type ScriptFileAnswer,
-  type ScriptShapeId,
 } from '../../lib/heuristics/script-content.ts'
+import type { ScriptContentVerdict, ScriptShapeId } from '../../lib/model/rule.ts'
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/script-content/', import.meta.url))
 
