@@ -12,7 +12,9 @@
 //   node bench/script-content.mjs [--top N] [--wide] [--cache DIR] [--json FILE] [--no-fixtures]
 //
 // --wide takes the first N names of npm-high-impact's npmTopDownloads (15,916
-// names) instead of the 1,000-name list, for a larger sample of install scripts.
+// names) instead of the 1,000-name list, for a larger sample of install scripts;
+// --packages a@1.2.3,b takes these specs instead (older versions of well-known
+// installers: node-sass, puppeteer, cypress, husky 4…).
 //
 // Exit code: 0 when no top package escalates and every incident fixture does, 1 otherwise.
 import fs from 'node:fs'
@@ -21,9 +23,9 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import pacote from 'pacote'
-import { readTarballManifest } from '../dist/lib/npm/tarball-manifest.js'
-import { describeShapes, judgeInstallScripts } from '../dist/lib/heuristics/script-content.js'
-import { mapConcurrently } from '../dist/lib/model/concurrency.js'
+import { readTarballManifest } from '../lib/npm/tarball-manifest.ts'
+import { describeShapes, judgeInstallScripts } from '../lib/heuristics/script-content.ts'
+import { mapConcurrently } from '../lib/model/concurrency.ts'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const FIXTURES = path.join(BENCH_DIR, '..', 'test', 'fixtures', 'script-content')
@@ -43,6 +45,7 @@ function parseArguments(argv) {
     else if (arg === '--json') options.json = value()
     else if (arg === '--no-fixtures') options.fixtures = false
     else if (arg === '--wide') options.wide = true
+    else if (arg === '--packages') options.packages = value().split(',').filter(Boolean)
     else throw new Error(`unknown option ${arg}`)
   }
   return options
@@ -66,7 +69,7 @@ function listFiles(dir) {
 }
 
 async function measureTop(options, npmOptions) {
-  const names = await topNames(options.top, options.wide)
+  const names = options.packages ?? (await topNames(options.top, options.wide))
   const failures = []
   const manifests = await mapConcurrently(names, 8, async (name) => {
     try {

@@ -19,7 +19,7 @@ import { EndpointMemory } from '../feeds/endpoint-memory.js'
 import { FeedAnswerCache, dropFeedAnswers } from '../feeds/answer-cache.js'
 import { cachedFetch } from '../feeds/feed-cache.js'
 import { loadOsvDatasetWithDetails } from '../feeds/osv-dataset.js'
-import { packageKey, queryOsvBatch, type PackageVersion } from '../feeds/osv-api.js'
+import { packageKey, queryOsvBatch, queryOsvFixes, type PackageVersion } from '../feeds/osv-api.js'
 import { isVersionInAdvisory, parseBulkAdvisoryList } from '../feeds/registry-advisories.js'
 import { requireSecureUrl } from '../feeds/secure-url.js'
 import type { EffectivePolicy } from '../model/policy.js'
@@ -263,6 +263,43 @@ async function askOsvApi(packages: PackageVersion[], policy: EffectivePolicy, op
   await cache.save(now)
 }
 
+/**
+ * What OSV says about the versions being replaced, fixed ranges included (for
+ * minimumReleaseAge.allowSecurityFixes); cached like every live answer.
+ */
+async function askOsvFixes(replaced: PackageVersion[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+  const feed = `osv-api:${policy.intel.osv.url}#fixes`
+  const now = options.now ?? new Date()
+  const cache = await new FeedAnswerCache<Advisory[]>(options.cacheDir, feed).load(isAdvisoryList)
+  const { cached, toAsk } = splitByCache([...new Set(replaced.map(packageKey))], cache, answerPolicy(options, policy.intel.maxAgeMs), now)
+  const use = (key: string, advisories: Advisory[]) => {
+    const { name, version } = splitKey(key)
+    for (const advisory of advisories) collector.add(name, version, advisory)
+  }
+  for (const [key, advisories] of cached) use(key, advisories)
+  if (toAsk.length === 0) return
+  if (options.npmOptions.offline) return failWithStaleAnswers(feed, new Error(`offline: ${toAsk.length} package versions have no cached answer`), toAsk, cache, collector, use)
+  try {
+    const answers = await queryOsvFixes(toAsk.map(splitKey), { baseUrl: policy.intel.osv.url, npmOptions: options.npmOptions })
+    for (const key of toAsk) {
+      const { name } = splitKey(key)
+      const advisories = (answers.get(key) ?? []).map((fix): Advisory => ({
+        id: fix.id,
+        source: 'osv-api',
+        summary: fix.summary ?? `${fix.isMalware ? 'Malicious code' : 'Vulnerability'} in ${name} (${fix.id})`,
+        isMalware: fix.isMalware,
+        url: `https://osv.dev/vulnerability/${fix.id}`,
+        fixedIn: fix.fixed,
+      }))
+      use(key, advisories)
+      cache.set(key, advisories, now)
+    }
+  } catch (error) {
+    failWithStaleAnswers(feed, error, toAsk, cache, collector, use)
+  }
+  await cache.save(now)
+}
+
 async function readDatasets(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
   for (const location of policy.intel.datasets) {
     const feed = `osv-dataset:${location}`
@@ -343,15 +380,23 @@ export async function feedStatus(policy: EffectivePolicy, options: IntelOptions)
   return collector.feeds
 }
 
+/** The versions being replaced that a security fix would be judged against (minimumReleaseAge.allowSecurityFixes). */
+export function replacedVersionsOf(packages: PackageView[], policy: EffectivePolicy): PackageVersion[] {
+  if (!policy.minimumReleaseAge.allowSecurityFixes) return []
+  return packages.flatMap((pkg) => (pkg.source === 'registry' && pkg.replacesVersion ? [{ name: pkg.name, version: pkg.replacesVersion }] : []))
+}
+
 export async function gatherIntel(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions): Promise<IntelResult> {
   const collector = new Collector()
   const registryPackages = packages.filter((pkg) => pkg.source === 'registry')
+  const replaced = replacedVersionsOf(registryPackages, policy)
   if (registryPackages.length > 0) {
     await Promise.all([
       policy.intel.registryAdvisories
-        ? askRegistryAdvisories(registryPackages, { ...options, unreachable: policy.intel.unreachable, maxAgeMs: policy.intel.maxAgeMs }, collector)
+        ? askRegistryAdvisories([...registryPackages, ...replaced], { ...options, unreachable: policy.intel.unreachable, maxAgeMs: policy.intel.maxAgeMs }, collector)
         : undefined,
       policy.intel.osv.enabled ? askOsvApi(registryPackages, policy, options, collector) : undefined,
+      policy.intel.osv.enabled && replaced.length > 0 ? askOsvFixes(replaced, policy, options, collector) : undefined,
       readDatasets(registryPackages, policy, options, collector),
       readDenyLists(registryPackages, policy, options, collector),
     ])

@@ -123,6 +123,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     beforeExclude: policy.minimumReleaseAge.exclude.filter((pattern) => parsePackagePattern(pattern).range === null),
     workspaces: await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
+    // What a young version replaces is read from node_modules only when a security fix may pass the age gate.
+    readsInstalledVersions: ageRuleOn && policy.minimumReleaseAge.allowSecurityFixes,
   })
 
   phase(request.readsLockfileOnly ? 'reading package-lock.json' : mode === 'rebuild' ? 'reading node_modules' : 'resolving the dependency tree')

@@ -23,7 +23,15 @@ export interface EffectivePolicy {
     private: Record<string, string>
   }
   packages: { deny: string[]; allow: string[] }
-  minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn'; lockfile: 'hold-back' | 'block' }
+  minimumReleaseAge: {
+    age: string
+    ageMs: number
+    exclude: string[]
+    missingTime: 'block' | 'warn'
+    lockfile: 'hold-back' | 'block'
+    /** A too-young version that is the named fix of an advisory against the version it replaces passes with a warning. */
+    allowSecurityFixes: boolean
+  }
   scripts: {
     allow: Record<string, boolean>
     npmAllowScripts: boolean

@@ -60,6 +60,11 @@ export interface PackageView {
   deprecated: string | null
   /** The folder it is installed in: the last `node_modules/<name>` of its location. */
   folderName?: string
+  /**
+   * The version of this package at the same location before this command: the
+   * lockfile's, else the installed one (read only when a policy needs it); absent when the same or none.
+   */
+  replacesVersion?: string
   /** The name and version package-lock.json (or the registry manifest, for a fresh resolution) claims. */
   claimedName?: string
   claimedVersion?: string
@@ -110,6 +115,8 @@ export interface PackageFacts {
   distTags?: Record<string, string>
   /** Reports from malware feeds and advisories that name this version. */
   advisories?: Advisory[]
+  /** Advisories that name the version this one replaces (PackageView.replacesVersion), when asked for. */
+  replacedAdvisories?: Advisory[]
   /** Verified provenance, for packages the policy requires it of. */
   provenance?: ProvenanceFact
   /** What the tarball's own package.json declares, for packages about to be written (never in `check`). */
@@ -195,6 +202,10 @@ export interface Advisory {
   /** For vulnerabilities: low | moderate | high | critical. */
   severity?: string
   url?: string
+  /** The affected range as the registry's bulk endpoint gives it (`<4.17.21`), when it does. */
+  vulnerableVersions?: string
+  /** The versions OSV's ranges name as `fixed` for this package, when read. */
+  fixedIn?: string[]
 }
 
 export interface RuleContext {

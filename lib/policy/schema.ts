@@ -86,6 +86,10 @@ export const policySchema = z
           .enum(['hold-back', 'block'])
           .optional()
           .describe('A too-young version kept in the lockfile: hold-back (install and update move it to the newest mature version every dependent accepts, touching nothing else) or block.'),
+        allowSecurityFixes: z
+          .boolean()
+          .optional()
+          .describe("Let a too-young version through (with a warning naming the advisory) when it is the fixed version an advisory of the registry or OSV names for a vulnerability of the version it replaces (the lockfile's or the installed one). Every other rule still applies. Off by default."),
       })
       .optional(),
     scripts: z
