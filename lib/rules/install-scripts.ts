@@ -1,7 +1,7 @@
 import { describeShapes, GYP_INSTALL, tarballInstallScriptsOf } from '../heuristics/script-content.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import { matchesPackage } from '../model/package-pattern.js'
-import type { PackageFacts, PackageView, Rule, RuleContext, TarballManifest } from '../model/rule.js'
+import type { PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 
 /** Install-time scripts as the registry and the lockfile present them (what was judged), npm's implicit node-gyp build included. */
 export function declaredInstallScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {

@@ -103,4 +103,58 @@ test('a second run asks nothing; prefer-online, intel update and an expired max 
   }
 })
 
+test('the version a young one replaces is asked about too, with OSV fixed ranges, and cached alike', async () => {
+  const registry = await startRegistry(loadFixturePackages(['fresh-pkg']), {
+    advisories: { 'fresh-pkg': [{ id: 1100123, title: 'Prototype pollution in fresh-pkg', severity: 'high', vulnerable_versions: '<1.1.0' }] },
+  })
+  const ghsa = {
+    id: 'GHSA-fre5-h2pk-g000',
+    modified: '2026-11-30T00:00:00Z',
+    summary: 'Prototype pollution in fresh-pkg',
+    affected: [{ package: { ecosystem: 'npm', name: 'fresh-pkg' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.1.0' }] }] }],
+  }
+  const osv = await startLocalServer((request, response) => {
+    if (request.url === '/v1/querybatch') {
+      const { queries } = JSON.parse(request.body)
+      return sendJson(response, 200, { results: queries.map((query: any) => (query.version === '1.0.0' ? { vulns: [{ id: ghsa.id }] } : {})) })
+    }
+    return sendJson(response, 200, ghsa)
+  })
+  const cacheDir = await makeTempDir('safe-npm-feed-answers-')
+  try {
+    const policy = policyOf({ minimumReleaseAge: { allowSecurityFixes: true }, intel: { osv: { enabled: true, url: osv.url } } })
+    const options: IntelOptions = {
+      npmOptions: { registry: registry.url, cache: `${cacheDir}/_cacache`, fetchRetries: 0 },
+      defaultRegistry: registry.url,
+      scopedRegistries: {},
+      cacheDir,
+      projectDir: cacheDir,
+      now: new Date('2026-12-01T12:00:00Z'),
+    }
+    const packages = [{ ...view('fresh-pkg', '1.1.0'), replacesVersion: '1.0.0' }]
+    const result = await gatherIntel(packages, policy, options)
+    assert.equal(registry.advisoryRequests, [{ 'fresh-pkg': ['1.1.0', '1.0.0'] }], 'the replaced version is in the bulk request')
+    const replaced = result.advisories.get('fresh-pkg@1.0.0') ?? []
+    assert.equal(replaced.map((advisory) => [advisory.id, advisory.vulnerableVersions ?? null, advisory.fixedIn ?? null]).sort(), [
+      ['1100123', '<1.1.0', null],
+      ['GHSA-fre5-h2pk-g000', null, ['1.1.0']],
+    ])
+    assert.equal(result.advisories.get('fresh-pkg@1.1.0'), undefined, 'nothing against the fix itself')
+
+    registry.advisoryRequests.length = 0
+    osv.requests.length = 0
+    const again = await gatherIntel(packages, policy, options)
+    assert.equal([registry.advisoryRequests.length, osv.requests.length], [0, 0], 'second run: nothing asked')
+    const byId = (list: any[] = []) => [...list].sort((a, b) => a.id.localeCompare(b.id))
+    assert.equal(byId(again.advisories.get('fresh-pkg@1.0.0')), byId(result.advisories.get('fresh-pkg@1.0.0')))
+
+    const off = await gatherIntel(packages, policyOf({ intel: { osv: { enabled: true, url: osv.url } } }), { ...options, cacheDir: `${cacheDir}/off` })
+    assert.equal(off.advisories.get('fresh-pkg@1.0.0'), undefined, 'without allowSecurityFixes the replaced version is not asked about')
+  } finally {
+    await registry.close()
+    await osv.close()
+    await removeDirs(cacheDir)
+  }
+})
+
 test.run()
