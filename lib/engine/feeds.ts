@@ -16,9 +16,10 @@ import {
 } from '../feeds/advisory.js'
 import { DenyList, parseDenyList } from '../feeds/deny-list.js'
 import { EndpointMemory } from '../feeds/endpoint-memory.js'
+import { FeedAnswerCache, dropFeedAnswers } from '../feeds/answer-cache.js'
 import { cachedFetch } from '../feeds/feed-cache.js'
 import { loadOsvDatasetWithDetails } from '../feeds/osv-dataset.js'
-import { packageKey, queryOsvBatch } from '../feeds/osv-api.js'
+import { packageKey, queryOsvBatch, queryOsvFixes, type PackageVersion } from '../feeds/osv-api.js'
 import { isVersionInAdvisory, parseBulkAdvisoryList } from '../feeds/registry-advisories.js'
 import { requireSecureUrl } from '../feeds/secure-url.js'
 import type { EffectivePolicy } from '../model/policy.js'
@@ -96,42 +97,121 @@ class Collector {
   }
 }
 
+/** How the live feeds' cached answers are used in this run. */
+interface AnswerPolicy {
+  maxAgeMs: number
+  /** `--prefer-online` or `intel update`: ask again whatever the age. */
+  isRefresh: boolean
+  /** `--offline`: nothing is asked; cached answers of any age are used. */
+  isOffline: boolean
+}
+
+function answerPolicy(options: IntelOptions, maxAgeMs: number): AnswerPolicy {
+  return { maxAgeMs, isRefresh: Boolean(options.isRefresh || options.npmOptions.preferOnline), isOffline: Boolean(options.npmOptions.offline) }
+}
+
+const isAdvisoryList = (value: unknown): value is Advisory[] =>
+  Array.isArray(value) && value.every((entry) => entry && typeof entry.id === 'string' && typeof entry.source === 'string' && typeof entry.summary === 'string' && typeof entry.isMalware === 'boolean')
+
+/**
+ * Which of these `name@version` keys must be asked live, and the cached
+ * answers of the others: fresh ones unless refreshing; offline, any age.
+ */
+function splitByCache<T>(keys: string[], cache: FeedAnswerCache<T>, how: AnswerPolicy, now: Date): { cached: Map<string, T>; toAsk: string[] } {
+  const cached = new Map<string, T>()
+  const toAsk: string[] = []
+  for (const key of keys) {
+    const answer = how.isOffline ? cache.get(key)?.answer : how.isRefresh ? undefined : cache.fresh(key, now, how.maxAgeMs)
+    if (answer === undefined) toAsk.push(key)
+    else cached.set(key, answer)
+  }
+  return { cached, toAsk }
+}
+
+/** A feed that could not answer for `toAsk`: older cached answers still count (they only add findings), the outage is still a problem. */
+function failWithStaleAnswers<T>(feed: string, error: unknown, toAsk: string[], cache: FeedAnswerCache<T>, collector: Collector, use: (key: string, answer: T) => void): void {
+  let stale = 0
+  for (const key of toAsk) {
+    const entry = cache.get(key)
+    if (entry) {
+      use(key, entry.answer)
+      stale++
+    }
+  }
+  const reason = describeError(error)
+  const detail = stale > 0 ? `${reason}; older cached answers used for ${stale} of ${toAsk.length} package versions, the others are unanswered` : reason
+  collector.problems.push({ feed, reason: detail })
+  collector.feeds.push({ feed, state: 'unreachable', detail })
+}
+
+const splitKey = (key: string): { name: string; version: string } => {
+  const at = key.lastIndexOf('@')
+  return { name: key.slice(0, at), version: key.slice(at + 1) }
+}
+
 /**
  * The registry's bulk advisory endpoint (what npm audit asks), one request per
- * registry of the packages, and per registry in `alsoAsk` even with nothing to ask about.
+ * registry of the packages, and per registry in `alsoAsk` even with nothing to
+ * ask about. What it said about each version is cached (see answer-cache.ts):
+ * only versions without a fresh answer are asked.
  */
 async function askRegistryAdvisories(
-  packages: PackageView[],
-  options: IntelOptions & { unreachable: 'block' | 'warn' },
+  packages: PackageVersion[],
+  options: IntelOptions & { unreachable: 'block' | 'warn'; maxAgeMs: number },
   collector: Collector,
   alsoAsk: string[] = [],
 ): Promise<void> {
   const memory = await new EndpointMemory(options.cacheDir).load()
   const now = options.now ?? new Date()
-  const byRegistry = new Map<string, Map<string, Set<string>>>(alsoAsk.map((registry) => [registry, new Map()]))
+  const how = answerPolicy(options, options.maxAgeMs)
+  const byRegistry = new Map<string, Set<string>>(alsoAsk.map((registry) => [registry, new Set()]))
   for (const pkg of packages) {
     const registry = registryFor(pkg.name, options.scopedRegistries, options.defaultRegistry)
-    const body = byRegistry.get(registry) ?? new Map<string, Set<string>>()
-    body.set(pkg.name, (body.get(pkg.name) ?? new Set()).add(pkg.version))
-    byRegistry.set(registry, body)
+    byRegistry.set(registry, (byRegistry.get(registry) ?? new Set()).add(packageKey(pkg)))
   }
-  for (const [registry, body] of byRegistry) {
+  for (const [registry, keys] of byRegistry) {
     const feed = `registry-advisories:${registry}`
+    const cache = await new FeedAnswerCache<Advisory[]>(options.cacheDir, feed).load(isAdvisoryList)
+    const { cached, toAsk } = splitByCache([...keys], cache, alsoAsk.includes(registry) ? { ...how, isRefresh: true } : how, now)
+    const use = (key: string, advisories: Advisory[]) => {
+      const { name, version } = splitKey(key)
+      for (const advisory of advisories) collector.add(name, version, advisory)
+    }
+    for (const [key, advisories] of cached) use(key, advisories)
+    const cachedNote = cached.size > 0 ? `, ${cached.size} answered from the cache` : ''
+    if (toAsk.length === 0 && !alsoAsk.includes(registry)) {
+      collector.feeds.push({ feed, state: 'ok', detail: `asked about nothing: every one of ${cached.size} package versions answered from the cache` })
+      continue
+    }
+    if (how.isOffline) {
+      failWithStaleAnswers(feed, new Error(`offline: ${toAsk.length} package versions have no cached answer`), toAsk, cache, collector, use)
+      continue
+    }
+    const body = new Map<string, Set<string>>()
+    for (const key of toAsk) {
+      const { name, version } = splitKey(key)
+      body.set(name, (body.get(name) ?? new Set()).add(version))
+    }
     try {
       const answer = await registryJson(registry, '/-/npm/v1/security/advisories/bulk', options.npmOptions, {
         method: 'POST',
         json: Object.fromEntries([...body].map(([name, versions]) => [name, [...versions]])),
       })
+      const found = new Map<string, Advisory[]>(toAsk.map((key) => [key, []]))
       let matched = 0
       for (const advisory of parseBulkAdvisoryList(answer)) {
         for (const version of body.get(advisory.name) ?? []) {
           if (isVersionInAdvisory(advisory, version)) {
-            collector.add(advisory.name, version, advisoryFromBulkAdvisory(advisory))
+            found.get(packageKey({ name: advisory.name, version }))?.push(advisoryFromBulkAdvisory(advisory))
             matched++
           }
         }
       }
-      collector.feeds.push({ feed, state: 'ok', detail: `asked about ${body.size} packages, ${matched} advisories apply` })
+      for (const [key, advisories] of found) {
+        use(key, advisories)
+        cache.set(key, advisories, now)
+      }
+      collector.feeds.push({ feed, state: 'ok', detail: `asked about ${body.size} packages, ${matched} advisories apply${cachedNote}` })
       memory.markAnswered(feed, now)
     } catch (error) {
       const status = (error as { statusCode?: number | null }).statusCode
@@ -142,27 +222,82 @@ async function askRegistryAdvisories(
         collector.feeds.push({ feed, state: 'not-offered', detail })
         collector.notes.push({ code: 'registry-advisories-not-offered', message: `${detail}; see safe-npm intel status`, isRepeat: !memory.takeNote(feed, now) })
       } else {
-        collector.fail(feed, error)
+        failWithStaleAnswers(feed, error, toAsk, cache, collector, use)
       }
     }
+    await cache.save(now)
   }
   await memory.save()
 }
 
-async function askOsvApi(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+const isIdList = (value: unknown): value is string[] => Array.isArray(value) && value.every((id) => typeof id === 'string')
+
+/** The OSV API's malware ids per version, cached like the registry's answers. */
+async function askOsvApi(packages: PackageVersion[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
   const feed = `osv-api:${policy.intel.osv.url}`
-  try {
-    const answers = await queryOsvBatch(
-      packages.map(({ name, version }) => ({ name, version })),
-      { baseUrl: policy.intel.osv.url, npmOptions: options.npmOptions },
-    )
-    for (const pkg of packages) {
-      for (const id of answers.get(packageKey(pkg)) ?? []) collector.add(pkg.name, pkg.version, advisoryFromOsvId(id, pkg.name))
-    }
-    collector.feeds.push({ feed, state: 'ok', detail: `asked about ${packages.length} packages, ${answers.size} reported` })
-  } catch (error) {
-    collector.fail(feed, error)
+  const now = options.now ?? new Date()
+  const how = answerPolicy(options, policy.intel.maxAgeMs)
+  const cache = await new FeedAnswerCache<string[]>(options.cacheDir, feed).load(isIdList)
+  const { cached, toAsk } = splitByCache([...new Set(packages.map(packageKey))], cache, how, now)
+  const use = (key: string, ids: string[]) => {
+    const { name, version } = splitKey(key)
+    for (const id of ids) collector.add(name, version, advisoryFromOsvId(id, name))
   }
+  for (const [key, ids] of cached) use(key, ids)
+  if (toAsk.length === 0) {
+    collector.feeds.push({ feed, state: 'ok', detail: `asked about nothing: every one of ${cached.size} package versions answered from the cache` })
+    return
+  }
+  if (how.isOffline) return failWithStaleAnswers(feed, new Error(`offline: ${toAsk.length} package versions have no cached answer`), toAsk, cache, collector, use)
+  try {
+    const answers = await queryOsvBatch(toAsk.map(splitKey), { baseUrl: policy.intel.osv.url, npmOptions: options.npmOptions })
+    for (const key of toAsk) {
+      const ids = answers.get(key) ?? []
+      use(key, ids)
+      cache.set(key, ids, now)
+    }
+    collector.feeds.push({ feed, state: 'ok', detail: `asked about ${toAsk.length} packages, ${answers.size} reported${cached.size > 0 ? `, ${cached.size} answered from the cache` : ''}` })
+  } catch (error) {
+    failWithStaleAnswers(feed, error, toAsk, cache, collector, use)
+  }
+  await cache.save(now)
+}
+
+/**
+ * What OSV says about the versions being replaced, fixed ranges included (for
+ * minimumReleaseAge.allowSecurityFixes); cached like every live answer.
+ */
+async function askOsvFixes(replaced: PackageVersion[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
+  const feed = `osv-api:${policy.intel.osv.url}#fixes`
+  const now = options.now ?? new Date()
+  const cache = await new FeedAnswerCache<Advisory[]>(options.cacheDir, feed).load(isAdvisoryList)
+  const { cached, toAsk } = splitByCache([...new Set(replaced.map(packageKey))], cache, answerPolicy(options, policy.intel.maxAgeMs), now)
+  const use = (key: string, advisories: Advisory[]) => {
+    const { name, version } = splitKey(key)
+    for (const advisory of advisories) collector.add(name, version, advisory)
+  }
+  for (const [key, advisories] of cached) use(key, advisories)
+  if (toAsk.length === 0) return
+  if (options.npmOptions.offline) return failWithStaleAnswers(feed, new Error(`offline: ${toAsk.length} package versions have no cached answer`), toAsk, cache, collector, use)
+  try {
+    const answers = await queryOsvFixes(toAsk.map(splitKey), { baseUrl: policy.intel.osv.url, npmOptions: options.npmOptions })
+    for (const key of toAsk) {
+      const { name } = splitKey(key)
+      const advisories = (answers.get(key) ?? []).map((fix): Advisory => ({
+        id: fix.id,
+        source: 'osv-api',
+        summary: fix.summary ?? `${fix.isMalware ? 'Malicious code' : 'Vulnerability'} in ${name} (${fix.id})`,
+        isMalware: fix.isMalware,
+        url: `https://osv.dev/vulnerability/${fix.id}`,
+        fixedIn: fix.fixed,
+      }))
+      use(key, advisories)
+      cache.set(key, advisories, now)
+    }
+  } catch (error) {
+    failWithStaleAnswers(feed, error, toAsk, cache, collector, use)
+  }
+  await cache.save(now)
 }
 
 async function readDatasets(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions, collector: Collector): Promise<void> {
@@ -220,30 +355,48 @@ export async function feedStatus(policy: EffectivePolicy, options: IntelOptions)
   const collector = new Collector()
   const nothing: PackageView[] = []
   const registries = [...new Set([options.defaultRegistry, ...Object.values(options.scopedRegistries)])]
+  if (options.isRefresh) {
+    // intel update: the next check asks the live feeds about every version again.
+    await Promise.all([...registries.map((registry) => `registry-advisories:${registry}`), `osv-api:${policy.intel.osv.url}`].map((feed) => dropFeedAnswers(options.cacheDir, feed)))
+  }
   await Promise.all([
-    policy.intel.registryAdvisories ? askRegistryAdvisories(nothing, { ...options, unreachable: policy.intel.unreachable }, collector, registries) : undefined,
-    // A question about a package nobody publishes shows whether the API answers.
+    policy.intel.registryAdvisories
+      ? askRegistryAdvisories(nothing, { ...options, unreachable: policy.intel.unreachable, maxAgeMs: policy.intel.maxAgeMs }, collector, registries)
+      : undefined,
+    // A question about a package nobody publishes shows whether the API answers (never cached: isRefresh).
     policy.intel.osv.enabled
-      ? askOsvApi([{ name: 'safe-npm-feed-check', version: '0.0.0' } as PackageView], policy, options, collector)
+      ? askOsvApi([{ name: 'safe-npm-feed-check', version: '0.0.0' }], policy, { ...options, isRefresh: true }, collector)
       : undefined,
     readDatasets(nothing, policy, options, collector),
     readDenyLists(nothing, policy, options, collector),
   ])
   for (const status of collector.feeds) {
-    if (status.state === 'ok' && /^(registry-advisories|osv-api):/.test(status.feed)) status.detail = 'answers; asked live at every check'
+    if (status.state === 'ok' && /^(registry-advisories|osv-api):/.test(status.feed)) {
+      status.detail = `answers; asked about each package version, the answer kept for ${policy.intel.maxAge} (intel.maxAge)`
+    }
     const problem = collector.problems.find((candidate) => candidate.feed === status.feed)
     if (status.state === 'ok' && problem) Object.assign(status, { state: 'stale', detail: `${status.detail}; ${problem.reason}` })
   }
   return collector.feeds
 }
 
+/** The versions being replaced that a security fix would be judged against (minimumReleaseAge.allowSecurityFixes). */
+export function replacedVersionsOf(packages: PackageView[], policy: EffectivePolicy): PackageVersion[] {
+  if (!policy.minimumReleaseAge.allowSecurityFixes) return []
+  return packages.flatMap((pkg) => (pkg.source === 'registry' && pkg.replacesVersion ? [{ name: pkg.name, version: pkg.replacesVersion }] : []))
+}
+
 export async function gatherIntel(packages: PackageView[], policy: EffectivePolicy, options: IntelOptions): Promise<IntelResult> {
   const collector = new Collector()
   const registryPackages = packages.filter((pkg) => pkg.source === 'registry')
+  const replaced = replacedVersionsOf(registryPackages, policy)
   if (registryPackages.length > 0) {
     await Promise.all([
-      policy.intel.registryAdvisories ? askRegistryAdvisories(registryPackages, { ...options, unreachable: policy.intel.unreachable }, collector) : undefined,
+      policy.intel.registryAdvisories
+        ? askRegistryAdvisories([...registryPackages, ...replaced], { ...options, unreachable: policy.intel.unreachable, maxAgeMs: policy.intel.maxAgeMs }, collector)
+        : undefined,
       policy.intel.osv.enabled ? askOsvApi(registryPackages, policy, options, collector) : undefined,
+      policy.intel.osv.enabled && replaced.length > 0 ? askOsvFixes(replaced, policy, options, collector) : undefined,
       readDatasets(registryPackages, policy, options, collector),
       readDenyLists(registryPackages, policy, options, collector),
     ])

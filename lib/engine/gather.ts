@@ -77,6 +77,8 @@ export async function gatherEverything(
     const advisories = intel.advisories.get(`${pkg.name}@${pkg.version}`)
     const known = facts.get(pkg.location)
     if (advisories && known) known.advisories = advisories
+    const replaced = pkg.replacesVersion ? intel.advisories.get(`${pkg.name}@${pkg.replacesVersion}`) : undefined
+    if (replaced && known) known.replacedAdvisories = replaced
   }
   const targets = needs.probe ? probeTargets(packages, policy) : []
   const [probes] = await Promise.all([

@@ -159,6 +159,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     ],
     workspaces: isInspect ? [] : await workspaceNames((config.get('workspace') as string[] | undefined) ?? [], config.prefix),
     isCleanInstall: mode === 'ci',
+    // What a young version replaces is read from node_modules only when a security fix may pass the age gate.
+    readsInstalledVersions: ageRuleOn && policy.minimumReleaseAge.allowSecurityFixes,
   })
 
   const readsInstalledTree = mode === 'rebuild' || Boolean(request.readsInstalledTree)

@@ -33,6 +33,7 @@ export function advisoryFromBulkAdvisory(advisory: BulkAdvisory): Advisory {
     isMalware: advisory.isMalware,
     ...(advisory.severity === null ? {} : { severity: advisory.severity }),
     ...(advisory.url === null ? {} : { url: advisory.url }),
+    vulnerableVersions: advisory.vulnerableVersions,
   }
 }
 

@@ -71,6 +71,47 @@ export async function queryOsvBatch(packages: PackageVersion[], options: OsvQuer
   return result
 }
 
+/** One advisory about a version, with the versions its ranges name as fixed (what a security fix must be). */
+export interface OsvFix {
+  id: string
+  summary: string | null
+  isMalware: boolean
+  fixed: string[]
+}
+
+/**
+ * Every advisory (malware or not) the API has for each of these versions, with
+ * the `fixed` versions of its ranges for that package: what lets the version
+ * that replaces a vulnerable one through the age gate. Failures throw, as for queryOsvBatch.
+ */
+export async function queryOsvFixes(packages: PackageVersion[], options: OsvQueryOptions): Promise<Map<string, OsvFix[]>> {
+  const base = requireSecureUrl(options.baseUrl)
+  const ask: RequestJson = (url, init) => requestJson(options.npmOptions, url, init)
+  const apiUrl = (path: string): string => new URL(path, base.href.endsWith('/') ? base.href : `${base.href}/`).href
+  const unique = uniquePackages(packages)
+  const idsByPackage = new Map<string, Set<string>>()
+  for (let start = 0; start < unique.length; start += MAX_CHUNK) {
+    for (const [key, ids] of await queryChunk(unique.slice(start, start + MAX_CHUNK), apiUrl('v1/querybatch'), ask)) idsByPackage.set(key, ids)
+  }
+  const details = new Map<string, OsvEntry[]>()
+  for (const id of new Set([...idsByPackage.values()].flatMap((ids) => [...ids]))) {
+    const url = apiUrl(`v1/vulns/${encodeURIComponent(id)}`)
+    details.set(id, parseDetails(await ask(url, { method: 'GET' }), url))
+  }
+  const result = new Map<string, OsvFix[]>()
+  for (const item of unique) {
+    const fixes: OsvFix[] = []
+    for (const id of idsByPackage.get(packageKey(item)) ?? []) {
+      const entries = (details.get(id) ?? []).filter((entry) => entry.name === item.name && entry.withdrawn === null)
+      if (entries.length === 0) continue
+      const fixed = [...new Set(entries.flatMap((entry) => entry.ranges.flatMap((range) => range.events.flatMap((event) => (event.fixed ? [event.fixed] : [])))))]
+      fixes.push({ id, summary: entries[0].summary, isMalware: entries.some((entry) => entry.isMalware), fixed })
+    }
+    result.set(packageKey(item), fixes)
+  }
+  return result
+}
+
 export function packageKey({ name, version }: PackageVersion): string {
   return `${name}@${version}`
 }

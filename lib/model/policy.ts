@@ -23,8 +23,21 @@ export interface EffectivePolicy {
     private: Record<string, string>
   }
   packages: { deny: string[]; allow: string[] }
-  minimumReleaseAge: { age: string; ageMs: number; exclude: string[]; missingTime: 'block' | 'warn'; lockfile: 'hold-back' | 'block' }
-  scripts: { allow: Record<string, boolean>; npmAllowScripts: boolean }
+  minimumReleaseAge: {
+    age: string
+    ageMs: number
+    exclude: string[]
+    missingTime: 'block' | 'warn'
+    lockfile: 'hold-back' | 'block'
+    /** A too-young version that is the named fix of an advisory against the version it replaces passes with a warning. */
+    allowSecurityFixes: boolean
+  }
+  scripts: {
+    allow: Record<string, boolean>
+    npmAllowScripts: boolean
+    /** The severity of an unreviewed install script whose text shows a dropper shape. */
+    content: Severity
+  }
   sources: { git: SourceReach; remote: SourceReach; file: SourceReach; directory: SourceReach }
   intel: {
     registryAdvisories: boolean

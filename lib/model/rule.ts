@@ -71,6 +71,11 @@ export interface PackageView {
   deprecated: string | null
   /** The folder it is installed in: the last `node_modules/<name>` of its location. */
   folderName?: string
+  /**
+   * The version of this package at the same location before this command: the
+   * lockfile's, else the installed one (read only when a policy needs it); absent when the same or none.
+   */
+  replacesVersion?: string
   /** The name and version package-lock.json (or the registry manifest, for a fresh resolution) claims. */
   claimedName?: string
   claimedVersion?: string
@@ -132,6 +137,8 @@ export interface PackageFacts {
   distTags?: Record<string, string>
   /** Reports from malware feeds and advisories that name this version. */
   advisories?: Advisory[]
+  /** Advisories that name the version this one replaces (PackageView.replacesVersion), when asked for. */
+  replacedAdvisories?: Advisory[]
   /** Verified provenance, for packages the policy requires it of. */
   provenance?: ProvenanceFact
   /** What the tarball's own package.json declares, for packages about to be written (never in `check`). */
@@ -153,6 +160,41 @@ export interface TarballManifest {
   gypfile: boolean | null
   /** The tarball ships a top-level binding.gyp. */
   hasBindingGyp: boolean
+  /** What the install scripts' own text shows (lib/heuristics/script-content.ts); absent when it has none or it was not analysed. */
+  scriptContent?: ScriptContentVerdict
+}
+
+/** A dropper shape an install script shows, as named in findings and the README. */
+export type ScriptShapeId =
+  | 'download-and-run'
+  | 'remote-command'
+  | 'eval-remote'
+  | 'eval-decoded'
+  | 'encoded-payload'
+  | 'writes-outside-package'
+  | 'reads-credentials'
+  | 'secret-scanner'
+  | 'exfiltration-endpoint'
+  | 'publishes-packages'
+
+export interface ScriptShape {
+  shape: ScriptShapeId
+  /** Path inside the package, or `package.json#scripts.<event>` for the command itself. */
+  file: string
+  line: number
+  /** A short, single-line piece of the text around the match. */
+  excerpt: string
+}
+
+/** What the analysis of one package's install scripts found (kept with the tarball summary under its integrity). */
+export interface ScriptContentVerdict {
+  /** Version of the heuristics: a cached verdict of another version is not reused. */
+  analysis: number
+  shapes: ScriptShape[]
+  /** Files the scripts name that could not be read (missing from the tarball, too large), with why. */
+  unread: string[]
+  /** Files that were read. */
+  read: string[]
 }
 
 /** The same fields of the manifest Arborist resolved the node with (what was judged). */
@@ -182,6 +224,10 @@ export interface Advisory {
   /** For vulnerabilities: low | moderate | high | critical. */
   severity?: string
   url?: string
+  /** The affected range as the registry's bulk endpoint gives it (`<4.17.21`), when it does. */
+  vulnerableVersions?: string
+  /** The versions OSV's ranges name as `fixed` for this package, when read. */
+  fixedIn?: string[]
 }
 
 export interface RuleContext {

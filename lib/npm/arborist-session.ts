@@ -7,7 +7,9 @@ import runScript from '@npmcli/run-script'
 import npa from 'npm-package-arg'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
+import semver from 'semver'
 import { NpmFailure, UsageError } from '../errors.js'
+import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageView } from '../model/rule.js'
 import type { NpmConfig } from './npm-config.js'
 import { explainConflict, isConflictExplanation } from './explain-resolution.js'
@@ -38,6 +40,11 @@ export interface SessionOptions {
   dedupe?: boolean
   /** The folder to build the tree for, instead of npm's prefix (inspect: an empty project, with the project's npm config). */
   path?: string
+  /**
+   * Read the versions installed in node_modules (its hidden lockfile), so a
+   * package view can say which version it replaces (a security fix through the age gate).
+   */
+  readsInstalledVersions?: boolean
 }
 
 export interface ReifySummary {
@@ -123,6 +130,8 @@ export class ArboristSession {
   #config: NpmConfig
   #session: SessionOptions
   #locked = new Map<string, string>()
+  /** What node_modules/.package-lock.json says is installed (location → version), when asked for. */
+  #installed = new Map<string, string>()
   #hasLockfile = false
   /** The lockfile document #checkProjectFiles parsed, or null. */
   #lockDocument: Record<string, any> | null = null
@@ -260,11 +269,36 @@ export class ArboristSession {
     return [...tree.inventory.query('name')].filter((name: string) => tree.inventory.query('name', name).size > 1)
   }
 
+  /**
+   * The versions installed at the lockfile's locations, from each package's
+   * own package.json in node_modules (npm's hidden lockfile is rewritten even
+   * by --package-lock-only, so it cannot say what is on disk). A missing or
+   * unreadable one only means nothing is known there.
+   */
+  async #readInstalledVersions(): Promise<void> {
+    this.#installed.clear()
+    if (!this.#session.readsInstalledVersions) return
+    const locations = [...this.#locked.keys()].filter((location) => location.startsWith('node_modules/') && !location.includes('..'))
+    const versions = await mapConcurrently(locations, 16, async (location) => {
+      const text = await readFile(path.join(this.path, location, 'package.json'), 'utf8').catch(() => null)
+      try {
+        const version = text === null ? null : JSON.parse(text)?.version
+        return typeof version === 'string' && semver.valid(version) !== null ? version : null
+      } catch {
+        return null
+      }
+    })
+    locations.forEach((location, index) => {
+      if (versions[index]) this.#installed.set(location, versions[index])
+    })
+  }
+
   /** Build the tree npm would install. Retries without the age gate when only the gate made resolution fail. */
   async buildIdealTree(): Promise<{ ageGateFallback: string | null }> {
     await this.#checkProjectFiles()
     await this.#readManifest()
     await this.#readLockedVersions()
+    await this.#readInstalledVersions()
     if (this.#session.isCleanInstall) this.#checkLockfileInSync()
     const dedupe = this.#session.dedupe ? { preferDedupe: true, update: { names: await this.#namesToDedupe() } } : {}
     this.#options = { ...this.#options, ...dedupe }
@@ -383,6 +417,9 @@ export class ArboristSession {
       if (!node.isLink && node.linksIn?.size > 0) continue
       const view = toPackageView(node, registries, this.#locked, paths, hasBundles)
       if (view.source === 'workspace') continue
+      // The version this one takes the place of: the lockfile's, else what node_modules holds.
+      const replaces = [this.#locked.get(view.location), this.#installed.get(view.location)].find((version) => version && version !== view.version)
+      if (replaces && view.source === 'registry') view.replacesVersion = replaces
       this.#nodes.set(view.location, node)
       views.push(view)
     }

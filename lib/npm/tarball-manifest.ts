@@ -15,6 +15,7 @@ import semver from 'semver'
 import { Parser, type ReadEntry } from 'tar'
 import writeFileAtomic from 'write-file-atomic'
 import { describeError } from '../errors.js'
+import { judgeInstallScripts, SCRIPT_CONTENT_ANALYSIS_VERSION, tarballInstallScriptsOf, type ScriptFileAnswer } from '../heuristics/script-content.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import { safeNpmCacheDir } from './npm-config.js'
 import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
@@ -30,6 +31,10 @@ export interface TarballTarget {
   declared: DeclaredManifest
 }
 
+/** An install script's file larger than this is not read (Shai-Hulud's bundle.js was 3.6 MB). */
+const MAX_SCRIPT_FILE_BYTES = 4 * 1024 * 1024
+/** What is read of one package's script files altogether. */
+const MAX_SCRIPT_TOTAL_BYTES = 16 * 1024 * 1024
 /** A package.json larger than this is not read (npm's own manifests are a few KiB). */
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 /** Paths kept while looking for a `directories.bin` folder's files. */
@@ -104,7 +109,7 @@ function unpackedPath(entry: ReadEntry): string {
 }
 
 /** Reads every entry header; keeps the last top-level package.json (a later entry overwrites an earlier one on unpack). */
-function parseTarball(stream: any): Promise<TarballManifest> {
+function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: string[] }> {
   return new Promise((resolve, reject) => {
     let manifestText: string | null = null
     let tooLarge = false
@@ -144,7 +149,7 @@ function parseTarball(stream: any): Promise<TarballManifest> {
       try {
         if (tooLarge) throw new Error(`package.json is larger than ${MAX_MANIFEST_BYTES} bytes`)
         if (manifestText === null) throw new Error('the tarball has no package.json')
-        resolve(tarballManifestFrom(manifestText, files))
+        resolve({ manifest: tarballManifestFrom(manifestText, files), files })
       } catch (error) {
         reject(error)
       }
@@ -153,25 +158,78 @@ function parseTarball(stream: any): Promise<TarballManifest> {
   })
 }
 
-/** The tarball's package.json of one node, by its resolved URL and integrity. */
+/**
+ * The text of these files of a tarball (the last entry of a path wins, as on
+ * unpack), each at most MAX_SCRIPT_FILE_BYTES and all together at most
+ * MAX_SCRIPT_TOTAL_BYTES; a file over the bounds is answered as unread.
+ */
+function collectFiles(stream: any, wanted: Set<string>): Promise<Map<string, ScriptFileAnswer>> {
+  return new Promise((resolve, reject) => {
+    const answers = new Map<string, ScriptFileAnswer>()
+    let total = 0
+    let settled = false
+    const fail = (error: unknown) => {
+      if (settled) return
+      settled = true
+      reject(error)
+    }
+    const parser = new Parser({
+      onwarn(code: string, message: string) {
+        if (FATAL_TAR_WARNINGS.has(code)) fail(Object.assign(new Error(message), { code }))
+      },
+      onReadEntry(entry: ReadEntry) {
+        const file = unpackedPath(entry)
+        if (!FILE_TYPES.has(entry.type) || !wanted.has(file)) return entry.resume()
+        if (entry.size > MAX_SCRIPT_FILE_BYTES || total + entry.size > MAX_SCRIPT_TOTAL_BYTES) {
+          answers.set(file, { unread: `${entry.size} bytes, over the ${entry.size > MAX_SCRIPT_FILE_BYTES ? MAX_SCRIPT_FILE_BYTES : MAX_SCRIPT_TOTAL_BYTES}-byte bound of what is read` })
+          return entry.resume()
+        }
+        total += entry.size
+        const chunks: Buffer[] = []
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+        entry.on('end', () => answers.set(file, { text: Buffer.concat(chunks).toString('utf8') }))
+      },
+    })
+    stream.on('error', fail)
+    parser.on('error', fail)
+    parser.on('end', () => {
+      if (settled) return
+      settled = true
+      resolve(answers)
+    })
+    stream.pipe(parser)
+  })
+}
+
+/** The tarball's package.json of one node, by its resolved URL and integrity; with install scripts, what their files show. */
 export async function readTarballManifest(target: TarballTarget, npmOptions: Record<string, any>): Promise<TarballFact> {
   const spec = target.resolved ? `${target.name}@${target.resolved}` : `${target.name}@${target.version}`
+  const options = {
+    ...npmOptions,
+    resolved: target.resolved ?? undefined,
+    integrity: target.integrity ?? undefined,
+    // Only registry packages are read; as for reify, their tarball URL is not a remote spec of the user's.
+    allowRemote: 'all',
+  }
   try {
-    const manifest = await pacote.tarball.stream(spec, parseTarball, {
-      ...npmOptions,
-      resolved: target.resolved ?? undefined,
-      integrity: target.integrity ?? undefined,
-      // Only registry packages are read; as for reify, their tarball URL is not a remote spec of the user's.
-      allowRemote: 'all',
-    })
+    const { manifest, files } = await pacote.tarball.stream(spec, parseTarball, options)
+    const commands = tarballInstallScriptsOf(manifest)
+    if (Object.keys(commands).length > 0) {
+      // The same bytes again (now from npm's cache), for the files the scripts run; nothing is executed.
+      manifest.scriptContent = await judgeInstallScripts(commands, files, (paths) => pacote.tarball.stream(spec, (stream: any) => collectFiles(stream, new Set(paths)), options))
+    }
     return { state: 'read', manifest, declared: target.declared }
   } catch (error) {
     return { state: 'unreadable', reason: describeError(error) }
   }
 }
 
+/** 2: the summary carries the install scripts' content verdict. */
+const CACHE_FORMAT = 2
+
 /**
- * What a tarball's package.json declared, kept beside npm's cache under the
+ * What a tarball's package.json declared (and what its install scripts' text
+ * shows), kept beside npm's cache under the
  * tarball's integrity: npm's cache serves the same bytes by that integrity, so
  * a summary read once holds for every later install of them (and reify still
  * checks the bytes it unpacks). Only strong digests are keys; sha1 is not.
@@ -193,7 +251,11 @@ class TarballManifestCache {
     if (!file) return null
     try {
       const stored = JSON.parse(await readFile(file, 'utf8'))
-      return stored && stored.format === 1 && stored.manifest && typeof stored.manifest === 'object' ? (stored.manifest as TarballManifest) : null
+      if (!stored || stored.format !== CACHE_FORMAT || !stored.manifest || typeof stored.manifest !== 'object') return null
+      const manifest = stored.manifest as TarballManifest
+      // A summary whose script verdict came from other heuristics is read again.
+      if (Object.keys(tarballInstallScriptsOf(manifest)).length > 0 && manifest.scriptContent?.analysis !== SCRIPT_CONTENT_ANALYSIS_VERSION) return null
+      return manifest
     } catch {
       return null
     }
@@ -204,7 +266,7 @@ class TarballManifestCache {
     if (!file) return
     try {
       await mkdir(path.dirname(file), { recursive: true })
-      await writeFileAtomic(file, JSON.stringify({ format: 1, manifest }), { fsync: false })
+      await writeFileAtomic(file, JSON.stringify({ format: CACHE_FORMAT, manifest }), { fsync: false })
     } catch {
       // a cache that cannot be written only means the tarball is read again next time
     }

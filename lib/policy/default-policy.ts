@@ -13,8 +13,8 @@ export const DEFAULT_POLICY: Required<Omit<PolicyDocument, '$schema' | 'extends'
   rules: { ...RULE_DEFAULT_SEVERITY },
   registries: { scopes: {}, private: {} },
   packages: { deny: [], allow: [] },
-  minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block', lockfile: 'hold-back' },
-  scripts: { allow: {}, npmAllowScripts: true },
+  minimumReleaseAge: { age: '3d', exclude: [], missingTime: 'block', lockfile: 'hold-back', allowSecurityFixes: false },
+  scripts: { allow: {}, npmAllowScripts: true, content: 'block' },
   sources: { git: 'direct', remote: 'direct', file: 'direct', directory: 'direct' },
   intel: {
     registryAdvisories: true,

@@ -73,8 +73,9 @@ function assemble(leaves: Map<string, { path: Path; value: Leaf }>, exceptions: 
       exclude: tree.minimumReleaseAge.exclude ?? [],
       missingTime: tree.minimumReleaseAge.missingTime,
       lockfile: tree.minimumReleaseAge.lockfile,
+      allowSecurityFixes: tree.minimumReleaseAge.allowSecurityFixes,
     },
-    scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts },
+    scripts: { allow: tree.scripts.allow ?? {}, npmAllowScripts: tree.scripts.npmAllowScripts, content: tree.scripts.content },
     sources: tree.sources,
     intel: {
       registryAdvisories: tree.intel.registryAdvisories,
@@ -135,6 +136,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['sources', 'reach'],
   ['minimumReleaseAge.age', 'at-least'],
   ['minimumReleaseAge.lockfile', 'lockfile'],
+  ['minimumReleaseAge.allowSecurityFixes', 'stays-false'],
   ['intel.maxAge', 'at-most'],
   ['packages.deny', 'keeps-all'],
   ['intel.datasets', 'keeps-all'],
@@ -151,6 +153,7 @@ const COMPARISONS: Array<[string, Comparison]> = [
   ['dependencyConfusion', 'same'],
   ['intel.registryAdvisories', 'stays-on'],
   ['intel.osv.enabled', 'stays-on'],
+  ['scripts.content', 'severity'],
   ['scripts', 'stays-false'],
   ['intel.vulnerabilities', 'threshold'],
 ]

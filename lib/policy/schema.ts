@@ -86,6 +86,10 @@ export const policySchema = z
           .enum(['hold-back', 'block'])
           .optional()
           .describe('A too-young version kept in the lockfile: hold-back (install and update move it to the newest mature version every dependent accepts, touching nothing else) or block.'),
+        allowSecurityFixes: z
+          .boolean()
+          .optional()
+          .describe("Let a too-young version through (with a warning naming the advisory) when it is the fixed version an advisory of the registry or OSV names for a vulnerability of the version it replaces (the lockfile's or the installed one). Every other rule still applies. Off by default."),
       })
       .optional(),
     scripts: z
@@ -97,6 +101,9 @@ export const policySchema = z
           .boolean()
           .optional()
           .describe('Whether the allowScripts field of package.json (npm approve-scripts) also allows scripts.'),
+        content: severitySchema
+          .optional()
+          .describe('An unreviewed install script whose text shows a dropper shape (downloads and runs a program, evaluates fetched or decoded code, writes outside the package, reads npm tokens…): block, warn (as any unreviewed script) or off (not read).'),
       })
       .optional(),
     sources: z

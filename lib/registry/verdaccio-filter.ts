@@ -174,6 +174,8 @@ export default class SafeNpmFilter {
       cacheDir: setup.cacheDir,
       projectDir: setup.projectDir,
       now: new Date(),
+      // The filter keeps feed answers in memory for cacheMaxAge itself; the CLI's per-version answer cache would keep them longer.
+      isRefresh: true,
     })
     return { stamp, storedAt: Date.now(), summary, advisories: intel.advisories, feedProblems: intel.problems, logged }
   }

@@ -1,8 +1,7 @@
+import { describeShapes, GYP_INSTALL, tarballInstallScriptsOf } from '../heuristics/script-content.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import { matchesPackage } from '../model/package-pattern.js'
-import type { PackageFacts, PackageView, Rule, RuleContext, TarballManifest } from '../model/rule.js'
-
-const GYP_INSTALL = 'node-gyp rebuild'
+import type { PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 
 /** Install-time scripts as the registry and the lockfile present them (what was judged), npm's implicit node-gyp build included. */
 export function declaredInstallScriptsOf(pkg: PackageView, facts: PackageFacts): Record<string, string> {
@@ -11,15 +10,6 @@ export function declaredInstallScriptsOf(pkg: PackageView, facts: PackageFacts):
     for (const event of INSTALL_SCRIPT_NAMES) if (source[event]) scripts[event] = source[event]
   }
   if (Object.keys(scripts).length === 0 && pkg.hasBindingGyp) scripts.install = GYP_INSTALL
-  return scripts
-}
-
-/** Install-time scripts as npm runs them from the tarball's own package.json once it is unpacked. */
-export function tarballInstallScriptsOf(manifest: TarballManifest): Record<string, string> {
-  const scripts: Record<string, string> = {}
-  for (const event of INSTALL_SCRIPT_NAMES) if (manifest.scripts[event]) scripts[event] = manifest.scripts[event]
-  // npm adds `node-gyp rebuild` when binding.gyp ships and neither install nor preinstall is set (gypfile: false opts out).
-  if (manifest.hasBindingGyp && manifest.gypfile !== false && !scripts.install && !scripts.preinstall) scripts.install = GYP_INSTALL
   return scripts
 }
 
@@ -105,12 +95,16 @@ export const installScriptsRule: Rule = {
     messages: {
       unreviewed: '{name}@{version} has an install script that is not on the allowlist, so it is not run: {scripts}',
       refused: '{name}@{version} has an install script that the policy refuses, so it is not run: {scripts}',
+      dropper: '{name}@{version} has an unreviewed install script that looks like a dropper: it {shapes}',
     },
     hints: {
       unreviewed: 'Review the script; if it is needed, {allowIt}, then run safe-npm rebuild {name}.',
       refused: 'The package may not work without its script; the policy says so on purpose.',
+      dropper: 'Read {file} in the tarball before anything else: real malware shipped these shapes. If it is what the package needs, review it and {allowIt}; scripts.content says whether this blocks.',
     },
-    needs: () => ({ facts: true }),
+    // The text is read only from the tarball reify is about to unpack (install, ci, update…; never check).
+    severities: { dropper: { setting: 'scripts.content' } },
+    needs: (policy) => ({ facts: true, tarballManifests: policy.scripts.content !== 'off' }),
   },
   explain(pkg, facts, context) {
     return { installScripts: Object.entries(installScriptsOf(pkg, facts)).map(([name, script]) => `${name}: ${script}`), allowance: scriptAllowance(pkg, facts, context) }
@@ -121,6 +115,12 @@ export const installScriptsRule: Rule = {
     const scripts = Object.entries(installScriptsOf(pkg, facts))
       .map(([event, command]) => `${event}: ${command}`)
       .join('; ')
-    return [{ messageId: allowance, args: { name: pkg.name, version: pkg.version, scripts, allowIt: howToAllow(pkg.name, context.policyFiles ?? []) } }]
+    const args = { name: pkg.name, version: pkg.version, scripts, allowIt: howToAllow(pkg.name, context.policyFiles ?? []) }
+    const shapes = facts.tarball?.state === 'read' ? facts.tarball.manifest.scriptContent?.shapes ?? [] : []
+    if (allowance === 'unreviewed' && shapes.length > 0 && context.policy.scripts.content !== 'off') {
+      const first = shapes[0]
+      return [{ messageId: 'dropper', args: { ...args, shapes: describeShapes(shapes), shape: first.shape, file: `${first.file}:${first.line}` } }]
+    }
+    return [{ messageId: allowance, args }]
   },
 }

@@ -1,7 +1,7 @@
 import semver from 'semver'
 import { formatSpan } from '../model/duration.js'
 import { matchesAny } from '../model/package-pattern.js'
-import type { PackageFacts, Rule } from '../model/rule.js'
+import type { Advisory, PackageFacts, PackageView, Rule } from '../model/rule.js'
 
 /** The newest version old enough that satisfies these ranges. */
 export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, cutoff: number): string | null {
@@ -19,6 +19,43 @@ export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, 
 
 const CLOCK_SKEW_MS = 5 * 60_000
 
+/** The exclusive upper bounds (`<1.2.3`) of the comparator sets of `range` that `version` is in: the versions the range names as fixed. */
+function fixesNamedByRange(range: string, version: string): string[] {
+  let parsed: semver.Range
+  try {
+    parsed = new semver.Range(range, { includePrerelease: true })
+  } catch {
+    return []
+  }
+  return parsed.set
+    .filter((comparators) => comparators.every((comparator) => comparator.test(version)))
+    .flatMap((comparators) => comparators.filter((comparator) => comparator.operator === '<').map((comparator) => comparator.semver.version))
+}
+
+/**
+ * The advisory against the version this one replaces that names this very
+ * version as its fix: the registry's affected range ends right at it
+ * (`<4.17.21` for 4.17.21) or OSV's range has `fixed: "4.17.21"`; the old
+ * version is affected, this one is not (and is not reported by it). Null: none.
+ */
+export function securityFixOf(pkg: PackageView, facts: PackageFacts): Advisory | null {
+  const replaced = pkg.replacesVersion
+  if (!replaced || semver.valid(replaced) === null || semver.valid(pkg.version) === null || !semver.gt(pkg.version, replaced)) return null
+  const stillReported = new Set((facts.advisories ?? []).map((advisory) => advisory.id))
+  for (const advisory of facts.replacedAdvisories ?? []) {
+    if (stillReported.has(advisory.id)) continue
+    const range = advisory.vulnerableVersions
+    if (range !== undefined) {
+      const options = { includePrerelease: true }
+      if (semver.validRange(range) === null || !semver.satisfies(replaced, range, options) || semver.satisfies(pkg.version, range, options)) continue
+      if (fixesNamedByRange(range, replaced).some((fixed) => semver.eq(fixed, pkg.version))) return advisory
+    } else if ((advisory.fixedIn ?? []).some((fixed) => semver.valid(fixed) !== null && semver.eq(fixed, pkg.version))) {
+      return advisory
+    }
+  }
+  return null
+}
+
 export const minimumReleaseAgeRule: Rule = {
   meta: {
     id: 'minimum-release-age',
@@ -29,14 +66,16 @@ export const minimumReleaseAgeRule: Rule = {
       'too-young': '{name}@{version} was published {published} ({age} ago), younger than the minimum release age of {limit}',
       'unknown-publish-time': '{name}@{version} has no publish time in its packument, so its age cannot be checked',
       'future-publish-time': '{name}@{version} claims a publish time in the future ({published}, {ahead} from now), so its age cannot be trusted',
+      'security-fix': '{name}@{version} is younger than the minimum release age ({age} old, limit {limit}) but passes as the fix of {advisory} ({summary}), which affects {replaced}, the version it replaces',
     },
     hints: {
       'too-young': '{mature}',
       'unknown-publish-time': 'Add an exception if the registry never records publish times.',
       'future-publish-time': 'A registry does not record times ahead of its own clock: check the registry (or this machine\'s clock) before trusting this version.',
+      'security-fix': 'minimumReleaseAge.allowSecurityFixes let it through; every other rule still judged it. Review the release ({url}) before relying on it.',
     },
-    severities: { 'unknown-publish-time': { setting: 'minimumReleaseAge.missingTime' } },
-    needs: () => ({ facts: true }),
+    severities: { 'unknown-publish-time': { setting: 'minimumReleaseAge.missingTime' }, 'security-fix': { atMost: 'warn' } },
+    needs: (policy) => ({ facts: true, advisories: policy.minimumReleaseAge.allowSecurityFixes }),
   },
   explain(pkg, facts, { policy, now }) {
     const publishedAt = facts.version?.publishedAt ?? null
@@ -68,6 +107,25 @@ export const minimumReleaseAgeRule: Rule = {
       ]
     }
     if (age >= policy.minimumReleaseAge.ageMs) return []
+    const fix = policy.minimumReleaseAge.allowSecurityFixes ? securityFixOf(pkg, facts) : null
+    if (fix) {
+      return [
+        {
+          messageId: 'security-fix',
+          args: {
+            name: pkg.name,
+            version: pkg.version,
+            age: formatSpan(age),
+            limit: policy.minimumReleaseAge.age,
+            advisory: fix.id,
+            summary: fix.summary,
+            source: fix.source,
+            replaced: `${pkg.name}@${pkg.replacesVersion}`,
+            url: fix.url ?? fix.id,
+          },
+        },
+      ]
+    }
     const cutoff = now.getTime() - policy.minimumReleaseAge.ageMs
     const until = new Date(publishedAt.getTime() + policy.minimumReleaseAge.ageMs).toISOString()
     // First a version that fits every range as written; else one that fits what

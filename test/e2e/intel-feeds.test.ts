@@ -412,7 +412,8 @@ feeds('a registry that does not offer the bulk advisory endpoint (405) → one n
     const answered = await fresh.safeNpmJson(['check']);
     assertExit(answered, 0);
     harness.registry.setAdvisoriesFailure('error405');
-    const broken = await fresh.safeNpmJson(['check']);
+    // The answer is cached (intel.maxAge): --prefer-online asks again.
+    const broken = await fresh.safeNpmJson(['check', '--prefer-online']);
     assertExit(broken, 0);
     assert.is(assertFinding(broken, 'known-malware/feed-unreachable').severity, 'warn', 'an endpoint that answered before and now does not is an outage');
   } finally {

@@ -29,7 +29,7 @@ import {
 const scripts = suite<{ harness: Harness }>('e2e: install-scripts');
 
 scripts.before(async (context) => {
-  context.harness = await startHarness(['scripted', 'scripted-allowed', 'deep-parent', 'deep-child', 'tiny-dep', 'gyp-pkg'], { runner: 'in-process' });
+  context.harness = await startHarness(['scripted', 'scripted-allowed', 'deep-parent', 'deep-child', 'tiny-dep', 'gyp-pkg', 'dropper-script'], { runner: 'in-process' });
 });
 scripts.after(async (context) => {
   await context.harness.close();
@@ -66,6 +66,25 @@ scripts('default policy: unreviewed postinstalls (one two levels down) do not ru
   assert.is((await installedPackages(box.dir)).get('node_modules/scripted'), '1.0.0', 'scripted is installed, only its script skipped');
   assert.equal(result.report.install.scriptsRun, []);
   assert.equal([...result.report.install.scriptsSkipped].sort(), ['scripted-allowed@1.0.0', 'scripted@1.0.0']);
+});
+
+scripts('an unreviewed preinstall whose files show a dropper shape blocks, naming the shape and file:line; scripts.content "warn" only warns; it never runs', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'dropper-script': '^1.0.0' } } });
+  const before = await installedPackages(box.dir);
+  const blocked = await box.safeNpmJson(['install']);
+  assertExit(blocked, 1);
+  const finding = assertFinding(blocked, 'install-scripts/dropper', 'dropper-script');
+  assert.is(finding.severity, 'block');
+  assert.match(finding.message, /downloads a program and runs it \(preinstall\.sh:2: curl http:\/\/198\.51\.100\.28/);
+  assert.is(finding.data.file, 'preinstall.sh:2');
+  assert.equal(await installedPackages(box.dir), before, 'nothing installed');
+
+  const warned = await sandbox(harness, { 'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'dropper-script': '^1.0.0' } }, [POLICY]: { scripts: { content: 'warn' } } });
+  const result = await warned.safeNpmJson(['install']);
+  assertExit(result, 0);
+  assert.is(assertFinding(result, 'install-scripts/dropper', 'dropper-script').severity, 'warn');
+  assert.ok(!warned.markerExists('dropper-script-ran.txt'), 'the script did not run');
+  assert.equal(result.report.install.scriptsSkipped, ['dropper-script@1.0.0']);
 });
 
 scripts('scripts.allow {"scripted-allowed": true}: the allowed one runs, the other still does not', async ({ harness }) => {

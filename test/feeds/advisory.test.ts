@@ -42,10 +42,10 @@ advisory('from a bulk advisory', () => {
     lodash: [{ id: 1094500, title: 'Prototype Pollution in lodash', severity: 'high', vulnerable_versions: '<4.17.12', cwe: ['CWE-1321'] }],
   })
   assert.equal(advisoryFromBulkAdvisory(malware), {
-    id: '1096420', source: 'registry-advisories', summary: 'Malware in crossenv', isMalware: true, severity: 'critical', url: 'https://github.com/advisories/GHSA-7xf9-6p4w-5w5g',
+    id: '1096420', source: 'registry-advisories', summary: 'Malware in crossenv', isMalware: true, severity: 'critical', url: 'https://github.com/advisories/GHSA-7xf9-6p4w-5w5g', vulnerableVersions: '>=0',
   })
   assert.equal(advisoryFromBulkAdvisory(vulnerability), {
-    id: '1094500', source: 'registry-advisories', summary: 'Prototype Pollution in lodash', isMalware: false, severity: 'high',
+    id: '1094500', source: 'registry-advisories', summary: 'Prototype Pollution in lodash', isMalware: false, severity: 'high', vulnerableVersions: '<4.17.12',
   })
 })
 

@@ -125,7 +125,7 @@ const POLICIES: PolicyDocument[] = [
     registries: { allowed: [REGISTRY, 'http://npm.acme.example/'], scopes: { '@acme': 'https://npm.acme.example/' }, private: { 'acme-*': 'https://npm.acme.example/' } },
     packages: { deny: ['@evil/*', 'event-stream@3.3.6', '*@>=9999'], allow: [] },
     minimumReleaseAge: { age: '3653d', exclude: ['left-*@^1'], missingTime: 'warn' },
-    scripts: { allow: { 'left-pad': true, '*@^1': false }, npmAllowScripts: true },
+    scripts: { allow: { 'left-pad': true, '*@^1': false }, npmAllowScripts: true, content: 'block' },
     sources: { git: 'none', remote: 'none', file: 'all', directory: 'direct' },
     intel: { vulnerabilities: 'low' },
     provenance: { require: ['*'] },

@@ -82,4 +82,44 @@ test('registry tarballs are streamed and read; a wrong integrity makes one unrea
   }
 })
 
+test('an install script and the files it runs are judged from the tarball; the verdict is kept under the integrity, so a warm read needs no tarball', async () => {
+  const registry = await startRegistry(loadFixturePackages(['dropper-script', 'hidden-postinstall', 'with-dep']))
+  const cache = await makeTempDir('safe-npm-tarball-cache-')
+  try {
+    const targets: TarballTarget[] = []
+    for (const name of ['dropper-script', 'hidden-postinstall', 'with-dep']) {
+      const version = (await registry.packument(name))!.versions['1.0.0']
+      targets.push({
+        location: `node_modules/${name}`,
+        name,
+        version: '1.0.0',
+        resolved: version.dist.tarball,
+        integrity: version.dist.integrity,
+        declared: { scripts: {}, hasScriptList: false, dependencies: {}, optionalDependencies: {}, peerDependencies: {}, bin: {} },
+      })
+    }
+    const npmCache = `${cache}/_cacache`
+    const verdictOf = (read: Map<string, any>, location: string) => {
+      const fact = read.get(location)
+      assert.ok(fact?.state === 'read', `${location}: ${JSON.stringify(fact)}`)
+      return fact.manifest.scriptContent
+    }
+    const read = await readTarballManifests(targets, { registry: registry.url, cache: npmCache })
+    const dropper = verdictOf(read, 'node_modules/dropper-script')
+    assert.equal(dropper.read.sort(), ['preinstall.js', 'preinstall.sh'])
+    assert.equal(dropper.shapes.map((hit: any) => `${hit.shape} ${hit.file}:${hit.line}`), ['download-and-run preinstall.sh:2'])
+    assert.equal(verdictOf(read, 'node_modules/hidden-postinstall').shapes, [], 'a marker script shows no dropper shape')
+    assert.equal(verdictOf(read, 'node_modules/with-dep'), undefined, 'no install script, nothing analysed')
+
+    // Warm: the registry is gone and npm's cache emptied; the summaries still answer, verdict included.
+    await registry.close()
+    await removeDirs(npmCache)
+    const again = await readTarballManifests(targets, { registry: registry.url, cache: npmCache, fetchRetries: 0 })
+    assert.equal(verdictOf(again, 'node_modules/dropper-script'), dropper)
+  } finally {
+    await registry.close().catch(() => {})
+    await removeDirs(cache)
+  }
+})
+
 test.run()

