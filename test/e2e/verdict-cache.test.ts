@@ -2,7 +2,7 @@
 // second install of the same tree is not judged again (no packument is needed
 // even with every cached fact removed), and what it must never hide is seen on
 // the very next run: a feed that now lists a package (a deny list, the
-// registry's advisories), a changed policy.
+// registry's advisories, once asked again), a changed policy.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { suite } from 'uvu';
@@ -27,11 +27,11 @@ async function forgetFacts(box: Sandbox): Promise<void> {
   await rm(join(box.home, '.npm', '_safe-npm', 'facts'), { recursive: true, force: true });
 }
 
-async function installAgain(harness: Harness, box: Sandbox) {
+async function installAgain(harness: Harness, box: Sandbox, extraArgs: string[] = []) {
   await forgetFacts(box);
   harness.registry.requests.length = 0;
   harness.registry.advisoryRequests.length = 0;
-  return box.safeNpmJson(['install']);
+  return box.safeNpmJson(['install', ...extraArgs]);
 }
 
 const packumentRequests = (harness: Harness) => harness.registry.requests.filter((request) => request.kind === 'packument' || request.kind === 'manifest');
@@ -47,13 +47,14 @@ verdicts('an unchanged tree is judged once; a feed or policy change is judged on
   const first = await box.safeNpmJson(['install']);
   assertExit(first, 0, 'install from the lockfile');
 
-  // Without the facts a judgement needs every packument again: none is asked for, the feeds still are.
+  // Without the facts a judgement needs every packument again: none is asked for, nor the
+  // registry's advisories (their answers are remembered for intel.maxAge, see feed-answers).
   const second = await installAgain(harness, box);
   assertExit(second, 0, 'same tree again');
   assert.equal(codes(second.report), codes(first.report));
   assert.is(second.report.packages?.length ?? second.report.packageCount, first.report.packages?.length ?? first.report.packageCount);
   assert.equal(packumentRequests(harness), [], 'no packument for a remembered verdict');
-  assert.is(harness.registry.advisoryRequests.length, 1, "the registry's advisories are asked on every run");
+  assert.is(harness.registry.advisoryRequests.length, 0, "the registry's advisories answered within intel.maxAge are not asked again");
 
   // A deny list that now names a package blocks at once.
   await writeFile(join(box.dir, 'deny.txt'), 'tiny-dep\n');
@@ -67,9 +68,10 @@ verdicts('an unchanged tree is judged once; a feed or policy change is judged on
   assertExit(unlisted, 0, 'deny list emptied');
   assert.equal(packumentRequests(harness), [], explain(unlisted));
 
-  // The registry's own advisories are a live feed: a new one blocks on the next run.
+  // The registry's own advisories, asked again (--prefer-online, as after intel.maxAge): a new one blocks.
   harness.registry.setAdvisories({ 'tiny-dep': [{ id: 7, title: 'Malware in tiny-dep', severity: 'critical', vulnerable_versions: '*', cwe: ['CWE-506'] }] });
-  const advised = await installAgain(harness, box);
+  const advised = await installAgain(harness, box, ['--prefer-online']);
+  assert.is(harness.registry.advisoryRequests.length, 1, '--prefer-online asks the advisories again');
   harness.registry.setAdvisories(null);
   assertExit(advised, 1, 'an advisory published since');
   assert.ok(findingsOf(advised.report, 'known-malware/reported', 'tiny-dep').length > 0, explain(advised));
