@@ -151,10 +151,15 @@ export class ArboristSession {
     return this.#options
   }
 
-  #arboristOptions(before: Date | null): Record<string, any> {
+  /** npm's own `before` (from min-release-age or --before), or null. */
+  get #userBefore(): Date | null {
+    return this.#config.flat.before ? new Date(this.#config.flat.before) : null
+  }
+
+  #arboristOptions(before: Date | null, { withUserBefore = true } = {}): Record<string, any> {
     const flat = this.#config.flat
     // npm's own min-release-age / before also apply; the earlier date wins.
-    const userBefore = flat.before ? new Date(flat.before) : null
+    const userBefore = withUserBefore ? this.#userBefore : null
     const effectiveBefore = before && userBefore ? (before < userBefore ? before : userBefore) : before ?? userBefore
     return {
       ...flat,
@@ -310,7 +315,15 @@ export class ArboristSession {
       if ((error?.code === 'ETARGET' || error?.code === 'ENOVERSIONS') && this.#options.before) {
         // No version old enough satisfies a range: resolve without the gate so
         // the report can name the young package instead of a bare ETARGET.
-        this.#options = { ...this.#arboristOptions(null), ...dedupe }
+        // npm's own min-release-age goes too when the policy's gate is at least
+        // as strict (safe-npm init writes it in step with the policy): the
+        // policy's rule then judges every version. A stricter npm setting stays
+        // npm's to enforce, with npm's own error.
+        const policyBefore = this.#session.before
+        const userBefore = this.#userBefore
+        // (Both dates are now minus an age, taken moments apart: a minute's slack.)
+        const isPolicyStricter = policyBefore !== null && (userBefore === null || policyBefore.getTime() <= userBefore.getTime() + 60_000)
+        this.#options = { ...this.#arboristOptions(null, { withUserBefore: !isPolicyStricter }), ...dedupe }
         this.#arborist = new Arborist(this.#options)
         try {
           await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))

@@ -59,6 +59,19 @@ age('blocked: an exact pin fresh-pkg@1.1.0 is too young, and the finding names 1
   assert.equal(diffSnapshots(before, await snapshot(box.dir)), { added: [], removed: [], changed: [] });
 });
 
+age("npm's own min-release-age in .npmrc, as safe-npm init writes it: a too-young pin is the policy's block (exit 1, named), not npm's ETARGET; a stricter npm setting stays npm's", async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '1.1.0' }), '.npmrc': 'min-release-age=3\n' });
+  const result = await box.safeNpmJson(['install']);
+  assertExit(result, 1);
+  assert.is(assertFinding(result, 'minimum-release-age/too-young', 'fresh-pkg').package.version, '1.1.0');
+
+  // npm asks for more than the policy (30 days against 3): npm's gate is kept, and npm's error with it.
+  const stricter = await sandbox(harness, { 'package.json': manifest({ 'fresh-pkg': '1.1.0' }), '.npmrc': 'min-release-age=30\n' });
+  const failed = await stricter.safeNpmJson(['install']);
+  assertExit(failed, 3);
+  assert.match(failed.stderr, /ETARGET/);
+});
+
 age('blocked: fresh-only has no version old enough (install and install <spec>)', async ({ harness }) => {
   const box = await sandbox(harness, { 'package.json': manifest({ 'fresh-only': '^1.0.0' }) });
   const result = await box.safeNpmJson(['install']);
