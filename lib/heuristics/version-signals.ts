@@ -39,6 +39,8 @@ export interface VersionJump {
 const HUGE_MAJOR = 99
 
 const parsedVersions = new Map<string, semver.SemVer | null>()
+/** A long-running process (the registry filter) sees ever more version strings: start over past this many. */
+const MAX_PARSED_VERSIONS = 100_000
 
 /**
  * semver.parse, once per version string per process: the histories of a
@@ -48,6 +50,7 @@ const parsedVersions = new Map<string, semver.SemVer | null>()
 export function parseVersion(version: string): semver.SemVer | null {
   let parsed = parsedVersions.get(version)
   if (parsed === undefined) {
+    if (parsedVersions.size >= MAX_PARSED_VERSIONS) parsedVersions.clear()
     parsed = semver.parse(version)
     parsedVersions.set(version, parsed)
   }

@@ -14,6 +14,7 @@ import {
   suspiciousVersionJump,
   trustDowngrade,
 } from '../../lib/heuristics/version-signals.js'
+import { history } from '../../lib/rules/version-history.js'
 
 function facts(version: string, extra: Partial<VersionFacts> = {}): VersionFacts {
   return {
@@ -127,6 +128,25 @@ signals('earlierVersions by publish time, or by list order when times are missin
   assert.equal(earlierVersions(all[0], all), [])
   const untimed = all.map((item) => ({ ...item, publishedAt: null }))
   assert.equal(earlierVersions(untimed[2], untimed).map((item) => item.version), ['1.0.0', '2.0.0'])
+})
+
+signals('history: the same earlier versions as earlierVersions, by binary search on a list in publish order (ties, backports, missing times)', () => {
+  let seed = 7
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed % n
+  }
+  for (let round = 0; round < 200; round++) {
+    const count = 1 + next(40)
+    const list = Array.from({ length: count }, (_, index) => facts(`${index}.${next(3)}.0`, { publishedAt: new Date(Date.UTC(2024, 0, 1 + next(30))) }))
+    // As packument summaries are: in publish order, untimed last; some rounds keep a missing time or the raw order.
+    if (round % 3 !== 0) list.sort((a, b) => a.publishedAt!.getTime() - b.publishedAt!.getTime())
+    if (round % 5 === 0) list[next(count)].publishedAt = null
+    for (const current of list) {
+      const known = history({ status: 'known', version: current, versions: list })
+      assert.equal(known?.earlier.map((item) => item.version), earlierVersions(current, list).map((item) => item.version), `round ${round}, ${current.version}`)
+    }
+  }
 })
 
 signals.run()
