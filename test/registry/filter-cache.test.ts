@@ -53,7 +53,7 @@ cache('concurrent requests for one packument share one gathering and one judgeme
   const answers = await Promise.all([1, 2, 3].map(() => served(filter, packument('left-pad-x'))))
   assert.equal(answers, [['1.0.0'], ['1.0.0'], ['1.0.0']], 'the young 1.1.0 is out for every client')
   assert.equal(await served(filter, packument('left-pad-x')), ['1.0.0'])
-  assert.equal(filter.cacheStats, { entries: 1, gathered: 1, judged: 1, requests: 4, policyLoads: 1 })
+  assert.equal(filter.cacheStats, { entries: 1, versions: 2, gathered: 1, judged: 1, requests: 4, policyLoads: 1 })
 })
 
 cache('a changed packument (a new version, a new modified time) is gathered and judged again', async (context) => {
@@ -83,12 +83,22 @@ cache('at most cacheEntries packuments are kept, the least recently used leaves 
   assert.is(filter.cacheStats.entries, 2)
 })
 
+cache('at most cacheVersions versions in all: big packuments push out more entries', async (context) => {
+  const { filter } = plugin(context, { cacheVersions: 5 })
+  for (const name of ['aa-pkg', 'bb-pkg']) await served(filter, packument(name))
+  assert.equal([filter.cacheStats.entries, filter.cacheStats.versions], [2, 4])
+  await served(filter, packument('cc-pkg', '1.2.0'))
+  assert.equal([filter.cacheStats.entries, filter.cacheStats.versions], [2, 5], 'three versions more: the oldest entry leaves')
+  await served(filter, packument('dd-pkg', '1.2.0'))
+  assert.equal([filter.cacheStats.entries, filter.cacheStats.versions], [1, 3], 'and three more: both others leave')
+})
+
 cache('a changed policy file is read again and nothing judged under the old policy is served', async (context) => {
   const { filter } = plugin(context, { policyCheckSeconds: 0 })
   assert.equal(await served(filter, packument('left-pad-x')), ['1.0.0'])
   await writeFile(context.policyFile, JSON.stringify({ minimumReleaseAge: { age: '30m' } }))
   assert.equal(await served(filter, packument('left-pad-x')), ['1.0.0', '1.1.0'], 'an hour old is old enough now')
-  assert.equal(filter.cacheStats, { entries: 1, gathered: 2, judged: 2, requests: 2, policyLoads: 2 })
+  assert.equal(filter.cacheStats, { entries: 1, versions: 2, gathered: 2, judged: 2, requests: 2, policyLoads: 2 })
   // Unchanged files: no new read.
   await served(filter, packument('left-pad-x'))
   assert.is(filter.cacheStats.policyLoads, 2)
