@@ -31,12 +31,25 @@ const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/jso
 const PLUGIN_ID = 'safe-npm'
 const PLUGIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', 'dist', 'lib', 'registry', 'verdaccio-filter.js')
 
+/** Verdaccio processes still running: stopped when the benchmark exits, however it ends. */
+const running = new Set()
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130))
+
+/**
+ * The denied version that proves the filter is loaded: Verdaccio without it serves it, with it not.
+ * A stand-in (the registry itself no longer serves the malicious event-stream@3.3.6).
+ */
+const PROOF = { name: 'event-stream', version: '4.0.1' }
+
 /** An organisation policy as the README shows it: release age, a deny list file, denied names; typosquatting and the rest at their defaults. */
 function writePolicy(dir) {
   fs.writeFileSync(path.join(dir, 'malware.txt'), '# known-bad versions\nevent-stream@3.3.6\nflatmap-stream@0.1.1\nua-parser-js@0.7.29\nua-parser-js@0.8.0\nua-parser-js@1.0.0\ncoa@2.0.3\nrc@1.2.9\n')
   const policy = {
     minimumReleaseAge: { age: '3d' },
-    packages: { deny: ['event-stream@3.3.6', '@evil/*'] },
+    packages: { deny: [`${PROOF.name}@${PROOF.version}`, '@evil/*'] },
     intel: { denyLists: ['malware.txt'] },
     registries: { private: { 'acme-*': 'http://127.0.0.1:1/' } },
   }
@@ -70,7 +83,7 @@ function configYaml({ storage, port, uplink, pluginsDir, filter }) {
     '  enable: false',
     'server:',
     '  keepAliveTimeout: 60',
-    'log: { type: stdout, format: json, level: info }',
+    'log: { type: stdout, format: json, level: warn }',
     'uplinks:',
     '  registry:',
     `    url: ${JSON.stringify(uplink)}`,
@@ -131,6 +144,8 @@ async function startVerdaccio({ name, dir, storage, uplink, filter, env, nodeFla
   })
   fs.closeSync(log)
   const exited = new Promise((resolve) => child.once('exit', resolve))
+  running.add(child)
+  exited.then(() => running.delete(child))
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null) throw new Error(`verdaccio (${name}) exited with ${child.exitCode}; see ${path.join(dir, 'verdaccio.log')}`)
     if (waited > 60_000) throw new Error(`verdaccio (${name}) did not answer within 60 s`)
@@ -140,14 +155,6 @@ async function startVerdaccio({ name, dir, storage, uplink, filter, env, nodeFla
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  const logFile = path.join(dir, 'verdaccio.log')
-  if (filter) {
-    // the filter says so once its policy is loaded; without that line the run would time Verdaccio without it
-    for (let waited = 0; !fs.readFileSync(logFile, 'utf8').includes('"event":"ready"'); waited += 100) {
-      if (waited > 30_000) throw new Error(`verdaccio (${name}) did not load the safe-npm filter; see ${logFile}`)
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
   }
   return {
     name,
@@ -273,6 +280,7 @@ export async function runRegistryBench(bench) {
   const warming = await startVerdaccio({ name: 'warming', dir: warmDir, storage: warmStorage, uplink, env })
   try {
     const warm = await runClients(warming, 1, 'warm')
+    await fetch(new URL(PROOF.name, warming.url)).then((answer) => answer.arrayBuffer())
     const sweep = await sweepPackuments(warming, 1)
     console.log(`storage warmed: npm ci through Verdaccio from ${uplink} in ${secs(warm.seconds)} (${warm.installed[0] - 1} packages), packuments ${secs(sweep.seconds)} ${JSON.stringify(sweep.statuses)}`)
   } finally {
@@ -299,6 +307,15 @@ export async function runRegistryBench(bench) {
     })
   }
   const canResetPeak = resetPeak(variants.plain.pid)
+  // Without this a misconfigured plugin would go unnoticed: Verdaccio only logs that it could not load it.
+  for (const [name, shouldServe] of [['plain', true], ['filter', false]]) {
+    const doc = await (await fetch(new URL(PROOF.name, variants[name].url))).json()
+    if (Boolean(doc.versions?.[PROOF.version]) !== shouldServe) {
+      bench.keep()
+      fail(`verdaccio (${name}) ${shouldServe ? 'does not serve' : 'serves'} the denied ${PROOF.name}@${PROOF.version}: the filter is ${shouldServe ? 'loaded where it should not be' : 'not loaded'}; see ${path.join(variants[name].dir, 'verdaccio.log')}`)
+    }
+  }
+  console.log(`filter loaded: ${PROOF.name}@${PROOF.version} (denied by the policy) is served without it and not with it`)
 
   try {
     // 3. a warm-up round (N = 1, not counted): page cache, the filter's feed and facts caches

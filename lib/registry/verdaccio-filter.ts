@@ -206,11 +206,12 @@ export default class SafeNpmFilter {
     const policy = loaded.policy
     const intelPolicy = { ...policy, intel: { ...policy.intel, registryAdvisories: policy.intel.registryAdvisories && Boolean(config.advisoryRegistry) } }
     const rules = registryRules(RULES)
+    // The same on every node that runs this policy (compare it across nodes of one registry).
+    const fingerprint = createHash('sha256').update(JSON.stringify([policy, intelPolicy.intel, this.ownUrl, this.uplinks])).digest('hex')
     this.logger.info(
-      { safeNpm: { event: 'ready', policy: loaded.files, rules: rules.map((rule) => rule.meta.id), registryAdvisories: intelPolicy.intel.registryAdvisories } },
+      { safeNpm: { event: 'ready', policy: loaded.files, policyFingerprint: fingerprint.slice(0, 16), rules: rules.map((rule) => rule.meta.id), registryAdvisories: intelPolicy.intel.registryAdvisories } },
       'safe-npm: filtering with @{safeNpm.policy}',
     )
-    const fingerprint = createHash('sha256').update(JSON.stringify([policy, intelPolicy.intel, this.ownUrl, this.uplinks])).digest('hex')
     return { fingerprint, files: watched, policy, rules, intelPolicy, cacheDir, projectDir: path.dirname(policyFile), advisoryRegistry: config.advisoryRegistry ?? null }
   }
 
