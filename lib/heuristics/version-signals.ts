@@ -64,8 +64,7 @@ const TENFOLD_MIN_MAJOR = 50
  * `previous` are the versions published before it.
  */
 export function suspiciousVersionJump(version: string, previous: string[]): VersionJump | null {
-  const current = parseVersion(version)
-  if (current === null) return null
+  if (parseVersion(version) === null) return null
   // Each version is parsed once: packages with thousands of releases are common.
   let highestParsed: semver.SemVer | null = null
   for (const other of previous) {
@@ -73,6 +72,13 @@ export function suspiciousVersionJump(version: string, previous: string[]): Vers
     const parsed = parseVersion(other)
     if (parsed !== null && (highestParsed === null || parsed.compare(highestParsed) > 0)) highestParsed = parsed
   }
+  return versionJumpOver(version, highestParsed)
+}
+
+/** suspiciousVersionJump with the highest earlier version already known (null: none). */
+export function versionJumpOver(version: string, highestParsed: semver.SemVer | null): VersionJump | null {
+  const current = parseVersion(version)
+  if (current === null) return null
   if (highestParsed === null) {
     return current.major >= HUGE_MAJOR ? { from: null, to: version, reason: 'first-release-at-99' } : null
   }
