@@ -8,6 +8,7 @@
 //                     [--safe-npm <path to another build's bin/safe-npm.js>]
 //                     [--tmpdir <dir>]   (default: the OS temp dir; e.g. /dev/shm to take the disk out)
 //                     [--rss-preload]    (peak RSS from a preload even where /usr/bin/time exists)
+//                     [--clients 1,4,8]  (registry scenario: clients at once; see bench/registry.mjs)
 //
 // Every command runs in a fresh copy of bench/project (the lockfile is always
 // the committed one), with a temporary HOME, its own userconfig .npmrc and ONE
@@ -40,6 +41,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { runRegistryBench } from './registry.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const REPO_DIR = path.resolve(BENCH_DIR, '..')
@@ -52,7 +54,7 @@ const ADD_ONE_SPEC = 'kleur@4.1.5'
 // ---------------------------------------------------------------- arguments
 
 function parseArguments(argv) {
-  const options = { rounds: 3, coldRounds: null, scenarios: null, warmup: true, observe: true, profile: false, keep: false }
+  const options = { rounds: 3, coldRounds: null, scenarios: null, warmup: true, observe: true, profile: false, keep: false, clients: [1, 4, 8] }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = () => {
@@ -67,6 +69,10 @@ function parseArguments(argv) {
       options.coldRounds = Number(value())
       if (!Number.isInteger(options.coldRounds) || options.coldRounds < 1) fail('--cold-rounds takes a whole number of at least 1')
     } else if (arg === '--scenarios' || arg.startsWith('--scenarios=')) options.scenarios = value().split(',')
+    else if (arg === '--clients' || arg.startsWith('--clients=')) {
+      options.clients = value().split(',').map(Number)
+      if (options.clients.some((count) => !Number.isInteger(count) || count < 1)) fail('--clients takes whole numbers of at least 1, e.g. 1,4,8')
+    }
     else if (arg === '--no-warmup') options.warmup = false
     else if (arg === '--no-observe') options.observe = false
     else if (arg === '--profile') options.profile = true
@@ -75,7 +81,7 @@ function parseArguments(argv) {
     else if (arg === '--safe-npm' || arg.startsWith('--safe-npm=')) options.safeNpm = path.resolve(value())
     else if (arg === '--tmpdir' || arg.startsWith('--tmpdir=')) options.tmpdir = path.resolve(value())
     else if (arg === '-h' || arg === '--help') {
-      console.log('usage: node bench/run.js [--rounds N] [--cold-rounds N] [--scenarios noop,add-one,cold-ci,ci,install,check,resolve] [--no-warmup] [--no-observe] [--profile] [--keep] [--safe-npm bin/safe-npm.js] [--tmpdir DIR] [--rss-preload]')
+      console.log('usage: node bench/run.js [--rounds N] [--cold-rounds N] [--scenarios noop,add-one,cold-ci,ci,install,check,resolve] [--no-warmup] [--no-observe] [--profile] [--keep] [--safe-npm bin/safe-npm.js] [--tmpdir DIR] [--rss-preload] [--clients 1,4,8]')
       process.exit(0)
     } else fail(`unknown argument ${arg}`)
   }
@@ -172,7 +178,9 @@ const SCENARIOS = [
     safe: ['check'],
   },
 ]
-/** Run when no --scenarios is given (cold-ci is slow and needs the network for every round: ask for it). */
+/** Not in SCENARIOS: npm through Verdaccio with and without the safe-npm filter (bench/registry.mjs), asked for by name. */
+const REGISTRY_SCENARIO = 'registry'
+/** Run when no --scenarios is given (cold-ci is slow and needs the network for every round, registry takes long: ask for them). */
 const DEFAULT_SCENARIOS = ['noop', 'add-one', 'ci', 'install', 'check', 'resolve']
 
 // ---------------------------------------------------------------- environment
@@ -457,49 +465,9 @@ function analyseProfile(file, top = 15) {
   ].join('\n')
 }
 
-// ---------------------------------------------------------------- main
+// ---------------------------------------------------------------- npm against safe-npm
 
-async function main() {
-  const options = parseArguments(process.argv.slice(2))
-  const wanted = options.scenarios ?? DEFAULT_SCENARIOS
-  const scenarios = SCENARIOS.filter((s) => wanted.includes(s.id))
-  if (options.scenarios && scenarios.length !== options.scenarios.length) {
-    fail(`unknown scenario in ${options.scenarios.join(',')}; known: ${SCENARIOS.map((s) => s.id).join(',')}`)
-  }
-  if (options.safeNpm) SAFE_NPM = options.safeNpm
-  for (const file of [SAFE_NPM, path.join(path.dirname(SAFE_NPM), '..', 'dist', 'lib', 'cli', 'main.js'), path.join(PROJECT_DIR, 'package.json'), path.join(PROJECT_DIR, 'package-lock.json')]) {
-    if (!fs.existsSync(file)) fail(`missing ${path.relative(REPO_DIR, file)} (run npm run build first, or restore bench/project)`)
-  }
-
-  const tmp = fs.mkdtempSync(path.join(options.tmpdir ?? os.tmpdir(), 'safe-npm-bench-'))
-  const home = path.join(tmp, 'home')
-  fs.mkdirSync(home)
-  const npmrc = path.join(home, '.npmrc')
-  fs.writeFileSync(npmrc, 'registry=https://registry.npmjs.org/\naudit=false\nfund=false\nupdate-notifier=false\n')
-  Object.assign(ctx, {
-    tmp,
-    keep: options.keep,
-    runs: path.join(tmp, 'runs'),
-    logs: path.join(tmp, 'logs'),
-    cache: path.join(tmp, 'npm-cache'),
-    npmCli: findNpmCli(),
-  })
-  fs.mkdirSync(ctx.runs)
-  fs.mkdirSync(ctx.logs)
-  ctx.env = benchEnv(home, npmrc, ctx.cache)
-  ctx.rssMethod = pickRssMethod(tmp, options.rssPreload)
-  const cleanup = () => {
-    if (!ctx.keep) fs.rmSync(tmp, { recursive: true, force: true })
-  }
-  process.on('exit', cleanup)
-
-  const npmVersion = spawnSync(process.execPath, [ctx.npmCli, '--version'], { env: ctx.env, encoding: 'utf8' }).stdout.trim()
-  const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package-lock.json'), 'utf8'))
-  const lockedCount = Object.keys(lock.packages ?? {}).length - 1
-  console.log(`safe-npm benchmark: bench/project (${lockedCount} packages in package-lock.json)`)
-  console.log(`node ${process.version}, npm ${npmVersion} (${ctx.npmCli}), ${os.cpus().length} CPUs, ${os.platform()}`)
-  console.log(`safe-npm ${SAFE_NPM}; temp dir ${tmp}; shared npm cache ${ctx.cache}`)
-  console.log(`peak RSS and CPU time via ${ctx.rssMethod === 'gnu-time' ? '/usr/bin/time -f "%M %U %S" (max RSS of the command, KiB; user, sys s)' : 'process.resourceUsage() at exit (preload)'}`)
+async function compareWithNpm(options, scenarios) {
   const roundsOf = (scenario) => (scenario.maxRounds ? (options.coldRounds ?? Math.min(options.rounds, scenario.maxRounds)) : options.rounds)
   const allRounds = Math.max(...scenarios.map(roundsOf))
   const fewer = scenarios.filter((scenario) => roundsOf(scenario) < allRounds)
@@ -671,6 +639,72 @@ async function main() {
         for (const file of profiles) console.log(analyseProfile(path.join(profDir, file)))
       }
     }
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const options = parseArguments(process.argv.slice(2))
+  const wanted = options.scenarios ?? DEFAULT_SCENARIOS
+  const scenarios = SCENARIOS.filter((s) => wanted.includes(s.id))
+  const withRegistry = wanted.includes(REGISTRY_SCENARIO)
+  if (options.scenarios && scenarios.length + Number(withRegistry) !== options.scenarios.length) {
+    fail(`unknown scenario in ${options.scenarios.join(',')}; known: ${[...SCENARIOS.map((s) => s.id), REGISTRY_SCENARIO].join(',')}`)
+  }
+  if (options.safeNpm) SAFE_NPM = options.safeNpm
+  for (const file of [SAFE_NPM, path.join(path.dirname(SAFE_NPM), '..', 'dist', 'lib', 'cli', 'main.js'), path.join(PROJECT_DIR, 'package.json'), path.join(PROJECT_DIR, 'package-lock.json')]) {
+    if (!fs.existsSync(file)) fail(`missing ${path.relative(REPO_DIR, file)} (run npm run build first, or restore bench/project)`)
+  }
+
+  const tmp = fs.mkdtempSync(path.join(options.tmpdir ?? os.tmpdir(), 'safe-npm-bench-'))
+  const home = path.join(tmp, 'home')
+  fs.mkdirSync(home)
+  const npmrc = path.join(home, '.npmrc')
+  fs.writeFileSync(npmrc, 'registry=https://registry.npmjs.org/\naudit=false\nfund=false\nupdate-notifier=false\n')
+  Object.assign(ctx, {
+    tmp,
+    keep: options.keep,
+    runs: path.join(tmp, 'runs'),
+    logs: path.join(tmp, 'logs'),
+    cache: path.join(tmp, 'npm-cache'),
+    npmCli: findNpmCli(),
+  })
+  fs.mkdirSync(ctx.runs)
+  fs.mkdirSync(ctx.logs)
+  ctx.env = benchEnv(home, npmrc, ctx.cache)
+  ctx.rssMethod = pickRssMethod(tmp, options.rssPreload)
+  const cleanup = () => {
+    if (!ctx.keep) fs.rmSync(tmp, { recursive: true, force: true })
+  }
+  process.on('exit', cleanup)
+
+  const npmVersion = spawnSync(process.execPath, [ctx.npmCli, '--version'], { env: ctx.env, encoding: 'utf8' }).stdout.trim()
+  const lock = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package-lock.json'), 'utf8'))
+  const lockedCount = Object.keys(lock.packages ?? {}).length - 1
+  console.log(`safe-npm benchmark: bench/project (${lockedCount} packages in package-lock.json)`)
+  console.log(`node ${process.version}, npm ${npmVersion} (${ctx.npmCli}), ${os.cpus().length} CPUs, ${os.platform()}`)
+  console.log(`safe-npm ${SAFE_NPM}; temp dir ${tmp}; shared npm cache ${ctx.cache}`)
+  console.log(`peak RSS and CPU time via ${ctx.rssMethod === 'gnu-time' ? '/usr/bin/time -f "%M %U %S" (max RSS of the command, KiB; user, sys s)' : 'process.resourceUsage() at exit (preload)'}`)
+  if (scenarios.length > 0) await compareWithNpm(options, scenarios)
+  if (withRegistry) {
+    await runRegistryBench({
+      npmCli: ctx.npmCli,
+      tmp,
+      projectDir: PROJECT_DIR,
+      rounds: options.rounds,
+      clients: options.clients,
+      profile: options.profile,
+      baseEnv: benchEnv,
+      keep: () => {
+        ctx.keep = true
+      },
+      median,
+      secs,
+      table,
+      fail,
+      analyseProfile,
+    })
   }
   if (options.keep) console.log(`\nkept ${tmp}`)
 }

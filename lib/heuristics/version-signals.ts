@@ -39,6 +39,8 @@ export interface VersionJump {
 const HUGE_MAJOR = 99
 
 const parsedVersions = new Map<string, semver.SemVer | null>()
+/** A long-running process (the registry filter) sees ever more version strings: start over past this many. */
+const MAX_PARSED_VERSIONS = 100_000
 
 /**
  * semver.parse, once per version string per process: the histories of a
@@ -48,6 +50,7 @@ const parsedVersions = new Map<string, semver.SemVer | null>()
 export function parseVersion(version: string): semver.SemVer | null {
   let parsed = parsedVersions.get(version)
   if (parsed === undefined) {
+    if (parsedVersions.size >= MAX_PARSED_VERSIONS) parsedVersions.clear()
     parsed = semver.parse(version)
     parsedVersions.set(version, parsed)
   }
@@ -61,8 +64,7 @@ const TENFOLD_MIN_MAJOR = 50
  * `previous` are the versions published before it.
  */
 export function suspiciousVersionJump(version: string, previous: string[]): VersionJump | null {
-  const current = parseVersion(version)
-  if (current === null) return null
+  if (parseVersion(version) === null) return null
   // Each version is parsed once: packages with thousands of releases are common.
   let highestParsed: semver.SemVer | null = null
   for (const other of previous) {
@@ -70,6 +72,13 @@ export function suspiciousVersionJump(version: string, previous: string[]): Vers
     const parsed = parseVersion(other)
     if (parsed !== null && (highestParsed === null || parsed.compare(highestParsed) > 0)) highestParsed = parsed
   }
+  return versionJumpOver(version, highestParsed)
+}
+
+/** suspiciousVersionJump with the highest earlier version already known (null: none). */
+export function versionJumpOver(version: string, highestParsed: semver.SemVer | null): VersionJump | null {
+  const current = parseVersion(version)
+  if (current === null) return null
   if (highestParsed === null) {
     return current.major >= HUGE_MAJOR ? { from: null, to: version, reason: 'first-release-at-99' } : null
   }

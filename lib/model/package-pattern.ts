@@ -1,6 +1,6 @@
 // Package patterns as the policy writes them: a name glob (minimatch) with an
 // optional semver range: "left-pad", "@evil/*", "event-stream@3.3.6", "sharp@^0.33".
-import { minimatch } from 'minimatch'
+import { Minimatch } from 'minimatch'
 import semver from 'semver'
 
 export interface PackagePattern {
@@ -18,8 +18,19 @@ export function parsePackagePattern(pattern: string): PackagePattern {
 // could turn one entry into match-everything.
 const MINIMATCH_OPTIONS = { nonegate: true, nocomment: true, noext: true }
 
+/** Compiled patterns: a policy has few, matched against every package (every version, at the registry). */
+const compiled = new Map<string, Minimatch>()
+const MAX_COMPILED = 1000
+
 export function matchesName(pattern: string, name: string): boolean {
-  return pattern === name || minimatch(name, pattern, MINIMATCH_OPTIONS)
+  if (pattern === name) return true
+  let matcher = compiled.get(pattern)
+  if (!matcher) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear()
+    matcher = new Minimatch(pattern, MINIMATCH_OPTIONS)
+    compiled.set(pattern, matcher)
+  }
+  return matcher.match(name)
 }
 
 /** True when `name@version` is covered by the pattern. A range never matches a non-semver version. */

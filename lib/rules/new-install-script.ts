@@ -1,5 +1,5 @@
 import { newInstallScript } from '../heuristics/version-signals.js'
-import { history, predecessor } from './version-history.js'
+import { history, previousRelease } from './version-history.js'
 import type { Rule } from '../model/rule.js'
 
 export const newInstallScriptRule: Rule = {
@@ -28,7 +28,7 @@ export const newInstallScriptRule: Rule = {
   check(pkg, facts) {
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []
-    const before = predecessor(known.current, known.earlier)
+    const before = previousRelease(known)
     const added = newInstallScript(known.current, before)
     if (!before || added.length === 0) return []
     return [

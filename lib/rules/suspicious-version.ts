@@ -1,6 +1,6 @@
-import { lineage, suspiciousVersionJump } from '../heuristics/version-signals.js'
+import { lineage, versionJumpOver } from '../heuristics/version-signals.js'
 import { matchesName } from '../model/package-pattern.js'
-import { history } from './version-history.js'
+import { highestEarlier, history } from './version-history.js'
 import type { Rule } from '../model/rule.js'
 
 const REASONS: Record<string, string> = {
@@ -38,7 +38,7 @@ export const suspiciousVersionRule: Rule = {
 
     const known = history(facts)
     if (pkg.source !== 'registry' || !known) return []
-    const jump = suspiciousVersionJump(known.current.version, known.earlier.map((entry) => entry.version))
+    const jump = versionJumpOver(known.current.version, highestEarlier(known))
     if (!jump) return []
     const args = { name: pkg.name, version: pkg.version, reason: REASONS[jump.reason] ?? jump.reason, from: jump.from ?? 'none' }
     const scope = pkg.name.startsWith('@') ? pkg.name.split('/')[0] : null

@@ -17,6 +17,7 @@ import {
   trustDowngrade,
   versionSkip,
 } from '../../lib/heuristics/version-signals.js'
+import { highestEarlier, history, predecessor, previousRelease } from '../../lib/rules/version-history.js'
 
 function facts(version: string, extra: Partial<VersionFacts> = {}): VersionFacts {
   return {
@@ -163,6 +164,31 @@ signals('earlierVersions by publish time, or by list order when times are missin
   assert.equal(earlierVersions(all[0], all), [])
   const untimed = all.map((item) => ({ ...item, publishedAt: null }))
   assert.equal(earlierVersions(untimed[2], untimed).map((item) => item.version), ['1.0.0', '2.0.0'])
+})
+
+signals('history: the same earlier versions, highest earlier version and predecessor as walking the history (ties, build metadata, prereleases, backports, missing times)', () => {
+  let seed = 7
+  const next = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed % n
+  }
+  const shapes = [(index: number) => `${next(4)}.${next(3)}.0+b${index}`, (index: number) => `${next(4)}.${next(2)}.${index}`, (index: number) => `${next(3)}.0.0-rc.${index}`, (index: number) => `not-semver-${index}`]
+  for (let round = 0; round < 300; round++) {
+    const count = 1 + next(40)
+    const list = Array.from({ length: count }, (_, index) => facts(shapes[next(shapes.length)](index), { publishedAt: new Date(Date.UTC(2024, 0, 1 + next(30))) }))
+    // As packument summaries are: in publish order; some rounds keep a missing time or the raw order.
+    if (round % 3 !== 0) list.sort((a, b) => a.publishedAt!.getTime() - b.publishedAt!.getTime())
+    if (round % 5 === 0) list[next(count)].publishedAt = null
+    for (const current of list) {
+      const expected = earlierVersions(current, list)
+      const known = history({ status: 'known', version: current, versions: list })!
+      const where = `round ${round}, ${current.version} in ${list.map((item) => item.version).join(' ')}`
+      assert.equal(known.earlier.map((item) => item.version), expected.map((item) => item.version), where)
+      assert.is(previousRelease(known)?.version, predecessor(current, expected)?.version, `predecessor: ${where}`)
+      const jump = suspiciousVersionJump('999.0.0', expected.map((item) => item.version))
+      assert.is(highestEarlier(known)?.version ?? 'none', jump?.from ?? 'none', `highest: ${where}`)
+    }
+  }
 })
 
 signals.run()
