@@ -18,7 +18,7 @@ export const newInstallScriptRule: Rule = {
   },
   explain(_pkg, facts) {
     const known = history(facts)
-    const previous = known ? predecessor(known.current, known.earlier) : null
+    const previous = known ? previousRelease(known) : null
     return {
       installScripts: Object.keys(facts.version?.scripts ?? {}),
       previousVersion: previous?.version ?? null,
