@@ -106,6 +106,8 @@ export async function runApprove(parsed: ParsedArgs, io: Io): Promise<number> {
   io.stdout.write(`${describeApproval(request, result)}\n`)
   if (!request.package.includes('@', 1)) io.stdout.write(`safe-npm: note: it covers every version of ${request.package}; name one (${request.package}@1.2.3) to narrow it\n`)
   for (const note of result.notes) io.stdout.write(`safe-npm: note: ${note}\n`)
+  // Tried with npm 11.19: min-release-age-exclude exempts a name while resolving, not when reify fetches the locked version.
+  if (request.rule === 'minimum-release-age') io.stdout.write("safe-npm: note: npm's own min-release-age (.npmrc, as safe-npm init writes it) still refuses a version younger than its limit: plain npm install and npm ci fail with ETARGET on it until then; safe-npm install and safe-npm ci take the exception\n")
   if (request.rule === SCRIPT_RULE) io.stdout.write(`safe-npm: run safe-npm rebuild ${request.package.replace(/(.)@.*$/, '$1')} to run its scripts now if it is installed\n`)
   return EXIT.clean
 }
