@@ -66,6 +66,11 @@ const MIN_LONG_WORD_LENGTH = 8
 /** A popular name shorter than this is no target for appended numbers. */
 const MIN_NUMBERED_TARGET_LENGTH = 4
 
+/** Letters glued before a word of the most popular names (`tchalk`, `cschalk-next`): at most this many. */
+const MAX_GLUED_LETTERS = 2
+/** Only the most popular names are targets for glued letters: further down, `x` + a name is a name of its own. */
+const GLUED_TARGET_LIMIT = 300
+
 const PREFIX_WORDS = ['node', 'nodejs', 'js', 'npm']
 const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
 const AFFIX_SEPARATORS = ['-', '.', '_', '']
@@ -222,6 +227,7 @@ export class TyposquatIndex {
     if (skeletonRank !== undefined && skeletonRank !== delimiterRank) add(skeletonRank, 'homoglyph')
     for (const match of this.#typoCandidates(bare)) candidates.push(match)
     add(this.#affixTarget(bare), 'affix')
+    add(this.#gluedLettersTarget(bare), 'affix')
     add(this.#numberAppendedTarget(bare), 'number-appended')
     return candidates
   }
@@ -287,7 +293,10 @@ export class TyposquatIndex {
     for (const { id } of this.#fuzzyScopes.near(letters, maxDistance)) {
       const popularScope = this.#fuzzyScopeNames[id]
       // Judged with the scope's delimiters: `salesforce-ux` adds a word to `salesforce`.
-      const technique = typoTechnique(scope, popularScope, true)
+      // Followed by the very name of one of that scope's popular packages
+      // (`@opentelemetrya/api`), a changed last letter of a long word counts too.
+      const exact = this.#rankOf.has(`@${popularScope}/${bare}`)
+      const technique = typoTechnique(scope, popularScope, true, exact)
       if (technique !== null) add(popularScope, technique)
     }
     return candidates
@@ -345,6 +354,25 @@ export class TyposquatIndex {
     return best
   }
 
+  /**
+   * `tchalk`, `cschalk-next` → `chalk`: one or two letters glued before one of
+   * the most popular one-word names, alone or followed by one more word. A
+   * typist's slip rarely adds a first letter, but squatters do, and below the
+   * top of the list `x` + a name is usually a name of its own (`ucolor`).
+   */
+  #gluedLettersTarget(bare: string): number | undefined {
+    const words = bare.split(/[-_.]/)
+    if (words.length > 2) return undefined
+    const first = words[0]
+    for (let glued = 1; glued <= MAX_GLUED_LETTERS; glued++) {
+      const rest = first.slice(glued)
+      if (rest.length < MIN_AFFIX_TARGET_LENGTH || !/^[a-z]+$/.test(first.slice(0, glued))) continue
+      const rank = this.#rankOf.get(rest)
+      if (rank !== undefined && rank < Math.min(GLUED_TARGET_LIMIT, this.#fuzzyTargetLimit)) return rank
+    }
+    return undefined
+  }
+
   /** `lodash2`, `eslint-9`, `react-hook-form-5` → the popular name before the number. */
   #numberAppendedTarget(bare: string): number | undefined {
     // A number glued to one word of five letters or more (`react18`, `sharp32`),
@@ -388,7 +416,7 @@ function isStronger(a: Candidate, b: Candidate): boolean {
  * - digits differ (`vue2`/`vue3`, `md4`/`md5`): they name versions;
  * - a trailing `s` is added or dropped (`shallowequals`): a plural, not a slip.
  */
-function typoTechnique(typed: string, intended: string, isScope = false): TyposquatTechnique | null {
+function typoTechnique(typed: string, intended: string, isScope = false, mayChangeEnds = false): TyposquatTechnique | null {
   const typedLetters = withoutDelimiters(typed)
   const intendedLetters = withoutDelimiters(intended)
   if (typedLetters === intendedLetters || isPluralOf(typedLetters, intendedLetters)) return null
@@ -399,7 +427,10 @@ function typoTechnique(typed: string, intended: string, isScope = false): Typosq
     [a, b] = [typedLetters, intendedLetters]
     edit = describeSingleEdit(a, b)
   }
-  if (edit === null) return isBelievableDoubleEdit(typed, intended, isScope) ? 'edit-distance' : null
+  if (edit === null) {
+    if (isKeyHeldDown(typed, intended)) return 'doubled-character'
+    return isBelievableDoubleEdit(typed, intended, isScope) ? 'edit-distance' : null
+  }
   // A digit in a name that has none is a slip like any other key (`apollocli8ent`).
   // A digit between letters, in a name without digits, is a slip like any
   // other key (`apollocli8ent`); after a word it names a version (`vue3-charts`).
@@ -411,11 +442,14 @@ function typoTechnique(typed: string, intended: string, isScope = false): Typosq
       // A doubled letter typed once is a slip even at the end of a long word
       // (`request-progres`); short words so shortened are often other words (`expres`).
       if (isAtWordEnd(b, edit.at) && b[edit.at] === b[edit.at - 1] && wordLengthAt(b, edit.at) >= MIN_LONG_WORD_LENGTH) return 'omitted-character'
+      if (mayChangeEnds && isLongWordEnd(b, edit.at)) return 'omitted-character'
       return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
     case 'inserted-character':
+      if (mayChangeEnds && isLongWordEnd(a, edit.at)) return 'edit-distance'
       return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
     case 'replaced-character': {
       const [from, to] = edit.characters.split('→')
+      if (mayChangeEnds && isLongWordEnd(a, edit.at)) return 'edit-distance'
       return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !areKeyboardNeighbours(from, to) ? null : 'edit-distance'
     }
   }
@@ -442,6 +476,13 @@ function isBelievableDoubleEdit(typed: string, intended: string, mayChangeEnding
     !/\d/.test(differingPart(typed, intended))
 }
 
+/** `styled-componentsss`: one letter of the popular name typed three times, a key held down. */
+function isKeyHeldDown(typed: string, intended: string): boolean {
+  if (typed.length !== intended.length + 2) return false
+  const extra = differingPart(typed, intended)
+  return extra.length === 2 && extra[0] === extra[1] && /[a-z]/.test(extra[0]) && typed.includes(extra[0].repeat(3))
+}
+
 /** Whether the one digit of `characters` (`8` or `i→8`) sits between letters in `typed`. */
 function isBetweenLetters(typed: string, characters: string): boolean {
   const digit = characters.replace(/[^0-9]/g, '')
@@ -456,6 +497,11 @@ function wordLengthAt(name: string, at: number): number {
   let end = at
   while (end < name.length && !/[-_.]/.test(name[end])) end++
   return end - start
+}
+
+/** The last letter of a word of at least five letters. */
+function isLongWordEnd(name: string, at: number): boolean {
+  return isAtWordEnd(name, at) && !isAtWordStart(name, at) && wordLengthAt(name, at) >= MIN_AFFIX_TARGET_LENGTH
 }
 
 function isAtWordStart(name: string, at: number): boolean {

@@ -179,7 +179,7 @@ techniques('a popular name under a stranger\'s scope only when asked for', () =>
 
 techniques('typo shapes', () => {
   assert.equal(check('lodahs'), ['lodash', 'swapped-characters'])
-  assert.equal(check('olodash'), null, 'a letter added at the start is not a slip')
+  assert.equal(check('olodash'), ['lodash', 'affix'], 'a letter glued before a top name (below)')
   assert.equal(check('expresss'), ['express', 'doubled-character'])
   assert.equal(check('electon'), ['electron', 'omitted-character'])
   assert.equal(check('exprwss'), ['express', 'edit-distance'], 'w is next to e on the keyboard')
@@ -275,6 +275,31 @@ issue11('digits after a word name versions, and short words lose last letters to
   const index = TyposquatIndex.fromPopular(['vue-echarts', 'chalk-template'])
   assert.is(index.check('vue3-charts'), null)
   assert.is(index.check('chalk-templat'), null, 'a last letter left out that was not doubled')
+})
+
+issue11('letters glued before one of the most popular names', () => {
+  assert.equal(check('tchalk'), ['chalk', 'affix'])
+  assert.equal(check('cschalk-next'), ['chalk', 'affix'], 'two letters, and one word after')
+  assert.is(check('xyzchalk'), null, 'three letters make a word of their own')
+  assert.is(check('cschalk-next-ui'), null, 'nor with two words after')
+  // Below the top of the list, a letter before a name makes another name (`ucolor`, `rbytes`).
+  const filler = Array.from({ length: 300 }, (_, i) => `filler-package-${i}`)
+  const index = TyposquatIndex.fromPopular([...filler, 'chalk'])
+  assert.is(index.check('tchalk'), null)
+})
+
+issue11('a scope typo that changes a last letter, before a package of that scope', () => {
+  const index = TyposquatIndex.fromPopular(['@opentelemetry/api', '@opentelemetry/core', '@chakra-ui/react'])
+  assert.equal(index.check('@opentelemetrya/api'), { imitates: '@opentelemetry/api', technique: 'edit-distance' })
+  assert.equal(index.check('@opentelemetrx/core'), { imitates: '@opentelemetry/core', technique: 'edit-distance' })
+  assert.is(index.check('@opentelemetrya/api-extras'), null, 'only the very name of a package of the scope')
+  assert.is(index.check('@chakra-xui/react'), null, 'a word added at the start of a short word')
+})
+
+issue11('a key held down in a long name', () => {
+  const index = TyposquatIndex.fromPopular(['babel-plugin-styled-components'])
+  assert.equal(index.check('babel-plugin-styled-componentsss'), { imitates: 'babel-plugin-styled-components', technique: 'doubled-character' })
+  assert.is(index.check('babel-plugin-styled-componentsxy'), null)
 })
 
 incidents.run()
