@@ -108,12 +108,14 @@ function unpackedPath(entry: ReadEntry): string {
   return entry.path.replace(/\\/g, '/').split('/').slice(1).join('/')
 }
 
-/** Reads every entry header; keeps the last top-level package.json (a later entry overwrites an earlier one on unpack). */
-function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: string[] }> {
+/**
+ * Reads a tarball stream entry by entry: `onFile` sees each file entry (with
+ * its path as unpacked) and must consume or resume it; `finish` gives the
+ * answer once the whole tar was read. A tar cut short inside a complete gzip
+ * fails here too, not only while reify unpacks it.
+ */
+function readTar<T>(stream: any, onFile: (file: string, entry: ReadEntry) => void, finish: () => T): Promise<T> {
   return new Promise((resolve, reject) => {
-    let manifestText: string | null = null
-    let tooLarge = false
-    const files: string[] = []
     let settled = false
     const fail = (error: unknown) => {
       if (settled) return
@@ -121,24 +123,12 @@ function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: 
       reject(error)
     }
     const parser = new Parser({
-      // Else a tar cut short inside a complete gzip reads as fine here and fails only while reify unpacks it.
       onwarn(code: string, message: string) {
         if (FATAL_TAR_WARNINGS.has(code)) fail(Object.assign(new Error(message), { code }))
       },
       onReadEntry(entry: ReadEntry) {
-        const file = unpackedPath(entry)
         if (!FILE_TYPES.has(entry.type)) return entry.resume()
-        if (files.length < MAX_LISTED_PATHS) files.push(file)
-        if (file !== 'package.json') return entry.resume()
-        if (entry.size > MAX_MANIFEST_BYTES) {
-          tooLarge = true
-          return entry.resume()
-        }
-        const chunks: Buffer[] = []
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
-        entry.on('end', () => {
-          manifestText = Buffer.concat(chunks).toString('utf8')
-        })
+        onFile(unpackedPath(entry), entry)
       },
     })
     stream.on('error', fail)
@@ -147,9 +137,7 @@ function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: 
       if (settled) return
       settled = true
       try {
-        if (tooLarge) throw new Error(`package.json is larger than ${MAX_MANIFEST_BYTES} bytes`)
-        if (manifestText === null) throw new Error('the tarball has no package.json')
-        resolve({ manifest: tarballManifestFrom(manifestText, files), files })
+        resolve(finish())
       } catch (error) {
         reject(error)
       }
@@ -158,47 +146,60 @@ function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: 
   })
 }
 
+/** An entry's whole text, handed over when it ends. */
+function readText(entry: ReadEntry, done: (text: string) => void): void {
+  const chunks: Buffer[] = []
+  entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+  entry.on('end', () => done(Buffer.concat(chunks).toString('utf8')))
+}
+
+/** Reads every entry header; keeps the last top-level package.json (a later entry overwrites an earlier one on unpack). */
+function parseTarball(stream: any): Promise<{ manifest: TarballManifest; files: string[] }> {
+  let manifestText: string | null = null
+  let tooLarge = false
+  const files: string[] = []
+  return readTar(
+    stream,
+    (file, entry) => {
+      if (files.length < MAX_LISTED_PATHS) files.push(file)
+      if (file !== 'package.json') return entry.resume()
+      if (entry.size > MAX_MANIFEST_BYTES) {
+        tooLarge = true
+        return entry.resume()
+      }
+      readText(entry, (text) => {
+        manifestText = text
+      })
+    },
+    () => {
+      if (tooLarge) throw new Error(`package.json is larger than ${MAX_MANIFEST_BYTES} bytes`)
+      if (manifestText === null) throw new Error('the tarball has no package.json')
+      return { manifest: tarballManifestFrom(manifestText, files), files }
+    },
+  )
+}
+
 /**
  * The text of these files of a tarball (the last entry of a path wins, as on
  * unpack), each at most MAX_SCRIPT_FILE_BYTES and all together at most
  * MAX_SCRIPT_TOTAL_BYTES; a file over the bounds is answered as unread.
  */
 function collectFiles(stream: any, wanted: Set<string>): Promise<Map<string, ScriptFileAnswer>> {
-  return new Promise((resolve, reject) => {
-    const answers = new Map<string, ScriptFileAnswer>()
-    let total = 0
-    let settled = false
-    const fail = (error: unknown) => {
-      if (settled) return
-      settled = true
-      reject(error)
-    }
-    const parser = new Parser({
-      onwarn(code: string, message: string) {
-        if (FATAL_TAR_WARNINGS.has(code)) fail(Object.assign(new Error(message), { code }))
-      },
-      onReadEntry(entry: ReadEntry) {
-        const file = unpackedPath(entry)
-        if (!FILE_TYPES.has(entry.type) || !wanted.has(file)) return entry.resume()
-        if (entry.size > MAX_SCRIPT_FILE_BYTES || total + entry.size > MAX_SCRIPT_TOTAL_BYTES) {
-          answers.set(file, { unread: `${entry.size} bytes, over the ${entry.size > MAX_SCRIPT_FILE_BYTES ? MAX_SCRIPT_FILE_BYTES : MAX_SCRIPT_TOTAL_BYTES}-byte bound of what is read` })
-          return entry.resume()
-        }
-        total += entry.size
-        const chunks: Buffer[] = []
-        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
-        entry.on('end', () => answers.set(file, { text: Buffer.concat(chunks).toString('utf8') }))
-      },
-    })
-    stream.on('error', fail)
-    parser.on('error', fail)
-    parser.on('end', () => {
-      if (settled) return
-      settled = true
-      resolve(answers)
-    })
-    stream.pipe(parser)
-  })
+  const answers = new Map<string, ScriptFileAnswer>()
+  let total = 0
+  return readTar(
+    stream,
+    (file, entry) => {
+      if (!wanted.has(file)) return entry.resume()
+      if (entry.size > MAX_SCRIPT_FILE_BYTES || total + entry.size > MAX_SCRIPT_TOTAL_BYTES) {
+        answers.set(file, { unread: `${entry.size} bytes, over the ${entry.size > MAX_SCRIPT_FILE_BYTES ? MAX_SCRIPT_FILE_BYTES : MAX_SCRIPT_TOTAL_BYTES}-byte bound of what is read` })
+        return entry.resume()
+      }
+      total += entry.size
+      readText(entry, (text) => answers.set(file, { text }))
+    },
+    () => answers,
+  )
 }
 
 /** The tarball's package.json of one node, by its resolved URL and integrity; with install scripts, what their files show. */
