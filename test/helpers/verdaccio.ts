@@ -138,18 +138,23 @@ function configYaml(dir: string, port: number, url: string, options: StartVerdac
   return `${lines.join('\n')}\n`;
 }
 
+/** The package.json of a private package: the tarball's, and the packument version's fields beside dist. */
+function packageJsonOf(pkg: PublishedVersion) {
+  return {
+    name: pkg.name,
+    version: pkg.version,
+    description: pkg.description ?? `Private package ${pkg.name}`,
+    main: 'index.js',
+    license: 'UNLICENSED',
+    scripts: pkg.scripts ?? {},
+    dependencies: pkg.dependencies ?? {},
+  };
+}
+
 async function buildTarball(pkg: PublishedVersion): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'safe-npm-verdaccio-tgz-'));
   try {
-    const manifest = {
-      name: pkg.name,
-      version: pkg.version,
-      description: pkg.description ?? `Private package ${pkg.name}`,
-      main: 'index.js',
-      license: 'UNLICENSED',
-      scripts: pkg.scripts ?? {},
-      dependencies: pkg.dependencies ?? {},
-    };
+    const manifest = packageJsonOf(pkg);
     await mkdir(join(dir, 'package'), { recursive: true });
     await writeFile(join(dir, 'package', 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     await writeFile(join(dir, 'package', 'index.js'), `module.exports = ${JSON.stringify({ name: pkg.name, version: pkg.version })};\n`);
@@ -257,13 +262,7 @@ export async function startVerdaccio(options: StartVerdaccioOptions): Promise<Ve
       const shasum = createHash('sha1').update(tarball).digest('hex');
       const integrity = `sha512-${createHash('sha512').update(tarball).digest('base64')}`;
       const manifest = {
-        name: pkg.name,
-        version: pkg.version,
-        description: pkg.description ?? `Private package ${pkg.name}`,
-        main: 'index.js',
-        license: 'UNLICENSED',
-        scripts: pkg.scripts ?? {},
-        dependencies: pkg.dependencies ?? {},
+        ...packageJsonOf(pkg),
         _id: `${pkg.name}@${pkg.version}`,
         dist: { shasum, integrity, tarball: new URL(`${pkg.name}/-/${file}`, url).href },
       };
