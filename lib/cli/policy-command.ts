@@ -5,6 +5,11 @@ import { isMachineOutput, type ParsedArgs } from './args.js'
 import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 
+/** The parts of an origin key (`scripts.allow."esbuild@0.25.0"`): a part with a dot, a space or a quote is a JSON string. */
+function keyPath(key: string): string[] {
+  return (key.match(/"(?:[^"\\]|\\.)*"|[^.]+/g) ?? []).map((part) => (part.startsWith('"') ? JSON.parse(part) : part))
+}
+
 export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
   const words = parsed.npmArgv.slice((parsed.npmLine.commandIndex ?? -1) + 1)
   if (words[0] === 'import') return (await import('./policy-import-command.js')).runPolicyImport(parsed, io, words.slice(1))
@@ -27,7 +32,7 @@ export async function showPolicy(parsed: ParsedArgs, io: Io): Promise<number> {
   io.stdout.write(`Effective policy (${loaded.files.length > 0 ? loaded.files.join(' + ') : 'embedded default'}):\n`)
   const width = Math.max(...[...loaded.origins.keys()].map((key) => key.length))
   for (const [key, source] of loaded.origins) {
-    const value = key.split('.').reduce<any>((node, part) => node?.[part.replace(/^"|"$/g, '')], policy)
+    const value = keyPath(key).reduce<any>((node, part) => node?.[part], policy)
     io.stdout.write(`  ${key.padEnd(width)}  ${JSON.stringify(value)}  (${source})\n`)
   }
   if (loaded.policy.registries.allowed === null) {

@@ -142,6 +142,15 @@ cli('safe-npm policy --json shows the effective policy and where each setting ca
   assert.ok(Object.values(defaults.origins).every((origin) => origin === 'default'));
 });
 
+cli('safe-npm policy as text shows a setting whose key has a dot (scripts.allow."esbuild@0.25.0") with its value', async ({ harness }) => {
+  const box = await sandbox(harness, { 'package.json': manifest(), '.safe-npmrc.json': { scripts: { allow: { 'esbuild@0.25.0': true, 'left-pad': false } } } });
+  const result = await box.safeNpm(['policy']);
+  assertExit(result, 0);
+  assert.match(result.stdout, /scripts\.allow\."esbuild@0\.25\.0"\s+true\s+\(\.safe-npmrc\.json\)/);
+  assert.match(result.stdout, /scripts\.allow\.left-pad\s+false\s+\(\.safe-npmrc\.json\)/);
+  assert.not.match(result.stdout, /undefined/);
+});
+
 cli('safe-npm --version prints the package version first, then the npm it hands commands to', async ({ harness }) => {
   const box = await sandbox(harness, {}, { runner: 'binary' });
   const result = await box.safeNpm(['--version']);
