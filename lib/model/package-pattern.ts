@@ -45,3 +45,14 @@ export function matchesAny(patterns: Iterable<string>, name: string, version: st
   for (const pattern of patterns) if (matchesPackage(pattern, name, version)) return pattern
   return null
 }
+
+/** The package name of a spec as typed: `jqeury@3` and `@scope/name@^1` without their range. */
+function nameOfSpec(spec: string): string {
+  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0)
+  return at === -1 ? spec : spec.slice(0, at)
+}
+
+/** Being added from the command line (`safe-npm install jqeury`), not declared in package.json. */
+export function isTypedOnCommandLine(pkg: { name: string; isDirect: boolean }, specs: string[]): boolean {
+  return pkg.isDirect && specs.some((spec) => nameOfSpec(spec) === pkg.name)
+}

@@ -1,6 +1,6 @@
 import semver from 'semver'
 import { formatSpan } from '../model/duration.js'
-import { matchesAny } from '../model/package-pattern.js'
+import { isTypedOnCommandLine, matchesAny } from '../model/package-pattern.js'
 import type { Advisory, PackageFacts, PackageView, Rule } from '../model/rule.js'
 
 /** The newest version old enough that satisfies these ranges. */
@@ -86,7 +86,7 @@ export const minimumReleaseAgeRule: Rule = {
       excluded: matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version) !== null,
     }
   },
-  check(pkg, facts, { policy, now }) {
+  check(pkg, facts, { policy, now, requestedOnCommandLine = [] }) {
     if (pkg.source !== 'registry' || facts.status !== 'known') return []
     if (matchesAny(policy.minimumReleaseAge.exclude, pkg.name, pkg.version)) return []
     const publishedAt = facts.version?.publishedAt
@@ -155,7 +155,9 @@ export const minimumReleaseAgeRule: Rule = {
             ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: safe-npm install moves package-lock.json to it and changes nothing else (npm ci cannot change the lockfile); or wait until ${until}.`
             : withinProjectRange
             ? `${pkg.name}@${mature} is old enough and satisfies what depends on it: pin it, or wait until ${until}.`
-            : mature
+            : mature && isTypedOnCommandLine(pkg, requestedOnCommandLine)
+              ? `${pkg.name}@${mature} is old enough: install that one instead, or wait until ${until}.`
+              : mature
               ? `${pkg.name}@${mature} is old enough: change "${pkg.name}": "${pkg.projectRange}" in package.json to it, or wait until ${until}.`
               : `No older version satisfies what depends on it; wait until ${until} or add a reviewed exception.`,
         },

@@ -1,6 +1,6 @@
 import { TyposquatIndex } from '../heuristics/typosquat-index.js'
-import { matchesName } from '../model/package-pattern.js'
-import type { PackageView, Rule } from '../model/rule.js'
+import { isTypedOnCommandLine, matchesName } from '../model/package-pattern.js'
+import type { Rule } from '../model/rule.js'
 
 const TECHNIQUES: Record<string, string> = {
   'delimiter-variant': 'the same name with other delimiters',
@@ -12,17 +12,6 @@ const TECHNIQUES: Record<string, string> = {
   'edit-distance': 'a near spelling',
   affix: 'a common prefix or suffix added',
   'number-appended': 'a number appended',
-}
-
-/** The package name of a spec as typed: `jqeury@3` and `@scope/name@^1` without their range. */
-function nameOfSpec(spec: string): string {
-  const at = spec.indexOf('@', spec.startsWith('@') ? 1 : 0)
-  return at === -1 ? spec : spec.slice(0, at)
-}
-
-/** Being added from the command line (`safe-npm install jqeury`), not declared in package.json. */
-function isTypedOnCommandLine(pkg: PackageView, specs: string[]): boolean {
-  return pkg.isDirect && specs.some((spec) => nameOfSpec(spec) === pkg.name)
 }
 
 // Built on first use (about 80 ms for the popular-package dataset), once per process.

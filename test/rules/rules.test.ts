@@ -238,6 +238,16 @@ test('the too-young hint names the newest mature version in range', () => {
   assert.equal(finding.path, ['app', 'left-pad'])
 })
 
+test('the too-young hint for an exact pin: typed on the command line, install the mature one; declared, change package.json', () => {
+  const pkg = view({ version: '1.3.0', isDirect: true, projectRange: '1.3.0' })
+  const pkgFacts = facts([versionFacts('1.0.0', 400), versionFacts('1.2.0', 30), versionFacts('1.3.0', 1)], '1.3.0')
+  const hintWith = (requestedOnCommandLine: string[]) =>
+    judge([pkg], new Map([[pkg.location, pkgFacts]]), RULES, contextFor({}, { requestedOnCommandLine })).findings.find((finding) => finding.code === 'minimum-release-age/too-young')?.hint ?? ''
+  assert.match(hintWith(['left-pad@1.3.0']), /left-pad@1\.2\.0 is old enough: install that one instead/)
+  assert.match(hintWith([]), /change "left-pad": "1\.3\.0" in package\.json/)
+  assert.match(hintWith(['other-pkg']), /in package\.json/)
+})
+
 test('credentials in URLs never reach a finding', () => {
   const pkg = view({ resolved: 'https://deploy:s3cret@npm.evil.example/left-pad/-/left-pad-1.3.0.tgz' })
   const context = contextFor()
