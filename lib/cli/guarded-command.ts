@@ -15,7 +15,6 @@ import { isMachineOutput, type ParsedArgs } from './args.js'
 import { configWarningLines } from './flag-suggestions.js'
 import type { Io } from './io.js'
 import { isProgressShown, ProgressLine } from './progress.js'
-import { isPromptAllowed, offerApprovals } from './approve-prompt.js'
 import { safeNpmVersion } from './version.js'
 
 export type GuardMode = RunMode
@@ -80,14 +79,16 @@ export async function runGuard(mode: GuardMode, parsed: ParsedArgs, io: Io): Pro
   })
   if (output.stderr) io.stderr.write(output.stderr)
   if (output.stdout) io.stdout.write(output.stdout)
-  if (outcome.judgement.isBlocked && OFFERS_APPROVALS.has(mode) && isPromptAllowed(io, machine)) {
+  // The approval dialogue (and the policy editing behind it) loads only for a blocked install.
+  const approvals = outcome.judgement.isBlocked && OFFERS_APPROVALS.has(mode) ? await import('./approve-prompt.js') : null
+  if (approvals?.isPromptAllowed(io, machine)) {
     const policyOptions = {
       cwd: setup.config.prefix,
       policyFile: parsed.own.policyFile,
       orgPolicyFile: parsed.own.orgPolicyFile ?? (io.env.SAFE_NPM_ORG_POLICY || undefined),
       npmOptions: setup.config.flat,
     }
-    if ((await offerApprovals(outcome.judgement.findings, io, policyOptions)) > 0) {
+    if ((await approvals.offerApprovals(outcome.judgement.findings, io, policyOptions)) > 0) {
       io.stderr.write(`\nsafe-npm: judging again with the approvals\n`)
       // One round of questions: the second judgement stands as it is.
       return runGuard(mode, parsed, { ...io, stdin: undefined, stdinIsTTY: false })
