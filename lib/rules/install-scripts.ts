@@ -83,8 +83,9 @@ export function scriptAllowance(pkg: PackageView, facts: PackageFacts, context: 
  */
 function howToAllow(name: string, policyFiles: string[]): string {
   const projectFile = policyFiles.filter((file) => !/^(?:\/|\\|[A-Za-z]:[\\/])/.test(file)).at(-1)
-  if (projectFile) return `add ${JSON.stringify(name)}: true to scripts.allow in ${projectFile} (or npm approve-scripts)`
-  return `create .safe-npmrc.json with ${JSON.stringify({ scripts: { allow: { [name]: true } } })} (or npm approve-scripts)`
+  const command = `safe-npm approve ${name} --rule install-scripts --reason "…"`
+  if (projectFile) return `add ${JSON.stringify(name)}: true to scripts.allow in ${projectFile} (or ${command})`
+  return `create .safe-npmrc.json with ${JSON.stringify({ scripts: { allow: { [name]: true } } })} (or ${command})`
 }
 
 export const installScriptsRule: Rule = {

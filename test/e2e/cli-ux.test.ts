@@ -54,7 +54,7 @@ ux('install jqeury (typed): the hint says what was typed; scripted without a pol
   const scripted = await box.safeNpmJson(['install', 'scripted']);
   assertExit(scripted, 0, explain(scripted));
   const unreviewed = scripted.report.findings.find((finding: any) => finding.code === 'install-scripts/unreviewed');
-  assert.is(unreviewed.hint, 'Review the script; if it is needed, create .safe-npmrc.json with {"scripts":{"allow":{"scripted":true}}} (or npm approve-scripts), then run safe-npm rebuild scripted.');
+  assert.is(unreviewed.hint, 'Review the script; if it is needed, create .safe-npmrc.json with {"scripts":{"allow":{"scripted":true}}} (or safe-npm approve scripted --rule install-scripts --reason "…"), then run safe-npm rebuild scripted.');
   assert.not.ok(box.markerExists('scripted-ran.txt'));
 });
 

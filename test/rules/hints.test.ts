@@ -88,7 +88,7 @@ test('install script without a policy file: the file to create and the exact JSO
   for (const policyFiles of [undefined, [], ['/etc/acme/org-policy.json']]) {
     assert.is(
       hintOf(scripted, 'install-scripts/unreviewed', policyFiles === undefined ? {} : { policyFiles }),
-      'Review the script; if it is needed, create .safe-npmrc.json with {"scripts":{"allow":{"esbuild":true}}} (or npm approve-scripts), then run safe-npm rebuild esbuild.',
+      'Review the script; if it is needed, create .safe-npmrc.json with {"scripts":{"allow":{"esbuild":true}}} (or safe-npm approve esbuild --rule install-scripts --reason "…"), then run safe-npm rebuild esbuild.',
       JSON.stringify(policyFiles),
     )
   }
@@ -97,7 +97,7 @@ test('install script without a policy file: the file to create and the exact JSO
 test("install script with the project's policy file: add it there", () => {
   assert.is(
     hintOf(scripted, 'install-scripts/unreviewed', { policyFiles: ['/etc/acme/org-policy.json', '.safe-npmrc.json'] }),
-    'Review the script; if it is needed, add "esbuild": true to scripts.allow in .safe-npmrc.json (or npm approve-scripts), then run safe-npm rebuild esbuild.',
+    'Review the script; if it is needed, add "esbuild": true to scripts.allow in .safe-npmrc.json (or safe-npm approve esbuild --rule install-scripts --reason "…"), then run safe-npm rebuild esbuild.',
   )
 })
 
