@@ -7,13 +7,13 @@ import * as assert from 'uvu/assert'
 import { signalsOf } from '../../lib/engine/inspect.ts'
 import { judge } from '../../lib/engine/judge.ts'
 import type { RunOutcome } from '../../lib/engine/run.ts'
-import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/model/rule.ts'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
+import type { PackageFacts, PackageView, VersionFacts } from '../../lib/model/rule.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import { formatInspection } from '../../lib/report/inspect-report.ts'
 import { createStyle } from '../../lib/report/text-report.ts'
 import { PACKAGES } from '../report/sample-judgement.ts'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const NOW = new Date('2026-11-27T12:00:00.000Z')
 const DAY = 24 * 60 * 60 * 1000
@@ -23,19 +23,10 @@ function version(publisher: string | null, ageDays: number): VersionFacts {
 }
 
 function outcomeOf(packages: PackageView[], facts: Map<string, PackageFacts>, document: PolicyDocument = {}): RunOutcome {
-  const policy = mergeWithFloor([], [{ source: 'test', isOrganisation: false, document }]).policy
-  const context: RuleContext = {
-    policy,
-    now: NOW,
-    configuredRegistries: ['https://registry.npmjs.org/'],
-    defaultRegistry: 'https://registry.npmjs.org/',
-    scopedRegistries: {},
-    rewritesNpmjs: true,
-    npmAllowScripts: null,
-    project: { name: 'safe-npm-inspect', version: '0.0.0' },
-    run: { feedProblems: [], probes: [] },
-    requestedOnCommandLine: packages.filter((pkg) => pkg.isDirect).map((pkg) => pkg.name),
-  }
+  const context = ruleContext(
+    { document, now: NOW },
+    { project: { name: 'safe-npm-inspect', version: '0.0.0' }, requestedOnCommandLine: packages.filter((pkg) => pkg.isDirect).map((pkg) => pkg.name) },
+  )
   return {
     mode: 'inspect', judgement: judge(packages, facts, RULES, context), policyFiles: [], packages, project: context.project, install: null,
     manifest: 'package.json', notes: [], heldBack: [], now: NOW, npmWarnings: [], facts, context,

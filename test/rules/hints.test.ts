@@ -4,8 +4,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { judge } from '../../lib/engine/judge.ts'
 import type { PackageFacts, PackageView, RuleContext } from '../../lib/model/rule.js'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import { RULES } from '../../lib/rules/index.ts'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'
@@ -41,18 +41,7 @@ function view(name: string, overrides: Partial<PackageView> = {}): PackageView {
 }
 
 function context(extra: Partial<RuleContext> = {}): RuleContext {
-  return {
-    policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: {} }]).policy,
-    now: NOW,
-    configuredRegistries: [REGISTRY],
-    defaultRegistry: REGISTRY,
-    scopedRegistries: {},
-    rewritesNpmjs: true,
-    npmAllowScripts: null,
-    project: { name: 'app', version: '1.0.0' },
-    run: { feedProblems: [], probes: [] },
-    ...extra,
-  }
+  return ruleContext({ registry: REGISTRY, now: NOW }, extra)
 }
 
 const hintOf = (pkg: PackageView, code: string, extra: Partial<RuleContext> = {}) =>

@@ -5,10 +5,10 @@ import * as assert from 'uvu/assert'
 import { judge } from '../../lib/engine/judge.ts'
 import type { PackageView, RuleContext, SourceKind } from '../../lib/model/rule.js'
 import { parseRegistryTarball } from '../../lib/model/registry-url.ts'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import { packageIdentityRule } from '../../lib/rules/package-identity.ts'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const REGISTRY = 'https://registry.npmjs.org/'
 
@@ -160,17 +160,7 @@ test('package-identity: every message names the folder, the claim and the resolv
 })
 
 function contextFor(policy: PolicyDocument): RuleContext {
-  return {
-    policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: policy }]).policy,
-    now: new Date('2026-11-27T12:00:00Z'),
-    configuredRegistries: [REGISTRY],
-    defaultRegistry: REGISTRY,
-    scopedRegistries: {},
-    rewritesNpmjs: true,
-    npmAllowScripts: null,
-    project: { name: 'app', version: '1.0.0' },
-    run: { feedProblems: [], probes: [] },
-  }
+  return ruleContext({ document: policy, registry: REGISTRY, now: new Date('2026-11-27T12:00:00Z') })
 }
 
 const OLD = {

@@ -4,8 +4,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readFileSync } from 'node:fs'
 import { typosquattingRule } from '../../lib/rules/typosquatting.ts'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
-import type { PackageView, RuleContext } from '../../lib/model/rule.js'
+import type { PackageView } from '../../lib/model/rule.js'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const LOCKFILES = ['webapp.package-lock.json', 'safe-npm.package-lock.json']
 
@@ -16,17 +16,7 @@ function packagesOf(file: string): Array<{ name: string; version: string }> {
     .map(([location, entry]) => ({ name: entry.name ?? location.slice(location.lastIndexOf('node_modules/') + 13), version: entry.version }))
 }
 
-const context = {
-  policy: mergeWithFloor([], []).policy,
-  now: new Date(),
-  configuredRegistries: ['https://registry.npmjs.org/'],
-  defaultRegistry: 'https://registry.npmjs.org/',
-  scopedRegistries: {},
-  rewritesNpmjs: true,
-  npmAllowScripts: null,
-  project: { name: 'app', version: '1.0.0' },
-  run: { feedProblems: [], probes: [] },
-} satisfies RuleContext
+const context = ruleContext()
 
 for (const file of LOCKFILES) {
   test(`no typosquatting finding in the real tree ${file}`, () => {

@@ -1,11 +1,11 @@
 // Table tests per rule: a fake package, its facts and a policy → the codes found.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import type { Advisory, DeclaredManifest, PackageFacts, PackageView, RuleContext, TarballManifest, VersionFacts } from '../../lib/model/rule.js'
 import { judge } from '../../lib/engine/judge.ts'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'
@@ -80,18 +80,7 @@ function withTarball(manifest: Partial<TarballManifest> = {}, resolvedWith: Part
 const SCRIPTED_OLD = facts([versionFacts('1.3.0', 100, { scripts: { postinstall: 'node x.js' } })], '1.3.0')
 
 function contextFor(policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}): RuleContext {
-  return {
-    policy: mergeWithFloor([], [{ source: 'test', isOrganisation: false, document: policy }]).policy,
-    now: NOW,
-    configuredRegistries: [REGISTRY],
-    defaultRegistry: REGISTRY,
-    scopedRegistries: {},
-    rewritesNpmjs: true,
-    npmAllowScripts: null,
-    project: { name: 'app', version: '1.0.0' },
-    run: { feedProblems: [], probes: [] },
-    ...extra,
-  }
+  return ruleContext({ document: policy, registry: REGISTRY, now: NOW }, extra)
 }
 
 function codes(pkg: PackageView, pkgFacts: PackageFacts, policy: PolicyDocument = {}, extra: Partial<RuleContext> = {}) {

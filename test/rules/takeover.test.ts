@@ -5,27 +5,17 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { judge } from '../../lib/engine/judge.ts'
-import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import { publisherChangeRule } from '../../lib/rules/publisher-change.ts'
 import { takeoverRule } from '../../lib/rules/takeover.ts'
 import { trustDowngradeRule } from '../../lib/rules/trust-downgrade.ts'
 import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/model/rule.js'
+import { ruleContext } from '../helpers/rule-context.ts'
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const DAY = 86_400_000
 
-const context: RuleContext = {
-  policy: mergeWithFloor([], []).policy,
-  now: NOW,
-  configuredRegistries: ['https://registry.npmjs.org/'],
-  defaultRegistry: 'https://registry.npmjs.org/',
-  scopedRegistries: {},
-  rewritesNpmjs: true,
-  npmAllowScripts: null,
-  project: { name: 'app', version: '1.0.0' },
-  run: { feedProblems: [], probes: [] },
-}
+const context: RuleContext = ruleContext({ now: NOW })
 
 function release(version: string, ageDays: number, extra: Partial<VersionFacts> = {}): VersionFacts {
   return {
