@@ -187,6 +187,15 @@ async function askRegistryAdvisories(
       failWithStaleAnswers(feed, new Error(`offline: ${toAsk.length} package versions have no cached answer`), toAsk, cache, collector, use)
       continue
     }
+    // A registry that said it does not offer the endpoint is not asked again the same day
+    // (unless refreshing, or when every unread feed must block).
+    const notOfferedSince = how.isRefresh || alsoAsk.includes(registry) || options.unreachable === 'block' ? null : memory.notOfferedSince(feed, now)
+    if (notOfferedSince) {
+      const detail = `${registry} does not offer the bulk advisory endpoint (it said so at ${notOfferedSince.toISOString()}; asked again a day later, or with --prefer-online), so the registry's malware advisories are not checked there`
+      collector.feeds.push({ feed, state: 'not-offered', detail })
+      collector.notes.push({ code: 'registry-advisories-not-offered', message: `${detail}; see safe-npm intel status`, isRepeat: !memory.takeNote(feed, now) })
+      continue
+    }
     const body = new Map<string, Set<string>>()
     for (const key of toAsk) {
       const { name, version } = splitKey(key)
@@ -221,6 +230,7 @@ async function askRegistryAdvisories(
         const detail = `${registry} does not offer the bulk advisory endpoint (answered ${status}), so the registry's malware advisories are not checked there`
         collector.feeds.push({ feed, state: 'not-offered', detail })
         collector.notes.push({ code: 'registry-advisories-not-offered', message: `${detail}; see safe-npm intel status`, isRepeat: !memory.takeNote(feed, now) })
+        memory.markNotOffered(feed, now)
       } else {
         failWithStaleAnswers(feed, error, toAsk, cache, collector, use)
       }

@@ -1,18 +1,22 @@
 // What safe-npm remembers about the registries' optional endpoints, beside its
 // feed caches: whether a registry has ever answered its bulk advisory endpoint
 // (so a registry that does not offer it is a quiet note, while one that used to
-// answer and now fails is an outage), and when the note was last shown (once a day).
+// answer and now fails is an outage), when the note was last shown (once a
+// day), and when it last said it does not offer the endpoint (asked again after a day).
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 
 const NOTE_EVERY_MS = 86_400_000
+const RECHECK_NOT_OFFERED_MS = 86_400_000
 
 interface EndpointState {
   /** Last time the endpoint answered. */
   answeredAt?: string
   /** Last time a "not offered" note was shown. */
   notedAt?: string
+  /** Last time the registry answered that it does not offer the endpoint. */
+  notOfferedAt?: string
 }
 
 export class EndpointMemory {
@@ -30,10 +34,11 @@ export class EndpointMemory {
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
         for (const [key, value] of Object.entries(parsed)) {
           if (!value || typeof value !== 'object') continue
-          const { answeredAt, notedAt } = value as Record<string, unknown>
+          const { answeredAt, notedAt, notOfferedAt } = value as Record<string, unknown>
           this.#state[key] = {
             ...(typeof answeredAt === 'string' ? { answeredAt } : {}),
             ...(typeof notedAt === 'string' ? { notedAt } : {}),
+            ...(typeof notOfferedAt === 'string' ? { notOfferedAt } : {}),
           }
         }
       }
@@ -48,8 +53,26 @@ export class EndpointMemory {
   }
 
   markAnswered(endpoint: string, now: Date): void {
-    this.#state[endpoint] = { ...this.#state[endpoint], answeredAt: now.toISOString() }
+    const { notOfferedAt: _, ...state } = this.#state[endpoint] ?? {}
+    this.#state[endpoint] = { ...state, answeredAt: now.toISOString() }
     this.#isDirty = true
+  }
+
+  markNotOffered(endpoint: string, now: Date): void {
+    this.#state[endpoint] = { ...this.#state[endpoint], notOfferedAt: now.toISOString() }
+    this.#isDirty = true
+  }
+
+  /**
+   * When the registry said, less than a day before `now`, that it does not
+   * offer the endpoint (and never answered it): it is not asked again until then.
+   */
+  notOfferedSince(endpoint: string, now: Date): Date | null {
+    const state = this.#state[endpoint]
+    if (!state?.notOfferedAt || state.answeredAt !== undefined) return null
+    const since = new Date(state.notOfferedAt)
+    const age = now.getTime() - since.getTime()
+    return age >= 0 && age < RECHECK_NOT_OFFERED_MS ? since : null
   }
 
   /** True when the note about this endpoint has not been shown in the last day; marks it shown. */

@@ -390,11 +390,14 @@ feeds('a registry that does not offer the bulk advisory endpoint (405) → one n
     assertNoFinding(first, 'known-malware/feed-unreachable');
     assert.is(first.report.result, 'clean');
     assert.equal(first.report.notes.map((note: any) => note.code), ['registry-advisories-not-offered']);
+    const asked = harness.registry.requests.filter((request) => request.kind === 'advisories').length;
     const text = await box.safeNpm(['check']);
     assertExit(text, 0);
     const noteLines = (output: string) => output.split('\n').filter((line) => line.includes('does not offer the bulk advisory endpoint'));
     // The JSON run above already showed it today: the text run leaves it out.
     assert.equal(noteLines(text.stderr + text.stdout), []);
+    // ...and it does not ask the registry again the same day.
+    assert.is(harness.registry.requests.filter((request) => request.kind === 'advisories').length, asked, 'a registry that said it has no bulk endpoint is not asked again the same day');
     const status = await box.safeNpm(['intel', 'status']);
     assertExit(status, 0);
     assert.match(status.stdout, /not-offered/);
@@ -409,8 +412,10 @@ feeds('a registry that does not offer the bulk advisory endpoint (405) → one n
     assert.is(assertFinding(blocking, 'known-malware/feed-unreachable').severity, 'block');
 
     harness.registry.setAdvisoriesFailure(null);
-    const answered = await fresh.safeNpmJson(['check']);
+    // Remembered as not offered for a day: --prefer-online asks again, and now it answers.
+    const answered = await fresh.safeNpmJson(['check', '--prefer-online']);
     assertExit(answered, 0);
+    assert.equal(answered.report.notes, []);
     harness.registry.setAdvisoriesFailure('error405');
     // The answer is cached (intel.maxAge): --prefer-online asks again.
     const broken = await fresh.safeNpmJson(['check', '--prefer-online']);
