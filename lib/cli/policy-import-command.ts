@@ -34,7 +34,7 @@ export async function runPolicyImport(parsed: ParsedArgs, io: Io, words: string[
   const inputs = await readImportInputs(config.prefix, config.projectSettings)
   const result = importSettings(inputs, sources)
   // The importers only write what the schema takes; this is the proof.
-  validatePolicy(result.document, 'the imported policy')
+  await validatePolicy(result.document, 'the imported policy')
 
   let written: { file: string; created: boolean; merge: MergeReport } | null = null
   if (command.switches.has('write') && Object.keys(result.document).length > 0) {

@@ -10,10 +10,9 @@ import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
-import { z } from 'zod'
+import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
-import { installScriptsSchema } from '../npm/registry-data.js'
 
 // 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
 // 3: dependency names (`n`) and maintainers (`m`), written only where they differ from the version before.
@@ -49,36 +48,45 @@ interface StoredSummary {
 // What a stored file must look like before anything in it is used: a file
 // edited by hand (or by another program) could otherwise hand the rules an
 // object where a string belongs. The value schemas are the registry boundary's.
-const storedVersionSchema = z.object({
-  v: z.string(),
-  // Within the range a Date can hold, so no rule meets an Invalid Date.
-  t: z.number().min(-8.64e15).max(8.64e15).nullable(),
-  p: z.string().nullable(),
-  s: installScriptsSchema.optional(),
-  a: z.literal(1).optional(),
-  o: z.literal(1).optional(),
-  d: z.string().min(1).optional(),
-  x: z.string().optional(),
-  i: z.string().min(1).optional(),
-  n: z.string().nullable().optional(),
-  m: z.string().nullable().optional(),
-})
+// Built on the first read (zod loads only when facts are read from disk).
+async function buildSchemas() {
+  const { z } = await import('zod')
+  const { installScriptsSchema } = await import('../npm/registry-schemas.js')
+  const storedVersionSchema = z.object({
+    v: z.string(),
+    // Within the range a Date can hold, so no rule meets an Invalid Date.
+    t: z.number().min(-8.64e15).max(8.64e15).nullable(),
+    p: z.string().nullable(),
+    s: installScriptsSchema.optional(),
+    a: z.literal(1).optional(),
+    o: z.literal(1).optional(),
+    d: z.string().min(1).optional(),
+    x: z.string().optional(),
+    i: z.string().min(1).optional(),
+    n: z.string().nullable().optional(),
+    m: z.string().nullable().optional(),
+  })
+  const storedSummarySchema = z.object({
+    format: z.literal(FORMAT),
+    name: z.string(),
+    storedAt: z.number().finite(),
+    modified: z.string().nullable(),
+    distTags: z.record(z.string(), z.string()).optional(),
+    versions: z.array(storedVersionSchema),
+    checksum: z.string(),
+  })
+  // For files whose versions passed the plain checks below: only the envelope is left to check.
+  const storedEnvelopeSchema = storedSummarySchema.extend({ versions: z.array(z.unknown()) })
+  return { storedSummarySchema, storedEnvelopeSchema }
+}
 
-const storedSummarySchema = z.object({
-  format: z.literal(FORMAT),
-  name: z.string(),
-  storedAt: z.number().finite(),
-  modified: z.string().nullable(),
-  distTags: z.record(z.string(), z.string()).optional(),
-  versions: z.array(storedVersionSchema),
-  checksum: z.string(),
-})
+let schemas: ReturnType<typeof buildSchemas> | undefined
 
 // Most summaries hold hundreds of versions, and zod copies every one while
 // checking it; an entry these plain checks accept is one the schema accepts
 // unchanged (no key it would strip, nothing it would convert), so it is used
 // as read. Anything else goes through the schema.
-const SCRIPT_KEYS = new Set(Object.keys(installScriptsSchema.shape))
+const SCRIPT_KEYS = new Set<string>(INSTALL_SCRIPT_NAMES)
 const isScripts = (value: any): boolean =>
   value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).every((key) => SCRIPT_KEYS.has(key) && typeof value[key] === 'string')
 const STORED_KEYS = new Set(['v', 't', 'p', 's', 'a', 'o', 'd', 'x', 'i', 'n', 'm'])
@@ -100,7 +108,6 @@ function isPlainStoredVersion(entry: any): entry is StoredVersion {
     isListOrNull(entry.m)
   )
 }
-const storedEnvelopeSchema = storedSummarySchema.extend({ versions: z.array(z.unknown()) })
 
 function checksum(versions: StoredVersion[]): string {
   return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
@@ -183,6 +190,7 @@ export class FactsCache {
     try {
       const raw = JSON.parse(await readFile(this.#file(name), 'utf8'))
       const isPlain = Array.isArray(raw?.versions) && raw.versions.every(isPlainStoredVersion)
+      const { storedSummarySchema, storedEnvelopeSchema } = await (schemas ??= buildSchemas())
       const parsed = isPlain ? storedEnvelopeSchema.safeParse(raw) : storedSummarySchema.safeParse(raw)
       // The checksum is over the versions as written, before parsing dropped anything.
       if (!parsed.success || parsed.data.checksum !== checksum(raw.versions)) return null

@@ -32,7 +32,7 @@ async function fetchSummary(name: string, options: FactsOptions, preferOnline: b
     offline: false,
     packumentCache: undefined,
   })
-  return summarisePackument(packument)
+  return await summarisePackument(packument)
 }
 
 function factsFrom(summary: PackumentSummary, view: PackageView): PackageFacts {
@@ -70,13 +70,14 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   }
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
+  const fresh = await options.cache.summaries()
   await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
     const now = options.now ?? Date.now()
     // A packument that names another package answers for that one, not for this.
     const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
       candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
     // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
-    let summary: PackumentSummary | null | undefined = options.cache.summaries.get(name)
+    let summary: PackumentSummary | null | undefined = fresh.get(name)
     let isFromDisk = false
     try {
       if (!isComplete(summary)) {

@@ -221,12 +221,12 @@ export class ArboristSession {
    */
   async #checkProjectFiles(): Promise<void> {
     const manifest = await readFile(path.join(this.path, 'package.json'), 'utf8').catch(() => null)
-    if (manifest !== null) parseProjectManifest(manifest)
+    if (manifest !== null) await parseProjectManifest(manifest)
     this.#lockDocument = null
     for (const file of ['npm-shrinkwrap.json', 'package-lock.json']) {
       const lock = await readFile(path.join(this.path, file), 'utf8').catch(() => null)
       if (lock === null) continue
-      this.#lockDocument = parseLockfile(lock, file)
+      this.#lockDocument = await parseLockfile(lock, file)
       return
     }
   }

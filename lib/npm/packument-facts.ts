@@ -4,7 +4,14 @@
 import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
-import { checkPackument, type CheckedPackument } from './registry-data.js'
+import type { CheckedPackument } from './registry-schemas.js'
+
+// The packument schema (and zod) is loaded with the first packument to summarise, not at startup.
+let schemas: typeof import('./registry-schemas.js') | undefined
+const loadSchemas = async () => {
+  schemas ??= await import('./registry-schemas.js')
+  return schemas
+}
 
 export interface PackumentSummary {
   name: string
@@ -87,8 +94,12 @@ function maintainerNamesOf(manifest: CheckedManifest): string[] | undefined {
 }
 
 /** The facts of a packument; throws EBADPACKUMENT when it is not one (no name or no versions). */
-export function summarisePackument(raw: unknown): PackumentSummary {
-  const checked = checkPackument(raw)
+export async function summarisePackument(raw: unknown): Promise<PackumentSummary> {
+  return summariseWith(await loadSchemas(), raw)
+}
+
+function summariseWith(loaded: typeof import('./registry-schemas.js'), raw: unknown): PackumentSummary {
+  const checked = loaded.checkPackument(raw)
   if (!checked) {
     throw Object.assign(new Error('the registry answered with something that is not a packument'), { code: 'EBADPACKUMENT' })
   }
@@ -131,17 +142,37 @@ export function summarisePackument(raw: unknown): PackumentSummary {
  * fetched instead of asking the registry again.
  */
 export class RecordingPackumentCache extends PackumentCache {
-  readonly summaries = new Map<string, PackumentSummary>()
+  readonly #summaries = new Map<string, PackumentSummary>()
+  /** Packuments stored before the schema was loaded (for the few milliseconds it takes): summarised once it is. */
+  #pending: unknown[] = []
+  #loading: Promise<void> | null = null
 
   set(key: string, value: any, ...rest: unknown[]) {
     if (key.startsWith('full:') && value && typeof value === 'object') {
-      try {
-        const summary = summarisePackument(value)
-        this.summaries.set(summary.name, summary)
-      } catch {
-        // not a packument: the facts gatherer will fetch and report it
+      if (schemas) this.#record(schemas, value)
+      else {
+        this.#pending.push(value)
+        this.#loading ??= loadSchemas().then((loaded) => {
+          for (const raw of this.#pending) this.#record(loaded, raw)
+          this.#pending = []
+        })
       }
     }
     return super.set(key, value, ...rest)
+  }
+
+  #record(loaded: typeof import('./registry-schemas.js'), raw: unknown): void {
+    try {
+      const summary = summariseWith(loaded, raw)
+      this.#summaries.set(summary.name, summary)
+    } catch {
+      // not a packument: the facts gatherer will fetch and report it
+    }
+  }
+
+  /** The summaries of every full packument stored so far. */
+  async summaries(): Promise<Map<string, PackumentSummary>> {
+    await this.#loading
+    return this.#summaries
   }
 }

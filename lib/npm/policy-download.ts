@@ -6,7 +6,7 @@
 // file of it is ever written, loaded as code or run.
 import { Readable } from 'node:stream'
 import pacote from 'pacote'
-import { Parser, type ReadEntry } from 'tar'
+import type { ReadEntry } from 'tar'
 import { thirdPartyRequest } from './registry-fetch.js'
 
 /** What a policy package may hold that is read: JSON and YAML files, each at most this large. */
@@ -29,7 +29,9 @@ export async function downloadPackage(name: string, version: string, npmOptions:
 }
 
 /** The JSON and YAML files of a package tarball (paths relative to the package folder), read in memory. */
-export function dataFilesOf(tarball: Buffer): Promise<Map<string, string>> {
+export async function dataFilesOf(tarball: Buffer): Promise<Map<string, string>> {
+  // Loaded here, not at startup: only an organisation policy from a package reads a tarball.
+  const { Parser } = await import('tar')
   return new Promise((resolve, reject) => {
     const files = new Map<string, string>()
     const parser = new Parser({

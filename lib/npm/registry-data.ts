@@ -1,12 +1,13 @@
 // The one boundary for data the guard did not write itself: packuments from a
 // registry, package-lock.json entries and the fields read from Arborist's
-// nodes. Each is checked against one schema here; a value of the wrong type is
-// dropped and named as a problem (the engine then reports the package as
-// unverifiable), never coerced to a string and never allowed to throw later in
-// a rule. Only the fields the guard reads are checked; the rest is ignored.
-import { z } from 'zod'
+// nodes. Each is checked against one schema (registry-schemas.ts); a value of
+// the wrong type is dropped and named as a problem (the engine then reports the
+// package as unverifiable), never coerced to a string and never allowed to
+// throw later in a rule. Only the fields the guard reads are checked; the rest
+// is ignored. Documents of the plain shape nearly all of them have are checked
+// here by hand first, so zod is loaded only for the others: what these checks
+// accept the schemas accept unchanged (test/npm/node-data.test.ts compares them).
 import { UsageError } from '../errors.js'
-import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 
 /** A field path as people read it: versions["1.0.0"]._npmUser.name, packages["node_modules/a"].resolved. */
 export function dataPath(path: readonly PropertyKey[]): string {
@@ -18,53 +19,12 @@ export function dataPath(path: readonly PropertyKey[]): string {
   return text
 }
 
-function kindOf(value: unknown): string {
+export function kindOf(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return 'an object'
   return `a ${typeof value}`
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let node: any = root
-  for (const key of path) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key as string)) return undefined
-    node = node[key as any]
-  }
-  return node
-}
-
-const ARTICLE: Record<string, string> = { array: 'a list', object: 'an object', record: 'an object', int: 'an integer' }
-
-/** What an issue expected, in words: "a string", "a string or false". */
-function expectedBy(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') return ARTICLE[issue.expected] ?? `a ${issue.expected}`
-  if (issue.code === 'invalid_value') return issue.values.map((value) => JSON.stringify(value)).join(' or ')
-  if (issue.code === 'invalid_union') return [...new Set(issue.errors.map((errors) => (errors[0] ? expectedBy(errors[0]) : 'something else')))].join(' or ')
-  return issue.message.replace(/^Invalid input: /, '')
-}
-
-/** One issue as `where: expected …, got …`; the value itself is never printed (it is untrusted). */
-function describeDataIssue(issue: z.core.$ZodIssue, root: unknown): string {
-  const where = dataPath(issue.path) || 'the document'
-  if (issue.code === 'too_big') return `${where}: too long`
-  if (issue.code === 'invalid_key') return `${where}: ${issue.issues[0]?.message ?? 'not a valid key'}`
-  return `${where}: expected ${expectedBy(issue)}, got ${kindOf(valueAt(root, issue.path))}`
-}
-
-/** A shallow copy of `root` along `path` with the value at its end removed (the input is never mutated). */
-function without(root: unknown, path: readonly PropertyKey[]): unknown {
-  if (path.length === 0 || root === null || typeof root !== 'object') return root
-  const [key, ...rest] = path
-  const copy: any = Array.isArray(root) ? [...root] : { ...root }
-  if (rest.length === 0) {
-    if (Array.isArray(copy) && typeof key === 'number') copy[key] = undefined
-    else delete copy[key as string]
-  } else if (Object.hasOwn(copy, key as string)) {
-    copy[key as string] = without(copy[key as string], rest)
-  }
-  return copy
 }
 
 export interface Checked<T> {
@@ -73,152 +33,100 @@ export interface Checked<T> {
   problems: string[]
 }
 
-/**
- * Parses `value`; every value an issue points at is dropped and the parse is
- * repeated, so the result holds what had the right shape and the problems
- * name what did not. Returns null when a field named in `required` (or the
- * document itself) is wrong, since there is nothing left to judge.
- */
-function checkDropping<S extends z.ZodType>(schema: S, value: unknown, required: string[] = []): Checked<z.output<S>> | null {
-  const problems: string[] = []
-  let current = value
-  // Each pass only removes values, so a handful of passes always settles.
-  for (let pass = 0; pass < 8; pass++) {
-    const result = schema.safeParse(current)
-    if (result.success) return { data: result.data, problems }
-    for (const issue of result.error.issues) {
-      if (issue.path.length === 0 || (issue.path.length === 1 && required.includes(String(issue.path[0])))) return null
-      problems.push(describeDataIssue(issue, current))
-      current = without(current, issue.path)
-    }
-  }
-  return null
-}
-
 /** Problems as one short clause for a finding: the first few, then a count. */
 export function summariseProblems(problems: string[]): string {
   const shown = problems.slice(0, 3).join('; ')
   return problems.length > 3 ? `${shown} (and ${problems.length - 3} more)` : shown
 }
 
-// --- values shared by every schema below -------------------------------------
-
 // Arborist looks dependency names up in plain objects: a name like "constructor"
 // or "toString" finds Object.prototype's function and it throws a TypeError.
-const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype))
-const dependencyNameSchema = z.string().refine((name) => !PROTOTYPE_NAMES.has(name), {
-  error: 'expected a package name npm can resolve (not a built-in object property such as "constructor")',
-})
-export const dependencyMapSchema = z.record(dependencyNameSchema, z.string())
-/** Install-time scripts are what rules judge; each must be a command string. */
-export const installScriptsSchema = z.object(
-  Object.fromEntries(INSTALL_SCRIPT_NAMES.map((event) => [event, z.string().optional()])) as Record<(typeof INSTALL_SCRIPT_NAMES)[number], z.ZodOptional<z.ZodString>>,
-)
-/** Registries write false or "" to lift a deprecation. */
-const deprecationSchema = z.union([z.string(), z.literal(false)]).nullish()
+export const PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype))
 
-// --- packuments -----------------------------------------------------------------
+const schemas = () => import('./registry-schemas.js')
 
-const versionManifestSchema = z.object({
-  _npmUser: z
-    .object({
-      name: z.string().nullish(),
-      trustedPublisher: z.unknown().optional(),
-    })
-    .nullish(),
-  scripts: installScriptsSchema.nullish(),
-  deprecated: deprecationSchema,
-  // Only used to recognise security holding packages: a description of another type is dropped, not judged.
-  description: z.unknown().optional(),
-  // Only names are read from these (packument-facts.ts), and only from the right shapes: checking every
-  // dependency map of every version here would cost more than the comparison they serve.
-  dependencies: z.unknown().optional(),
-  optionalDependencies: z.unknown().optional(),
-  maintainers: z.unknown().optional(),
-  dist: z
-    .object({
-      attestations: z.object({ provenance: z.unknown().optional() }).nullish(),
-      // What the tarball's bytes must hash to: compared with the lockfile's integrity.
-      integrity: z.string().max(4096).nullish(),
-      shasum: z.string().max(4096).nullish(),
-    })
-    .nullish(),
-})
+// --- plain shapes ----------------------------------------------------------------
 
-/** The fields of a full packument the guard reads. */
-export const packumentSchema = z
-  .object({
-    name: z.string(),
-    versions: z.record(z.string(), versionManifestSchema),
-    // `time` also holds `created`, `modified` and, for unpublished packages, an object.
-    time: z.record(z.string(), z.unknown()).nullish(),
-    'dist-tags': z.record(z.string(), z.string()).nullish(),
-    modified: z.string().nullish(),
-  })
-  .superRefine((packument, context) => {
-    const time = packument.time ?? {}
-    for (const key of [...Object.keys(packument.versions), 'modified']) {
-      if (Object.hasOwn(time, key) && typeof time[key] !== 'string') {
-        context.addIssue({ code: 'invalid_type', expected: 'string', input: time[key], path: ['time', key] })
-      }
-    }
-  })
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value)
+const isNullishString = (value: unknown) => value === undefined || value === null || typeof value === 'string'
+const isOptional = (value: unknown, is: (value: unknown) => boolean) => value === undefined || is(value)
+const isBoolean = (value: unknown) => typeof value === 'boolean'
+const isString = (value: unknown) => typeof value === 'string'
 
-export type CheckedPackument = z.output<typeof packumentSchema>
+function isStringMap(value: unknown): boolean {
+  if (!isObject(value)) return false
+  for (const key in value) if (typeof value[key] !== 'string') return false
+  return true
+}
 
-/**
- * A registry's packument with every read field of the right type, or null
- * when it is not a packument at all (no name, no versions object).
- */
-export function checkPackument(value: unknown): Checked<CheckedPackument> | null {
-  return checkDropping(packumentSchema, value, ['name', 'versions'])
+function isDependencyMap(value: unknown): boolean {
+  if (!isStringMap(value)) return false
+  for (const key in value as object) if (PROTOTYPE_NAMES.has(key)) return false
+  return true
+}
+
+const isStringList = (value: unknown) => Array.isArray(value) && value.every(isString)
+
+const LOCK_FLAGS = ['link', 'dev', 'optional', 'devOptional', 'peer', 'inBundle', 'hasInstallScript', 'hasShrinkwrap'] as const
+const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'] as const
+
+/** An entry of `packages`, field by field as lockfileEntrySchema (unknown fields are ignored there too). */
+function isPlainLockEntry(entry: unknown, nested: boolean): boolean {
+  if (!isObject(entry)) return false
+  if (!isOptional(entry.name, isString) || !isOptional(entry.version, isString) || !isNullishString(entry.resolved) || !isNullishString(entry.integrity)) return false
+  if (!isOptional(entry.deprecated, isString)) return false
+  for (const flag of LOCK_FLAGS) if (!isOptional(entry[flag], isBoolean)) return false
+  for (const field of DEPENDENCY_FIELDS) {
+    if (nested && field === 'dependencies') continue
+    if (!isOptional(entry[field], isDependencyMap)) return false
+  }
+  if (!isOptional(entry.bin, (bin) => typeof bin === 'string' || isStringMap(bin))) return false
+  if (nested) {
+    if (!isOptional(entry.requires, (requires) => typeof requires === 'boolean' || isDependencyMap(requires))) return false
+    if (!isOptional(entry.dependencies, isPlainNestedEntries)) return false
+  }
+  return true
+}
+
+function isPlainNestedEntries(value: unknown): boolean {
+  if (!isObject(value)) return false
+  for (const key in value) if (!isPlainLockEntry(value[key], true)) return false
+  return true
+}
+
+/** A lockfile of the shape lockfileSchema accepts as it is. */
+export function isPlainLockfile(value: unknown): boolean {
+  if (!isObject(value)) return false
+  const version = value.lockfileVersion
+  if (version !== undefined && !(typeof version === 'number' && Number.isInteger(version) && version >= 1)) return false
+  if (!isOptional(value.requires, isBoolean)) return false
+  if (value.packages !== undefined) {
+    if (!isObject(value.packages)) return false
+    for (const location in value.packages) if (!isPlainLockEntry(value.packages[location], false)) return false
+  }
+  return isOptional(value.dependencies, isPlainNestedEntries)
+}
+
+/** A package.json of the shape projectManifestSchema accepts as it is. */
+export function isPlainProjectManifest(value: unknown): boolean {
+  if (!isObject(value)) return false
+  if (!isOptional(value.name, isString) || !isOptional(value.version, isString)) return false
+  for (const field of DEPENDENCY_FIELDS) if (!isOptional(value[field], isDependencyMap)) return false
+  const meta = value.peerDependenciesMeta
+  if (meta !== undefined) {
+    if (!isObject(meta)) return false
+    for (const key in meta) if (!isObject(meta[key]) || !isOptional((meta[key] as Record<string, unknown>).optional, isBoolean)) return false
+  }
+  for (const field of ['bundleDependencies', 'bundledDependencies']) if (!isOptional(value[field], (bundle) => typeof bundle === 'boolean' || isStringList(bundle))) return false
+  if (!isOptional(value.overrides, isObject)) return false
+  if (!isOptional(value.workspaces, (workspaces) => isStringList(workspaces) || (isObject(workspaces) && isOptional(workspaces.packages, isStringList)))) return false
+  return isOptional(value.scripts, isStringMap)
 }
 
 // --- package-lock.json ------------------------------------------------------------
 
-const flag = z.boolean().optional()
-
-/** An entry of `packages` (lockfile v2/v3) or of the nested `dependencies` (v1). */
-export const lockfileEntrySchema = z.object({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  resolved: z.string().nullish(),
-  integrity: z.string().nullish(),
-  link: flag,
-  dev: flag,
-  optional: flag,
-  devOptional: flag,
-  peer: flag,
-  inBundle: flag,
-  hasInstallScript: flag,
-  hasShrinkwrap: flag,
-  deprecated: z.string().optional(),
-  dependencies: dependencyMapSchema.optional(),
-  optionalDependencies: dependencyMapSchema.optional(),
-  peerDependencies: dependencyMapSchema.optional(),
-  devDependencies: dependencyMapSchema.optional(),
-  bin: z.union([z.string(), z.record(z.string(), z.string())]).optional(),
-})
-
-type NestedEntry = z.infer<typeof lockfileEntrySchema> & { requires?: unknown; dependencies?: unknown }
-
-const nestedEntrySchema: z.ZodType<NestedEntry> = lockfileEntrySchema.extend({
-  requires: z.union([z.boolean(), dependencyMapSchema]).optional(),
-  // v1 nests each entry's own dependencies as entries.
-  get dependencies() {
-    return z.record(z.string(), nestedEntrySchema).optional()
-  },
-}) as any
-
-export const lockfileSchema = z.object({
-  lockfileVersion: z.number().int().min(1).optional(),
-  requires: z.boolean().optional(),
-  packages: z.record(z.string(), lockfileEntrySchema).optional(),
-  dependencies: z.record(z.string(), nestedEntrySchema).optional(),
-})
-
 /** The first problem of a lockfile document, as `path: expected …`, or null when its shape is right. */
-export function lockfileProblem(value: unknown): string | null {
+export async function lockfileProblem(value: unknown): Promise<string | null> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected a JSON object, got ${kindOf(value)}`
   // A location is a folder path: one ending in a slash names no package, and Arborist cannot place it.
   const packages = (value as { packages?: unknown }).packages
@@ -226,10 +134,8 @@ export function lockfileProblem(value: unknown): string | null {
     const bad = Object.keys(packages).find((location) => location.endsWith('/') || location.includes('//') || /(^|\/)node_modules$/.test(location))
     if (bad !== undefined) return `packages[${JSON.stringify(bad)}]: expected a folder path like "node_modules/name", got ${JSON.stringify(bad)}`
   }
-  const result = lockfileSchema.safeParse(value)
-  if (result.success) return null
-  const [first, ...rest] = result.error.issues
-  return `${describeDataIssue(first, value)}${rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''}`
+  if (isPlainLockfile(value)) return null
+  return (await schemas()).lockfileSchemaProblem(value)
 }
 
 /** A parser's message on one line (V8 quotes the text around the error, newlines included). */
@@ -269,69 +175,50 @@ function parseJsonDocument(text: string, file: string, code: string): unknown {
 }
 
 /** package-lock.json / npm-shrinkwrap.json as text → the parsed document; ELOCKFILE (exit 2) naming the file when it is not JSON or has the wrong shape. */
-export function parseLockfile(text: string, file: string): Record<string, any> {
+export async function parseLockfile(text: string, file: string): Promise<Record<string, any>> {
   const lock = parseJsonDocument(text, file, 'ELOCKFILE')
-  const problem = lockfileProblem(lock)
+  const problem = await lockfileProblem(lock)
   if (problem) throw new UsageError(`${file}: ${problem}`, 'ELOCKFILE')
   return lock as Record<string, any>
 }
 
 // --- package.json -----------------------------------------------------------------
 
-/** The fields of a project's package.json that npm resolves from. */
-export const projectManifestSchema = z.object({
-  name: z.string().optional(),
-  version: z.string().optional(),
-  dependencies: dependencyMapSchema.optional(),
-  devDependencies: dependencyMapSchema.optional(),
-  optionalDependencies: dependencyMapSchema.optional(),
-  peerDependencies: dependencyMapSchema.optional(),
-  peerDependenciesMeta: z.record(z.string(), z.object({ optional: z.boolean().optional() })).optional(),
-  bundleDependencies: z.union([z.boolean(), z.array(z.string())]).optional(),
-  bundledDependencies: z.union([z.boolean(), z.array(z.string())]).optional(),
-  overrides: z.record(z.string(), z.unknown()).optional(),
-  workspaces: z.union([z.array(z.string()), z.object({ packages: z.array(z.string()).optional() })]).optional(),
-  scripts: z.record(z.string(), z.string()).optional(),
-})
-
 /** The first problem of a package.json document, as `field: expected …`, or null when its shape is right. */
-export function projectManifestProblem(value: unknown): string | null {
+export async function projectManifestProblem(value: unknown): Promise<string | null> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected a JSON object, got ${kindOf(value)}`
-  const result = projectManifestSchema.safeParse(value)
-  if (result.success) return null
-  const [first, ...rest] = result.error.issues
-  return `${describeDataIssue(first, value)}${rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : ''}`
+  if (isPlainProjectManifest(value)) return null
+  return (await schemas()).projectManifestSchemaProblem(value)
 }
 
 /** A project's package.json as text → the parsed document; EPACKAGEJSON (exit 2) naming the file and field when it is not usable. */
-export function parseProjectManifest(text: string, file = 'package.json'): Record<string, any> {
+export async function parseProjectManifest(text: string, file = 'package.json'): Promise<Record<string, any>> {
   const manifest = parseJsonDocument(text, file, 'EPACKAGEJSON')
-  const problem = projectManifestProblem(manifest)
+  const problem = await projectManifestProblem(manifest)
   if (problem) throw new UsageError(`${file}: ${problem}`, 'EPACKAGEJSON')
   return manifest as Record<string, any>
 }
 
 // --- Arborist nodes -----------------------------------------------------------------
 
-/** What package-view.ts reads from a node and its manifest (node.package). */
-export const nodeDataSchema = z.object({
-  name: z.string(),
-  version: z.string(),
-  location: z.string(),
-  resolved: z.string().nullish(),
-  integrity: z.string().nullish(),
-  scripts: z.record(z.string(), z.string()).nullish(),
-  deprecated: deprecationSchema,
-  gypfile: z.unknown().optional(),
-})
+/** What package-view.ts reads from a node and its manifest (node.package): nodeDataSchema's output. */
+export interface NodeData {
+  name: string
+  version: string
+  location: string
+  resolved?: string | null
+  integrity?: string | null
+  scripts?: Record<string, string> | null
+  deprecated?: string | false | null
+  gypfile?: unknown
+}
 
-export type NodeData = z.output<typeof nodeDataSchema>
-
-const isNullishString = (value: unknown) => value === undefined || value === null || typeof value === 'string'
-const NODE_DATA_KEYS = new Set(Object.keys(nodeDataSchema.shape))
+/** nodeDataSchema's fields, in its order. */
+const NODE_DATA_KEYS = ['name', 'version', 'location', 'resolved', 'integrity', 'scripts', 'deprecated', 'gypfile'] as const
+const NODE_DATA_KEY_SET = new Set<string>(NODE_DATA_KEYS)
 
 function isPlainNodeData(value: Record<string, unknown>): boolean {
-  for (const key in value) if (!NODE_DATA_KEYS.has(key)) return false
+  for (const key in value) if (!NODE_DATA_KEY_SET.has(key)) return false
   const { scripts, deprecated } = value
   if (scripts !== undefined && scripts !== null) {
     if (typeof scripts !== 'object' || Array.isArray(scripts) || Object.getPrototypeOf(scripts) !== Object.prototype) return false
@@ -347,6 +234,29 @@ function isPlainNodeData(value: Record<string, unknown>): boolean {
   )
 }
 
+/** The problems of one node field, as nodeDataSchema names them (empty: the value is kept as it is). */
+function nodeFieldProblems(key: (typeof NODE_DATA_KEYS)[number], value: unknown): string[] {
+  const expected = (what: string, path: PropertyKey[] = [key]) => [`${dataPath(path)}: expected ${what}, got ${kindOf(value === undefined || path.length === 1 ? value : (value as any)[path[1] as string])}`]
+  switch (key) {
+    case 'name':
+    case 'version':
+    case 'location':
+      return typeof value === 'string' ? [] : expected('a string')
+    case 'resolved':
+    case 'integrity':
+      return isNullishString(value) ? [] : expected('a string')
+    case 'scripts': {
+      if (value === undefined || value === null) return []
+      if (typeof value !== 'object' || Array.isArray(value)) return expected('an object')
+      return Object.keys(value).flatMap((name) => (typeof (value as Record<string, unknown>)[name] === 'string' ? [] : expected('a string', [key, name])))
+    }
+    case 'deprecated':
+      return isNullishString(value) || value === false ? [] : expected('a string or false')
+    case 'gypfile':
+      return []
+  }
+}
+
 /** A node's fields with the wrong-typed ones dropped (blank for name, version and location; nothing is stringified). */
 export function checkNodeData(value: Record<string, unknown>): Checked<NodeData> {
   // Nearly every node is of the plain shape, and zod costs about 40 µs a node:
@@ -354,17 +264,15 @@ export function checkNodeData(value: Record<string, unknown>): Checked<NodeData>
   if (isPlainNodeData(value)) {
     const data: Record<string, unknown> = {}
     for (const key in value) if (value[key] !== undefined) data[key] = value[key]
-    return { data: data as NodeData, problems: [] }
+    return { data: data as unknown as NodeData, problems: [] }
   }
+  // Field by field as nodeDataSchema, without loading it (checkNodeDataBySchema in registry-schemas.ts is the reference).
   const problems: string[] = []
   const data: Record<string, unknown> = { name: '', version: '', location: '' }
-  for (const [key, field] of Object.entries(nodeDataSchema.shape)) {
-    const result = (field as z.ZodType).safeParse(value[key])
-    if (result.success) {
-      if (result.data !== undefined) data[key] = result.data
-    } else {
-      for (const issue of result.error.issues) problems.push(describeDataIssue({ ...issue, path: [key, ...issue.path] } as z.core.$ZodIssue, value))
-    }
+  for (const key of NODE_DATA_KEYS) {
+    const found = nodeFieldProblems(key, value[key])
+    if (found.length > 0) problems.push(...found)
+    else if (value[key] !== undefined) data[key] = key === 'scripts' && value[key] !== null ? { ...(value[key] as object) } : value[key]
   }
-  return { data: data as NodeData, problems }
+  return { data: data as unknown as NodeData, problems }
 }

@@ -137,7 +137,7 @@ export async function recordApproval(request: ApprovalRequest, options: LoadPoli
 
 /** Validates the edited document, writes it, and loads the whole policy again; on any failure the file is put back. */
 export async function commitEdit(open: Awaited<ReturnType<typeof openPolicyFile>>, label: string, options: LoadPolicyOptions): Promise<void> {
-  validatePolicy(open.editor.value(), label)
+  await validatePolicy(open.editor.value(), label)
   const written = await writePolicyFile(open)
   try {
     await loadPolicy(options)

@@ -7,8 +7,7 @@ import { parseProjectManifest } from '../npm/registry-data.js'
 import { mergeWithFloor, type MergedPolicy, type PolicyLayer } from './merge.js'
 import { PolicyError } from './errors.js'
 import { fetchRemotePolicy, parseRemoteSpec, type RemotePolicy, type RemoteSpec } from './remote-source.js'
-import { policySchema, type PolicyDocument } from './schema.js'
-import { describeIssue } from './validation-message.js'
+import type { PolicyDocument } from './schema.js'
 
 const MODULE_NAME = 'safe-npm'
 /** The package.json field a project policy may live in. */
@@ -89,10 +88,12 @@ function label(file: string, cwd: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative
 }
 
-export function validatePolicy(value: unknown, source: string): PolicyDocument {
+export async function validatePolicy(value: unknown, source: string): Promise<PolicyDocument> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new PolicyError(`${source}: a policy must be a JSON object`, 'EPOLICYINVALID')
   }
+  // The schema (and zod) loads only when there is a policy document to check: not for the embedded default.
+  const [{ policySchema }, { describeIssue }] = await Promise.all([import('./schema.js'), import('./validation-message.js')])
   const result = policySchema.safeParse(value, { reportInput: true })
   if (result.success) return result.data
   // Every problem, one line each: the error line counts them and names the first.
@@ -118,7 +119,7 @@ async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): P
     throw new PolicyError(describeParseError(err, cwd), 'EPOLICYPARSE')
   }
   if (!result || result.isEmpty) throw new PolicyError(`${label(file, cwd)}: the policy file is empty`, 'EPOLICYINVALID')
-  return { document: validatePolicy(result.config, label(file, cwd)), file }
+  return { document: await validatePolicy(result.config, label(file, cwd)), file }
 }
 
 /** Where a policy layer comes from: a file on disk, or a pinned package or URL (see remote-source.ts). */
@@ -157,7 +158,7 @@ async function readRemotePolicy(policy: RemotePolicy, cwd: string): Promise<Poli
     throw new PolicyError(describeParseError(error, cwd), 'EPOLICYPARSE')
   }
   if (value === null || value === undefined) throw new PolicyError(`${policy.label}: the policy file is empty`, 'EPOLICYINVALID')
-  return validatePolicy(value, policy.label)
+  return await validatePolicy(value, policy.label)
 }
 
 interface LayerContext {
@@ -200,7 +201,7 @@ async function layersOf(place: PolicyPlace, isOrganisation: boolean, context: La
 async function readProjectManifest(cwd: string): Promise<Record<string, unknown> | null> {
   const file = path.join(cwd, 'package.json')
   const text = await readFile(file, 'utf8').catch(() => null)
-  return text === null ? null : parseProjectManifest(text, label(file, cwd))
+  return text === null ? null : await parseProjectManifest(text, label(file, cwd))
 }
 
 /** A code file discovery would load that is a symlink out of the project is refused before it can run. */
@@ -239,7 +240,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
   let project: PolicyLayer[] = []
   if (options.unwritten) {
     const file = path.resolve(cwd, options.unwritten.file)
-    project = await layersOf({ kind: 'file', file }, false, context(), validatePolicy(options.unwritten.document, label(file, cwd)))
+    project = await layersOf({ kind: 'file', file }, false, context(), await validatePolicy(options.unwritten.document, label(file, cwd)))
   } else if (options.policyFile) {
     const file = path.resolve(cwd, options.policyFile)
     project = await layersOf({ kind: 'file', file }, false, context())
@@ -253,7 +254,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     }
     if (found && !found.isEmpty) {
       const source = label(found.filepath, cwd)
-      const document = validatePolicy(found.config, path.basename(found.filepath) === 'package.json' ? `${source}#${MODULE_NAME}` : source)
+      const document = await validatePolicy(found.config, path.basename(found.filepath) === 'package.json' ? `${source}#${MODULE_NAME}` : source)
       project = await layersOf({ kind: 'file', file: found.filepath }, false, context(), document)
     }
   }

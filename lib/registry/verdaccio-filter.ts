@@ -298,7 +298,7 @@ export default class SafeNpmFilter {
 
   private async gather(setup: Setup, manifest: any, stamp: string, logged: string | undefined): Promise<Remembered> {
     this.counts.gathered++
-    const summary = summarisePackument(manifest)
+    const summary = await summarisePackument(manifest)
     const views = Object.keys(manifest.versions ?? {}).map((version) => versionView(manifest.name, version, manifest.versions[version], null))
     // Only asked when the plugin names an advisory registry (intelPolicy); the rest never reaches the network.
     const registry = setup.advisoryRegistry ?? 'https://registry.npmjs.org/'

@@ -29,7 +29,7 @@ function cacheDir(): string {
 
 test('a stored summary reads back with the facts the rules use', async () => {
   const cache = new FactsCache(cacheDir(), DAY)
-  await cache.write(summarisePackument(packument), NOW)
+  await cache.write(await summarisePackument(packument), NOW)
   const summary = await cache.read('left-pad', NOW + 1000)
   assert.ok(summary)
   const latest = summary!.byVersion.get('1.3.0')!
@@ -43,7 +43,7 @@ test('a stored summary reads back with the facts the rules use', async () => {
 
 test('an entry older than maxAge, or for another name, is not used', async () => {
   const cache = new FactsCache(cacheDir(), DAY)
-  await cache.write(summarisePackument(packument), NOW)
+  await cache.write(await summarisePackument(packument), NOW)
   assert.is(await cache.read('left-pad', NOW + 2 * DAY), null)
   assert.is(await cache.read('right-pad', NOW), null)
 })
@@ -51,7 +51,7 @@ test('an entry older than maxAge, or for another name, is not used', async () =>
 test('a damaged or edited entry is refetched, never trusted', async () => {
   const dir = cacheDir()
   const cache = new FactsCache(dir, DAY)
-  await cache.write(summarisePackument(packument), NOW)
+  await cache.write(await summarisePackument(packument), NOW)
   const [file] = readdirSync(dir)
   const text = readFileSync(path.join(dir, file), 'utf8')
   // still valid JSON, one fact changed: an earlier publish time would let a young version pass
@@ -75,7 +75,7 @@ const withDist = {
 }
 
 test('the published integrity is summarised (sha1 shasum only for versions without one) and survives the cache', async () => {
-  const summary = summarisePackument(withDist)
+  const summary = await summarisePackument(withDist)
   const expected = { '1.0.0': 'sha1-OOGXUoW/H3upyE2hArsSdxMirEg=', '2.0.0': SHA512, '2.0.1': null }
   assert.equal(Object.fromEntries(summary.versions.map((entry) => [entry.version, entry.integrity])), expected)
   const dir = cacheDir()
@@ -92,7 +92,7 @@ test('the published integrity is summarised (sha1 shasum only for versions witho
 test('a summary stored in an older format (1: no integrities, 2: no dependency names or maintainers) is refetched', async () => {
   const dir = cacheDir()
   const cache = new FactsCache(dir, DAY)
-  await cache.write(summarisePackument(withDist), NOW)
+  await cache.write(await summarisePackument(withDist), NOW)
   const [file] = readdirSync(dir)
   const stored = JSON.parse(readFileSync(path.join(dir, file), 'utf8'))
   assert.is(stored.format, 3)
@@ -106,7 +106,7 @@ test('dependency names and maintainers read back; a list is written only where i
   const dir = cacheDir()
   const cache = new FactsCache(dir, DAY)
   const manifest = (version: string, dependencies: Record<string, string>, maintainers: unknown) => ({ name: 'lib', version, dependencies, maintainers })
-  await cache.write(summarisePackument({
+  await cache.write(await summarisePackument({
     name: 'lib',
     time: { '1.0.0': '2020-01-01T00:00:00Z', '1.1.0': '2020-02-01T00:00:00Z', '1.2.0': '2020-03-01T00:00:00Z' },
     versions: {
@@ -121,8 +121,8 @@ test('dependency names and maintainers read back; a list is written only where i
   assert.equal(read!.versions.map((entry) => [entry.dependencies, entry.maintainers]), [[['a', 'b'], ['alice']], [['a', 'b'], ['alice']], [['c'], ['alice', 'bob']]])
 })
 
-test('a registry integrity of the wrong type makes the packument unverifiable', () => {
-  const summary = summarisePackument({ name: 'x', versions: { '1.0.0': { dist: { integrity: { sha512: 'x' } } } } })
+test('a registry integrity of the wrong type makes the packument unverifiable', async () => {
+  const summary = await summarisePackument({ name: 'x', versions: { '1.0.0': { dist: { integrity: { sha512: 'x' } } } } })
   assert.equal(summary.problems, ['versions["1.0.0"].dist.integrity: expected a string, got an object'])
 })
 
@@ -138,7 +138,7 @@ function rewriteVersions(dir: string, edit: (versions: any[]) => void): void {
 test('a stored version of the wrong shape is refused even with a matching checksum; extra keys are dropped as the schema drops them', async () => {
   const dir = cacheDir()
   const cache = new FactsCache(dir, DAY)
-  await cache.write(summarisePackument(packument), NOW)
+  await cache.write(await summarisePackument(packument), NOW)
   rewriteVersions(dir, (versions) => {
     versions[1].s.test = 'tap'
     versions[1].zz = 1
@@ -146,7 +146,7 @@ test('a stored version of the wrong shape is refused even with a matching checks
   const read = await cache.read('left-pad', NOW)
   assert.equal(read!.byVersion.get('1.3.0')!.scripts, { postinstall: 'node x.js' })
   for (const broken of [{ t: '2018' }, { t: 1e300 }, { p: 7 }, { s: { postinstall: 1 } }, { a: true }, { d: '' }, { v: null }]) {
-    await cache.write(summarisePackument(packument), NOW)
+    await cache.write(await summarisePackument(packument), NOW)
     rewriteVersions(dir, (versions) => Object.assign(versions[1], broken))
     assert.is(await cache.read('left-pad', NOW), null, JSON.stringify(broken))
   }

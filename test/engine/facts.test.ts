@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gatherFacts } from '../../lib/engine/facts.ts'
 import type { PackageView } from '../../lib/model/rule.js'
-import { RecordingPackumentCache, summarisePackument } from '../../lib/npm/packument-facts.ts'
+import { RecordingPackumentCache } from '../../lib/npm/packument-facts.ts'
 import { sendJson, startLocalServer } from '../helpers/local-server.ts'
 
 const packumentOf = (name: string, version: string, time: string) => ({
@@ -41,8 +41,9 @@ test('a packument that names another package does not answer for the one asked a
 
 test('facts come from the summary of the package named, Arborist\'s cache first', async () => {
   const cache = new RecordingPackumentCache()
-  cache.summaries.set('fresh-pkg', summarisePackument(packumentOf('fresh-pkg', '1.0.1', '2026-11-27T10:00:00Z')))
-  cache.summaries.set('left-pad-lite', summarisePackument(packumentOf('left-pad-lite', '1.0.0', '2020-01-01T00:00:00Z')))
+  // As pacote stores them: the cache summarises each full packument it is given.
+  cache.set('full:https://r.example/fresh-pkg', packumentOf('fresh-pkg', '1.0.1', '2026-11-27T10:00:00Z'))
+  cache.set('full:https://r.example/left-pad-lite', packumentOf('left-pad-lite', '1.0.0', '2020-01-01T00:00:00Z'))
   const facts = await gatherFacts([view('fresh-pkg', '1.0.1')], { npmOptions: {}, cache })
   assert.is(facts.get('node_modules/fresh-pkg')?.version?.publishedAt?.toISOString(), '2026-11-27T10:00:00.000Z')
 })

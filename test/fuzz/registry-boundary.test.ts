@@ -79,27 +79,27 @@ function assertSummary(summary: PackumentSummary): void {
   }
 }
 
-function summaryOrNotAPackument(value: unknown): PackumentSummary | null {
+async function summaryOrNotAPackument(value: unknown): Promise<PackumentSummary | null> {
   try {
-    return summarisePackument(value)
+    return await summarisePackument(value)
   } catch (error) {
     assert.is((error as { code?: string }).code, 'EBADPACKUMENT', `only "not a packument" may be thrown: ${error}`)
     return null
   }
 }
 
-test('a packument with wrong types anywhere gives a well-typed summary naming what was dropped, or "not a packument"', () => {
-  fc.assert(
-    fc.property(packument, (raw) => {
-      const summary = summaryOrNotAPackument(asParsedJson(raw))
+test('a packument with wrong types anywhere gives a well-typed summary naming what was dropped, or "not a packument"', async () => {
+  await fc.assert(
+    fc.asyncProperty(packument, async (raw) => {
+      const summary = await summaryOrNotAPackument(asParsedJson(raw))
       if (summary) assertSummary(summary)
     }),
     fuzzOptions(250),
   )
 })
 
-test('a publisher name that is an object is dropped and named, never stringified', () => {
-  const summary = summarisePackument({
+test('a publisher name that is an object is dropped and named, never stringified', async () => {
+  const summary = await summarisePackument({
     name: 'x',
     versions: { '1.0.0': { _npmUser: { name: { toString: 1 } } }, '1.1.0': { _npmUser: { name: 'bob' } } },
     time: { '1.0.0': '2020-01-01T00:00:00Z', '1.1.0': '2021-01-01T00:00:00Z' },
@@ -108,14 +108,14 @@ test('a publisher name that is an object is dropped and named, never stringified
   assert.equal(summary.versions.map((facts) => facts.publisher), [null, 'bob'])
 })
 
-test('any object pacote hands the packument cache is recorded or ignored, never thrown', () => {
+test('any object pacote hands the packument cache is recorded or ignored, never thrown', async () => {
   const cache = new RecordingPackumentCache()
   // pacote only stores parsed JSON objects (Arborist's own LRU cache refuses undefined and null).
   const stored = fc.oneof(packument, junk, fc.anything()).filter((value) => value !== null && typeof value === 'object')
-  fc.assert(
-    fc.property(stored, (value) => {
+  await fc.assert(
+    fc.asyncProperty(stored, async (value) => {
       cache.set('full:x', value)
-      for (const summary of cache.summaries.values()) assertSummary(summary)
+      for (const summary of (await cache.summaries()).values()) assertSummary(summary)
     }),
     fuzzOptions(100),
   )
@@ -175,9 +175,9 @@ const lockfile = fc.record(
 )
 
 /** The boundary's contract for a file: the document, or a UsageError with this code and a one-line message. */
-function documentOrTypedError(parse: () => unknown, code: string): unknown {
+async function documentOrTypedError(parse: () => Promise<unknown>, code: string): Promise<unknown> {
   try {
-    return parse()
+    return await parse()
   } catch (error) {
     assert.instance(error, SafeNpmError)
     assert.is((error as SafeNpmError).code, code)
@@ -187,10 +187,10 @@ function documentOrTypedError(parse: () => unknown, code: string): unknown {
   }
 }
 
-test('any lockfile text is a lockfile or ELOCKFILE naming the file', () => {
-  fc.assert(
-    fc.property(fc.oneof(lockfile.map((lock) => JSON.stringify(lock)), fc.json(), fc.string({ maxLength: 20 })), (body) => {
-      const lock = documentOrTypedError(() => parseLockfile(body, 'package-lock.json'), 'ELOCKFILE')
+test('any lockfile text is a lockfile or ELOCKFILE naming the file', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(lockfile.map((lock) => JSON.stringify(lock)), fc.json(), fc.string({ maxLength: 20 })), async (body) => {
+      const lock = await documentOrTypedError(() => parseLockfile(body, 'package-lock.json'), 'ELOCKFILE')
       if (lock) assert.type(lock, 'object')
     }),
     fuzzOptions(250),
@@ -204,7 +204,7 @@ test('a lockfile the boundary accepts is one Arborist can read (no TypeError fro
     await fc.assert(
       fc.asyncProperty(lockfile, async (raw) => {
         const body = JSON.stringify(raw)
-        if (!documentOrTypedError(() => parseLockfile(body, 'package-lock.json'), 'ELOCKFILE')) return
+        if (!(await documentOrTypedError(() => parseLockfile(body, 'package-lock.json'), 'ELOCKFILE'))) return
         const dir = path.join(root, String(count++))
         mkdirSync(dir)
         writeFileSync(path.join(dir, 'package.json'), '{"name": "app", "version": "1.0.0"}')
@@ -236,10 +236,10 @@ const projectManifest = fc.record(
   { requiredKeys: [] },
 )
 
-test('any package.json text is a manifest or EPACKAGEJSON naming the field', () => {
-  fc.assert(
-    fc.property(fc.oneof(projectManifest.map((value) => JSON.stringify(value)), fc.json(), fc.string({ maxLength: 20 })), (body) => {
-      const manifest = documentOrTypedError(() => parseProjectManifest(body), 'EPACKAGEJSON')
+test('any package.json text is a manifest or EPACKAGEJSON naming the field', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(projectManifest.map((value) => JSON.stringify(value)), fc.json(), fc.string({ maxLength: 20 })), async (body) => {
+      const manifest = await documentOrTypedError(() => parseProjectManifest(body), 'EPACKAGEJSON')
       if (manifest) assert.type(manifest, 'object')
     }),
     fuzzOptions(200),
@@ -250,7 +250,7 @@ test('a stored summary with wrong types (and a matching checksum) reads back as 
   const dir = mkdtempSync(path.join(tmpdir(), 'safe-npm-fuzz-facts-'))
   const cache = new FactsCache(dir, 86_400_000)
   const now = Date.now()
-  await cache.write(summarisePackument({ name: 'x', versions: { '1.0.0': {} }, time: { '1.0.0': '2020-01-01T00:00:00Z' } }), now)
+  await cache.write(await summarisePackument({ name: 'x', versions: { '1.0.0': {} }, time: { '1.0.0': '2020-01-01T00:00:00Z' } }), now)
   const file = path.join(dir, readdirSync(dir)[0])
   const stored = fc.record(
     {

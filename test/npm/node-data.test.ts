@@ -1,11 +1,15 @@
 // The registry-data boundary's quick paths give what the slow ones give:
-// checkNodeData on nodes of the plain shape (field by field, as the schema),
-// and a document without any way to spell __proto__ parsed without a reviver.
+// checkNodeData on nodes of the plain shape and on odd ones (field by field, as
+// the schema, without loading it), lockfiles and package.json files of the
+// plain shape accepted only where the schemas accept them, and a document
+// without any way to spell __proto__ parsed without a reviver.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import type { z } from 'zod'
-import { checkNodeData, nodeDataSchema, parseLockfile } from '../../lib/npm/registry-data.ts'
+import { readFileSync } from 'node:fs'
+import { checkNodeData, isPlainLockfile, isPlainProjectManifest, parseLockfile } from '../../lib/npm/registry-data.ts'
+import { checkNodeDataBySchema, lockfileSchemaProblem, nodeDataSchema, projectManifestSchemaProblem } from '../../lib/npm/registry-schemas.ts'
 
 /** What the schema alone keeps of a node's fields. */
 function bySchema(value: Record<string, unknown>): Record<string, unknown> {
@@ -39,6 +43,8 @@ test('plain and odd nodes: the same data as the schema, and problems exactly whe
       assert.equal(data, bySchema(fields as Record<string, unknown>))
       const schemaProblems = Object.entries(nodeDataSchema.shape).some(([key, field]) => !(field as z.ZodType).safeParse((fields as Record<string, unknown>)[key]).success)
       assert.is(problems.length > 0, schemaProblems)
+      // ...and the very problems the schema names, in its order.
+      assert.equal(checkNodeData(fields as Record<string, unknown>), checkNodeDataBySchema(fields as Record<string, unknown>))
     }),
     { numRuns: 500, seed: 42 },
   )
@@ -50,15 +56,98 @@ test('a typical lockfile node takes the quick path unchanged', () => {
 })
 
 
-test('a lockfile key named __proto__ is refused however it is spelled; others parse as JSON does', () => {
+/** The message a parse rejects with (null: it did not). */
+async function rejection(parse: () => Promise<unknown>): Promise<string | null> {
+  try {
+    await parse()
+    return null
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+test('a lockfile key named __proto__ is refused however it is spelled; others parse as JSON does', async () => {
   const lock = (key: string) => `{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/a":{"version":"1.0.0","${key}":{"x":"1"}}}}`
   for (const key of ['__proto__', '\\u005f_proto__', '__pr\\u006fto__']) {
-    assert.throws(() => parseLockfile(lock(key), 'package-lock.json'), /a key named "__proto__" is not allowed/, key)
+    assert.match(await rejection(() => parseLockfile(lock(key), 'package-lock.json')) ?? '', /a key named "__proto__" is not allowed/, key)
   }
-  assert.equal(parseLockfile(lock('dependencies'), 'package-lock.json'), JSON.parse(lock('dependencies')))
+  assert.equal(await parseLockfile(lock('dependencies'), 'package-lock.json'), JSON.parse(lock('dependencies')))
   // an escape that spells something else is no reason to refuse
-  assert.equal(parseLockfile(lock('depend\\u0065ncies'), 'package-lock.json').packages['node_modules/a'].dependencies, { x: '1' })
-  assert.throws(() => parseLockfile('{"lockfileVersion":', 'package-lock.json'), /package-lock.json: invalid JSON/)
+  assert.equal((await parseLockfile(lock('depend\\u0065ncies'), 'package-lock.json')).packages['node_modules/a'].dependencies, { x: '1' })
+  assert.match(await rejection(() => parseLockfile('{"lockfileVersion":', 'package-lock.json')) ?? '', /package-lock.json: invalid JSON/)
+})
+
+// Values of every kind where the plain checks look, so both sides of each check are met.
+const anything = fc.oneof(fc.string(), fc.constant(null), fc.boolean(), fc.integer(), fc.constant(1.5), fc.array(fc.string(), { maxLength: 2 }), fc.dictionary(fc.constantFrom('a', 'b', 'constructor'), fc.oneof(fc.string(), fc.integer(), fc.boolean()), { maxKeys: 2 }))
+const maybe = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary }, { weight: 1, arbitrary: anything })
+const dependencyMap = fc.dictionary(fc.constantFrom('a', '@s/b', 'toString'), fc.string(), { maxKeys: 2 })
+const lockEntry = fc.record(
+  {
+    name: maybe(fc.string()),
+    version: maybe(fc.string()),
+    resolved: maybe(fc.oneof(fc.string(), fc.constant(null))),
+    integrity: maybe(fc.string()),
+    dev: maybe(fc.boolean()),
+    link: maybe(fc.boolean()),
+    hasInstallScript: maybe(fc.boolean()),
+    deprecated: maybe(fc.string()),
+    dependencies: maybe(dependencyMap),
+    peerDependencies: maybe(dependencyMap),
+    bin: maybe(fc.oneof(fc.string(), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }))),
+    requires: maybe(fc.oneof(fc.boolean(), dependencyMap)),
+    engines: anything,
+  },
+  { requiredKeys: [] },
+)
+const nestedEntries = fc.dictionary(fc.constantFrom('a', 'b'), lockEntry, { maxKeys: 2 })
+const lockDocument = fc.record(
+  {
+    lockfileVersion: maybe(fc.constantFrom(1, 2, 3)),
+    requires: maybe(fc.boolean()),
+    packages: maybe(fc.dictionary(fc.constantFrom('', 'node_modules/a', 'node_modules/a/node_modules/b'), lockEntry, { maxKeys: 3 })),
+    dependencies: maybe(fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(lockEntry, lockEntry.chain((entry) => nestedEntries.map((dependencies) => ({ ...entry, dependencies })))), { maxKeys: 2 })),
+  },
+  { requiredKeys: [] },
+)
+const manifestDocument = fc.record(
+  {
+    name: maybe(fc.string()),
+    version: maybe(fc.string()),
+    dependencies: maybe(dependencyMap),
+    devDependencies: maybe(dependencyMap),
+    peerDependenciesMeta: maybe(fc.dictionary(fc.constantFrom('a'), fc.oneof(fc.record({ optional: maybe(fc.boolean()) }, { requiredKeys: [] }), anything), { maxKeys: 1 })),
+    bundleDependencies: maybe(fc.oneof(fc.boolean(), fc.array(fc.string(), { maxLength: 2 }))),
+    overrides: maybe(fc.dictionary(fc.string(), anything, { maxKeys: 1 })),
+    workspaces: maybe(fc.oneof(fc.array(fc.string(), { maxLength: 2 }), fc.record({ packages: maybe(fc.array(fc.string(), { maxLength: 2 })) }, { requiredKeys: [] }))),
+    scripts: maybe(fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 })),
+    'safe-npm': anything,
+  },
+  { requiredKeys: [] },
+)
+
+test('a lockfile or package.json the quick checks accept is one the schema accepts (and the checks accept the usual ones)', () => {
+  let quick = 0
+  fc.assert(
+    fc.property(lockDocument, manifestDocument, (lock, manifest) => {
+      if (isPlainLockfile(lock)) {
+        quick++
+        assert.is(lockfileSchemaProblem(lock), null, JSON.stringify(lock))
+      }
+      if (isPlainProjectManifest(manifest)) assert.is(projectManifestSchemaProblem(manifest), null, JSON.stringify(manifest))
+    }),
+    { numRuns: 1000, seed: 7 },
+  )
+  assert.ok(quick > 50, `the quick path was taken ${quick} times in 1000`)
+  // Real lockfiles (v3 and a v1/v2-style one with nested dependencies) take the quick path.
+  for (const name of ['webapp.package-lock.json', 'safe-npm.package-lock.json']) {
+    assert.ok(isPlainLockfile(JSON.parse(readFileSync(new URL(`../fixtures/real-trees/${name}`, import.meta.url), 'utf8'))), name)
+  }
+  assert.ok(isPlainProjectManifest(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))))
+})
+
+test('an odd lockfile is still checked by the schema: the problem is named', async () => {
+  const odd = '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","dev":"yes"}}}'
+  assert.match(await rejection(() => parseLockfile(odd, 'package-lock.json')) ?? '', /^package-lock.json: packages\["node_modules\/a"\]\.dev: expected a boolean, got a string$/)
 })
 
 test.run()

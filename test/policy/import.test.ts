@@ -44,10 +44,10 @@ const cases: Array<[string, Partial<ImportInputs>, ImportSource[] | undefined, R
 ]
 
 for (const [name, inputs, sources, expected] of cases) {
-  test(`import: ${name}`, () => {
+  test(`import: ${name}`, async () => {
     const result = run(inputs, sources)
     assert.equal(result.document, expected)
-    validatePolicy(result.document, 'imported')
+    await validatePolicy(result.document, 'imported')
   })
 }
 

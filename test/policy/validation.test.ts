@@ -27,9 +27,9 @@ const INVALID: Array<[unknown, string]> = [
 ]
 
 for (const [input, expected] of INVALID) {
-  test(`invalid policy ${JSON.stringify(input)} names the key path`, () => {
+  test(`invalid policy ${JSON.stringify(input)} names the key path`, async () => {
     try {
-      validatePolicy(input, 'policy.json')
+      await validatePolicy(input, 'policy.json')
       assert.unreachable('should have thrown')
     } catch (error: any) {
       assert.is(error.code, error.code === 'EPOLICYINVALID' ? 'EPOLICYINVALID' : 'not a policy error')
@@ -41,9 +41,9 @@ for (const [input, expected] of INVALID) {
   })
 }
 
-test('several problems: the error line counts them and names the first, each other one is a detail line', () => {
+test('several problems: the error line counts them and names the first, each other one is a detail line', async () => {
   try {
-    validatePolicy({ rules: { packages: 'x' }, sources: { git: 'y' }, minimumReleaseAge: { age: '3 days' } }, 'p.json')
+    await validatePolicy({ rules: { packages: 'x' }, sources: { git: 'y' }, minimumReleaseAge: { age: '3 days' } }, 'p.json')
     assert.unreachable('should have thrown')
   } catch (error: any) {
     assert.is(error.code, 'EPOLICYINVALID')
@@ -56,9 +56,9 @@ test('several problems: the error line counts them and names the first, each oth
   }
 })
 
-test('one problem: one line, no count', () => {
+test('one problem: one line, no count', async () => {
   try {
-    validatePolicy({ rules: { packages: 'x' } }, 'p.json')
+    await validatePolicy({ rules: { packages: 'x' } }, 'p.json')
     assert.unreachable('should have thrown')
   } catch (error: any) {
     assert.match(error.message, /^p\.json: rules\.packages: /)
@@ -74,9 +74,9 @@ test('durations', () => {
   assert.throws(() => parseDuration('3 days'))
 })
 
-test('policy.example.json is a valid policy that covers every setting', () => {
+test('policy.example.json is a valid policy that covers every setting', async () => {
   const example = JSON.parse(readFileSync(new URL('policy.example.json', repo), 'utf8'))
-  validatePolicy(example, 'policy.example.json')
+  await validatePolicy(example, 'policy.example.json')
   const schema = policyJsonSchema() as any
   for (const key of Object.keys(schema.properties)) assert.ok(key in example, `policy.example.json does not show ${key}`)
   for (const section of ['registries', 'packages', 'minimumReleaseAge', 'scripts', 'sources']) {
