@@ -102,6 +102,11 @@ export function isActive(rule: Rule, policy: EffectivePolicy): boolean {
   return (policy.rules[rule.meta.id] ?? rule.meta.defaultSeverity) !== 'off'
 }
 
+/** Lets every rule load what it judges with (see Rule.prepare); call it before the first judge(). */
+export async function prepareRules(rules: Rule[]): Promise<void> {
+  await Promise.all(rules.map((rule) => rule.prepare?.()))
+}
+
 export function judge(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,

@@ -14,7 +14,7 @@ import type { RunNote } from './feeds.js'
 import path from 'node:path'
 import { safeNpmCacheDir } from '../npm/npm-config.js'
 import { gatherEverything, gatherRunIntel, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
-import { isExpired, judge, type Judgement } from './judge.js'
+import { isExpired, judge, prepareRules, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
 import { intelFingerprint, VerdictCache, verdictKey, verdictValidUntil, type ScriptDecision } from './verdict-cache.js'
 
@@ -236,7 +236,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
       })
     }
   }
-  let { facts, run, notes, intel, factsFreshSince } = await gatherEverything(packages, policy, RULES, gatherOptions, intelAsked)
+  const [gathered] = await Promise.all([gatherEverything(packages, policy, RULES, gatherOptions, intelAsked), prepareRules(RULES)])
+  let { facts, run, notes, intel, factsFreshSince } = gathered
   context.run = run
   phase('judging')
   let judgement = judge(packages, facts, RULES, context)

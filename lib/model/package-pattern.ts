@@ -1,7 +1,11 @@
 // Package patterns as the policy writes them: a name glob (minimatch) with an
 // optional semver range: "left-pad", "@evil/*", "event-stream@3.3.6", "sharp@^0.33".
-import { Minimatch } from 'minimatch'
+import { createRequire } from 'node:module'
+import type { Minimatch as MinimatchType } from 'minimatch'
 import semver from 'semver'
+
+// The CommonJS build, the one Arborist loads anyway: its ESM build would be a second copy to load.
+const { Minimatch } = createRequire(import.meta.url)('minimatch') as typeof import('minimatch')
 
 export interface PackagePattern {
   name: string
@@ -19,7 +23,7 @@ export function parsePackagePattern(pattern: string): PackagePattern {
 const MINIMATCH_OPTIONS = { nonegate: true, nocomment: true, noext: true }
 
 /** Compiled patterns: a policy has few, matched against every package (every version, at the registry). */
-const compiled = new Map<string, Minimatch>()
+const compiled = new Map<string, MinimatchType>()
 const MAX_COMPILED = 1000
 
 export function matchesName(pattern: string, name: string): boolean {

@@ -359,6 +359,12 @@ export interface Rule {
   explain?(pkg: PackageView, facts: PackageFacts, context: RuleContext): SignalFacts
   /** Findings about the run as a whole (reported against the project root). */
   checkRun?(context: RuleContext): RawFinding[]
+  /**
+   * Loads what `check` and `explain` need that is too large to load at startup (a
+   * dataset): awaited once before the first judgement (prepareRules in engine/judge.ts),
+   * so a run that judges nothing (a remembered verdict) never loads it.
+   */
+  prepare?(): Promise<void>
 }
 
 export interface Finding {

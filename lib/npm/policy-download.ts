@@ -6,6 +6,7 @@
 // file of it is ever written, loaded as code or run.
 import { Readable } from 'node:stream'
 import pacote from 'pacote'
+import { createRequire } from 'node:module'
 import type { ReadEntry } from 'tar'
 import { thirdPartyRequest } from './registry-fetch.js'
 
@@ -30,8 +31,8 @@ export async function downloadPackage(name: string, version: string, npmOptions:
 
 /** The JSON and YAML files of a package tarball (paths relative to the package folder), read in memory. */
 export async function dataFilesOf(tarball: Buffer): Promise<Map<string, string>> {
-  // Loaded here, not at startup: only an organisation policy from a package reads a tarball.
-  const { Parser } = await import('tar')
+  // tar's CommonJS build, the one pacote uses (loaded here: only an organisation policy from a package reads a tarball).
+  const { Parser } = createRequire(import.meta.url)('tar') as typeof import('tar')
   return new Promise((resolve, reject) => {
     const files = new Map<string, string>()
     const parser = new Parser({

@@ -12,6 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pacote from 'pacote'
 import semver from 'semver'
+import { createRequire } from 'node:module'
 import type { ReadEntry } from 'tar'
 import writeFileAtomic from 'write-file-atomic'
 import { describeError } from '../errors.js'
@@ -103,12 +104,8 @@ export function tarballManifestFrom(text: string, files: string[]): TarballManif
   }
 }
 
-// tar is loaded on the first tarball read, not at startup: a run whose tree is
-// installed already reads none. The parser must be ready when pacote hands over the stream.
-let tar: typeof import('tar') | undefined
-async function loadTar(): Promise<void> {
-  tar ??= await import('tar')
-}
+// tar's CommonJS build, the one pacote extracts with and Arborist has loaded already (its ESM build would be a second copy).
+const { Parser } = createRequire(import.meta.url)('tar') as typeof import('tar')
 
 /** An entry's path once npm unpacks it (pacote strips the first folder). */
 function unpackedPath(entry: ReadEntry): string {
@@ -122,8 +119,6 @@ function unpackedPath(entry: ReadEntry): string {
  * fails here too, not only while reify unpacks it.
  */
 function readTar<T>(stream: any, onFile: (file: string, entry: ReadEntry) => void, finish: () => T): Promise<T> {
-  if (!tar) throw new Error('tar is read only after loadTar()')
-  const { Parser } = tar
   return new Promise((resolve, reject) => {
     let settled = false
     const fail = (error: unknown) => {
@@ -222,7 +217,6 @@ export async function readTarballManifest(target: TarballTarget, npmOptions: Rec
     allowRemote: 'all',
   }
   try {
-    await loadTar()
     const { manifest, files } = await pacote.tarball.stream(spec, parseTarball, options)
     const commands = tarballInstallScriptsOf(manifest)
     if (Object.keys(commands).length > 0) {

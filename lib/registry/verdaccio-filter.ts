@@ -19,6 +19,7 @@ import type { EffectivePolicy } from '../model/policy.js'
 import type { Advisory, FeedProblem, Finding, Rule } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary } from '../npm/packument-facts.js'
 import { loadPolicy } from '../policy/load.js'
+import { prepareRules } from '../engine/judge.js'
 import { RULES } from '../rules/index.js'
 import { applyDecision, decide, originOf, registryRules, versionView, type RegistryDecision } from './packument-filter.js'
 
@@ -206,6 +207,7 @@ export default class SafeNpmFilter {
     const policy = loaded.policy
     const intelPolicy = { ...policy, intel: { ...policy.intel, registryAdvisories: policy.intel.registryAdvisories && Boolean(config.advisoryRegistry) } }
     const rules = registryRules(RULES)
+    await prepareRules(rules)
     // The same on every node that runs this policy (compare it across nodes of one registry).
     const fingerprint = createHash('sha256').update(JSON.stringify([policy, intelPolicy.intel, this.ownUrl, this.uplinks])).digest('hex')
     this.logger.info(

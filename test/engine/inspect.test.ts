@@ -5,7 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { signalsOf } from '../../lib/engine/inspect.ts'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import type { RunOutcome } from '../../lib/engine/run.ts'
 import type { PackageFacts, PackageView, VersionFacts } from '../../lib/model/rule.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
@@ -14,6 +14,9 @@ import { formatInspection } from '../../lib/report/inspect-report.ts'
 import { createStyle } from '../../lib/report/text-report.ts'
 import { PACKAGES } from '../report/sample-judgement.ts'
 import { ruleContext } from '../helpers/rule-context.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const NOW = new Date('2026-11-27T12:00:00.000Z')
 const DAY = 24 * 60 * 60 * 1000

@@ -4,12 +4,15 @@
 import fc from 'fast-check'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import type { Advisory, PackageFacts, PackageView, ProbeAnswer, RuleContext, SourceKind, VersionFacts } from '../../lib/model/rule.ts'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES, RULE_IDS } from '../../lib/rules/index.ts'
 import { fuzzOptions } from './fuzz-runs.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'

@@ -3,6 +3,9 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { RULES } from '../../lib/rules/index.js'
 import { originOf, registryRules, repointDistTags } from '../../lib/registry/packument-filter.js'
+import { prepareRules } from '../../lib/engine/judge.js'
+
+await prepareRules(RULES)
 
 test('registry rules: those that declare appliesAtRegistry; registries limited to its declared messages', () => {
   const ids = registryRules(RULES).map((rule) => rule.meta.id)

@@ -2,10 +2,13 @@
 // command line, and an install script when no policy file exists yet.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import type { PackageFacts, PackageView, RuleContext } from '../../lib/model/rule.js'
 import { RULES } from '../../lib/rules/index.ts'
 import { ruleContext } from '../helpers/rule-context.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'

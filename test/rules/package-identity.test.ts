@@ -2,13 +2,16 @@
 // builds it (name/version of the tarball, the claims beside them) → the codes.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import type { PackageView, RuleContext, SourceKind } from '../../lib/model/rule.js'
 import { parseRegistryTarball } from '../../lib/model/registry-url.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import { packageIdentityRule } from '../../lib/rules/package-identity.ts'
 import { ruleContext } from '../helpers/rule-context.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const REGISTRY = 'https://registry.npmjs.org/'
 

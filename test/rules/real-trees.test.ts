@@ -7,6 +7,8 @@ import { typosquattingRule } from '../../lib/rules/typosquatting.ts'
 import type { PackageView } from '../../lib/model/rule.js'
 import { ruleContext } from '../helpers/rule-context.ts'
 
+await typosquattingRule.prepare?.()
+
 const LOCKFILES = ['webapp.package-lock.json', 'safe-npm.package-lock.json']
 
 function packagesOf(file: string): Array<{ name: string; version: string }> {

@@ -4,8 +4,11 @@ import * as assert from 'uvu/assert'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import type { Advisory, DeclaredManifest, PackageFacts, PackageView, RuleContext, TarballManifest, VersionFacts } from '../../lib/model/rule.js'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import { ruleContext } from '../helpers/rule-context.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'

@@ -4,13 +4,16 @@
 // publisher-change (issue 11, part 2).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { judge } from '../../lib/engine/judge.ts'
+import { judge, prepareRules } from '../../lib/engine/judge.ts'
 import { RULES } from '../../lib/rules/index.ts'
 import { publisherChangeRule } from '../../lib/rules/publisher-change.ts'
 import { takeoverRule } from '../../lib/rules/takeover.ts'
 import { trustDowngradeRule } from '../../lib/rules/trust-downgrade.ts'
 import type { PackageFacts, PackageView, RuleContext, VersionFacts } from '../../lib/model/rule.js'
 import { ruleContext } from '../helpers/rule-context.ts'
+
+// What the rules judge with (the typosquat index), loaded as the engine loads it.
+await prepareRules(RULES)
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const DAY = 86_400_000
