@@ -19,6 +19,7 @@
 //   npm-high-impact names, kept when the first 4 bytes of sha1(name) as a uint32 are below
 //   2^32 · 210,000 / (number of names): 208,496 names, the same on every run.
 
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -32,8 +33,21 @@ const { values: options } = parseArgs({
     legit: { type: 'string' },
     verbose: { type: 'boolean', default: false },
     out: { type: 'string' },
+    half: { type: 'string' },
   },
 })
+
+if (options.half !== undefined && options.half !== 'A' && options.half !== 'B') {
+  console.error(`--half must be A or B, not ${JSON.stringify(options.half)}`)
+  process.exit(2)
+}
+
+/** Half A holds the names whose sha1 ends in an even hex digit, half B the others: the same split on every run. */
+function inHalf(name: string): boolean {
+  if (options.half === undefined) return true
+  const even = Number.parseInt(createHash('sha1').update(name).digest('hex').slice(-1), 16) % 2 === 0
+  return even === (options.half === 'A')
+}
 
 function readCorpus(file: string): string[] {
   return readFileSync(file, 'utf8')
@@ -46,8 +60,8 @@ const started = performance.now()
 const index = TyposquatIndex.fromPopular()
 const buildMs = performance.now() - started
 
-const malicious = options.malicious === undefined ? readNameList('malicious-names.txt') : readCorpus(options.malicious)
-const legitimate = options.legit === undefined ? readNameList('legit-names.txt') : readCorpus(options.legit)
+const malicious = (options.malicious === undefined ? readNameList('malicious-names.txt') : readCorpus(options.malicious)).filter(inHalf)
+const legitimate = (options.legit === undefined ? readNameList('legit-names.txt') : readCorpus(options.legit)).filter(inHalf)
 
 const describe = (name: string): string | null => {
   const match = index.check(name)
@@ -61,7 +75,7 @@ const checkMs = performance.now() - checkStarted
 
 const percent = (part: number, whole: number): string => (100 * part / Math.max(whole, 1)).toFixed(2)
 const popularIn = (names: string[]): number => names.filter((name) => index.isPopular(name)).length
-console.log(`popular names: ${index.size}; index built in ${buildMs.toFixed(0)} ms`)
+console.log(`popular names: ${index.size}; index built in ${buildMs.toFixed(0)} ms${options.half === undefined ? '' : `; half ${options.half} of each corpus`}`)
 console.log(`malicious (${options.malicious ?? 'fixtures'}): flagged ${caught.length} of ${malicious.length} (recall ${percent(caught.length, malicious.length)}%; ${popularIn(malicious)} of them popular)`)
 console.log(`legitimate (${options.legit ?? 'fixtures'}): flagged ${falsePositives.length} of ${legitimate.length} (false-positive rate ${percent(falsePositives.length, legitimate.length)}%)`)
 console.log(`checked ${malicious.length + legitimate.length} names in ${checkMs.toFixed(0)} ms`)
