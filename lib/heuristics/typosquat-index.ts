@@ -61,7 +61,6 @@ const MIN_LENGTH_FOR_TWO_EDITS = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
-/** Only this many of the most popular names are targets for a typo in a first word. */
 /**
  * A typo in a first word counts when the popular name it imitates starts at
  * least this many popular names (`puppeteer-core`, `puppeteer-extra`, …):
@@ -70,6 +69,8 @@ const MIN_AFFIX_TARGET_LENGTH = 5
 const MIN_FIRST_WORD_FAMILY = 5
 /** A first word shorter than this is not judged as a typo (`steam-user` is no `stream`). */
 const MIN_FIRST_WORD_LENGTH = 6
+
+const DOUBLED_LETTER = /([a-z])\1/
 
 /** Names shorter than this (letters only) are not compared with doubled letters collapsed. */
 const MIN_COLLAPSED_LENGTH = 6
@@ -149,8 +150,8 @@ export class TyposquatIndex {
   readonly #fuzzyScopeNames: string[] = []
   /** Unscoped popular names of five or more characters with doubled letters typed once (`puppeteer` → `pupeter`) → best rank. */
   readonly #byCollapsedRuns = new Map<string, number>()
-  /** First words of unscoped popular names of two words or more → how many such names start with it. */
-  readonly #firstWordCount = new Map<string, number>()
+  /** Popular one-word names → how many unscoped popular names start with `<name>-` (`puppeteer-core`, …); filled on demand. */
+  readonly #familySize = new Map<string, number>()
   readonly #fuzzyTargetLimit: number
   readonly #flagForeignScopeReuse: boolean
 
@@ -175,14 +176,13 @@ export class TyposquatIndex {
       }
       const delimiterFree = withoutDelimiters(bare)
       setIfAbsent(this.#byDelimiterFree, delimiterFree, rank)
-      const firstWord = /^[a-z0-9]+(?=[-_.])/.exec(bare)?.[0]
-      if (firstWord !== undefined) this.#firstWordCount.set(firstWord, (this.#firstWordCount.get(firstWord) ?? 0) + 1)
       const skeleton = homoglyphSkeleton(withoutDelimiters(original))
       if (skeleton !== delimiterFree) setIfAbsent(this.#byHomoglyph, skeleton, rank)
       if (bare.length >= MIN_FUZZY_LENGTH && rank < this.#fuzzyTargetLimit) {
         fuzzyNames.push(bare)
         this.#fuzzyNameRanks.push(rank)
-        setIfAbsent(this.#byCollapsedRuns, collapsedRuns(bare), rank)
+        // Names without a doubled letter are found by their delimiter-free form.
+        if (DOUBLED_LETTER.test(bare)) setIfAbsent(this.#byCollapsedRuns, collapsedRuns(bare), rank)
       }
     }
     this.#fuzzyNames = new NearWordIndex(fuzzyNames)
@@ -263,7 +263,8 @@ export class TyposquatIndex {
     for (const match of this.#typoCandidates(bare)) candidates.push(match)
     const collapsed = this.#collapsedRunsTarget(bare, delimiterFree)
     if (collapsed !== undefined) candidates.push(collapsed)
-    for (const match of this.#firstWordTypoCandidates(bare)) candidates.push(match)
+    // A whole-name typo names the package better than a typo in its first word.
+    if (candidates.length === 0) for (const match of this.#firstWordTypoCandidates(bare)) candidates.push(match)
     add(this.#affixTarget(bare), 'affix')
     add(this.#gluedLettersTarget(bare), 'affix')
     add(this.#numberAppendedTarget(bare), 'number-appended')
@@ -363,6 +364,8 @@ export class TyposquatIndex {
     for (const { id } of this.#fuzzyNames.near(bare, maxDistance)) {
       const target = this.#fuzzyNames.word(id)
       if (!isDistinctiveDifference(bare, target)) continue
+      // `preact-css-styled` beside `react-css-styled`: the word that differs is a package of its own.
+      if (isWordOfLongName(bare, target) && this.#rankOf.has(nameTokens(bare).find((word, i) => word !== nameTokens(target)[i]) ?? '')) continue
       const technique = typoTechnique(bare, target)
       if (technique !== null) candidates.push({ rank: this.#fuzzyNameRanks[id], technique })
     }
@@ -377,7 +380,11 @@ export class TyposquatIndex {
    */
   #collapsedRunsTarget(bare: string, delimiterFree: string): Candidate | undefined {
     if (delimiterFree.length < MIN_COLLAPSED_LENGTH) return undefined
-    const rank = this.#byCollapsedRuns.get(collapsedRuns(bare))
+    const key = collapsedRuns(bare)
+    const doubledRank = this.#byCollapsedRuns.get(key)
+    let rank = this.#byDelimiterFree.get(key)
+    if (rank === undefined || rank >= this.#fuzzyTargetLimit || this.#names[rank].length < MIN_FUZZY_LENGTH) rank = doubledRank
+    else if (doubledRank !== undefined) rank = Math.min(rank, doubledRank)
     if (rank === undefined) return undefined
     const target = this.#names[rank].toLowerCase()
     const targetLetters = withoutDelimiters(target)
@@ -399,11 +406,24 @@ export class TyposquatIndex {
     for (const { id } of this.#fuzzyNames.near(first, first.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1)) {
       const target = this.#fuzzyNames.word(id)
       const rank = this.#fuzzyNameRanks[id]
-      if (/[-_.]/.test(target) || (this.#firstWordCount.get(target) ?? 0) < MIN_FIRST_WORD_FAMILY) continue
+      if (/[-_.]/.test(target) || this.#familySizeOf(target) < MIN_FIRST_WORD_FAMILY) continue
       const technique = typoTechnique(first, target)
       if (technique !== null && technique !== 'edit-distance') candidates.push({ rank, technique })
     }
     return candidates
+  }
+
+  /** How many unscoped popular names start with `<word>-`, `<word>_` or `<word>.`: counted once per word, when first asked. */
+  #familySizeOf(word: string): number {
+    let size = this.#familySize.get(word)
+    if (size === undefined) {
+      size = 0
+      for (const name of this.#names) {
+        if (name.length > word.length && name.startsWith(word) && isDelimiter(name[word.length])) size++
+      }
+      this.#familySize.set(word, size)
+    }
+    return size
   }
 
   /** `mssql-node`, `nodefabric`, `jquery.js` → the popular name inside. */
@@ -711,11 +731,30 @@ function sharesWholeWords(a: string, b: string): boolean {
  * {@link MIN_LONG_WORD_LENGTH} letters stays: `expres` is not `express`.
  */
 function collapsedRuns(name: string): string {
-  return withoutDelimiters(name.replace(/[a-z0-9]+/g, (word) => {
-    const end = /([a-z])\1+$/.exec(word)
-    if (end === null || word.length >= MIN_LONG_WORD_LENGTH) return word.replace(/([a-z])\1+/g, '$1')
-    return word.slice(0, end.index).replace(/([a-z])\1+/g, '$1') + end[0]
-  }))
+  let folded = ''
+  let wordStart = 0
+  while (wordStart <= name.length) {
+    let wordEnd = wordStart
+    while (wordEnd < name.length && !isDelimiter(name[wordEnd])) wordEnd++
+    const isShort = wordEnd - wordStart < MIN_LONG_WORD_LENGTH
+    for (let at = wordStart; at < wordEnd; at++) {
+      const character = name[at]
+      if (at === wordStart || character !== name[at - 1] || character < 'a' || character > 'z') {
+        folded += character
+        continue
+      }
+      let runEnd = at
+      while (runEnd < wordEnd && name[runEnd] === character) runEnd++
+      if (isShort && runEnd === wordEnd) folded += name.slice(at, runEnd)
+      at = runEnd - 1
+    }
+    wordStart = wordEnd + 1
+  }
+  return folded
+}
+
+function isDelimiter(character: string): boolean {
+  return character === '-' || character === '_' || character === '.'
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {
