@@ -375,8 +375,8 @@ export class TyposquatIndex {
   /**
    * `pupeter` for `puppeteer`, `validatorrr` for `validator`: the same
    * letters with doubled ones typed once (or held down), which may be more
-   * than one edit. Not at a name's start (`pro-format`/`pprof-format`), nor
-   * in short words (`react-doom`), nor at the end of one (`expres`).
+   * than one edit. Not in short words (`react-doom`), nor at the end of one
+   * (`expres`).
    */
   #collapsedRunsTarget(bare: string, delimiterFree: string): Candidate | undefined {
     if (delimiterFree.length < MIN_COLLAPSED_LENGTH) return undefined
@@ -388,7 +388,7 @@ export class TyposquatIndex {
     if (rank === undefined) return undefined
     const target = this.#names[rank].toLowerCase()
     const targetLetters = withoutDelimiters(target)
-    if (targetLetters === delimiterFree || targetLetters.slice(0, 2) !== delimiterFree.slice(0, 2)) return undefined
+    if (targetLetters === delimiterFree) return undefined
     const [typedCore, intendedCore] = differingWords(bare, target)
     if (Math.max(typedCore.length, intendedCore.length) < MIN_FUZZY_LENGTH) return undefined
     return { rank, technique: delimiterFree.length < targetLetters.length ? 'omitted-character' : 'doubled-character' }
@@ -481,10 +481,11 @@ export class TyposquatIndex {
     // numbers after short words name an encoding (`base58`), and a digit glued
     // to a compound name usually says what it is (`passport-oauth1`).
     // After a delimiter, a version (`react-is-17`, `eslint-v7`, `playwright-1.47`)
-    // follows any name of four letters or more.
+    // follows any name of five letters or more; after four, only a `v` or a
+    // dotted one does (`base-58` is an encoding).
     const word = /^([a-z]+)\d{1,4}$/.exec(bare)
     const digit = /^(.*[a-z])([-_.]?)\d$/.exec(bare)
-    const version = /^(.*[a-z])[-_.]v?\d{1,2}(?:\.\d{1,3}){0,2}$/.exec(bare)
+    const version = /^(.*[a-z])[-_.](v?)\d{1,2}((?:\.\d{1,3}){0,2})$/.exec(bare)
     // Two or three digits glued inside a compound name (`react-dnd11`,
     // `react-dnd11-html5-backend`); one names a version of what it extends
     // (`vue3-chartjs`, `passport-oauth1`).
@@ -493,7 +494,8 @@ export class TyposquatIndex {
     if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) target = word[1]
     else if (digit !== null && withoutDelimiters(digit[1]).length >= MIN_NUMBERED_TARGET_LENGTH &&
       (digit[2] !== '' || !/[-_.]/.test(digit[1]))) target = digit[1]
-    else if (version !== null && withoutDelimiters(version[1]).length >= MIN_NUMBERED_TARGET_LENGTH) target = version[1]
+    else if (version !== null && withoutDelimiters(version[1]).length >=
+      (version[2] + version[3] === '' ? MIN_AFFIX_TARGET_LENGTH : MIN_NUMBERED_TARGET_LENGTH)) target = version[1]
     else if (glued !== null && /[-_.]/.test(bare) && withoutDelimiters(glued[1] + glued[2]).length >= MIN_AFFIX_TARGET_LENGTH) target = glued[1] + glued[2]
     const rank = target === undefined ? undefined : this.#rankOf.get(target)
     return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
