@@ -99,8 +99,10 @@ const RELEASE_WORDS = ['latest', 'stable', 'fork', 'forked', 'real', 'prod', 'of
  * Words that pass a package off as a helper of a popular one (`uuid-utils`,
  * `postcss-optimizer`): only after the most popular names, since further
  * down `<name>-utils` is as often a package of that name's own project.
+ * Not `-lib`, `-core`, `-sdk` or `-api`: they name a project's own parts,
+ * and after a name that is also a word, another project (`fresh-lib`).
  */
-const HELPER_WORDS = ['util', 'utils', 'tools', 'helper', 'helpers', 'lib', 'core', 'sdk', 'api', 'optimizer', 'validator']
+const HELPER_WORDS = ['util', 'utils', 'tools', 'helper', 'helpers', 'optimizer', 'validator']
 /** Only this many of the most popular names are targets for helper words. */
 const HELPER_TARGET_LIMIT = 1000
 
