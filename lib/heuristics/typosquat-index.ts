@@ -61,6 +61,20 @@ const MIN_LENGTH_FOR_TWO_EDITS = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
+/**
+ * A typo in a first word counts when the popular name it imitates starts at
+ * least this many popular names (`puppeteer-core`, `puppeteer-extra`, …):
+ * then `<typo>-<words>` passes for a package of that project.
+ */
+const MIN_FIRST_WORD_FAMILY = 5
+/** A first word shorter than this is not judged as a typo (`steam-user` is no `stream`). */
+const MIN_FIRST_WORD_LENGTH = 6
+
+const DOUBLED_LETTER = /([a-z])\1/
+
+/** Names shorter than this (letters only) are not compared with doubled letters collapsed. */
+const MIN_COLLAPSED_LENGTH = 6
+
 /** A word at least this long may lose the second of a doubled last letter (`progres`). */
 const MIN_LONG_WORD_LENGTH = 8
 /** A popular name shorter than this is no target for appended numbers. */
@@ -74,6 +88,23 @@ const GLUED_TARGET_LIMIT = 300
 const PREFIX_WORDS = ['node', 'nodejs', 'js', 'npm']
 const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
 const AFFIX_SEPARATORS = ['-', '.', '_', '']
+/**
+ * Words that pass a copy off as a release of the package itself
+ * (`react-spring-latest`, `jquery-real`, `eslint-config-airbnb-compat`),
+ * after a hyphen, dot or underscore. Forks so named exist, and are reported
+ * too: they are no release of the package either.
+ */
+const RELEASE_WORDS = ['latest', 'stable', 'fork', 'forked', 'real', 'prod', 'official', 'compat', 'patched', 'fixed', 'updated']
+/**
+ * Words that pass a package off as a helper of a popular one (`uuid-utils`,
+ * `postcss-optimizer`): only after the most popular names, since further
+ * down `<name>-utils` is as often a package of that name's own project.
+ * Not `-lib`, `-core`, `-sdk` or `-api`: they name a project's own parts,
+ * and after a name that is also a word, another project (`fresh-lib`).
+ */
+const HELPER_WORDS = ['util', 'utils', 'tools', 'helper', 'helpers', 'optimizer', 'validator']
+/** Only this many of the most popular names are targets for helper words. */
+const HELPER_TARGET_LIMIT = 1000
 
 // Lower is stronger evidence: equal after folding first, then equal after
 // adding or dropping a scope, then typo shapes. Within one strength the more
@@ -119,6 +150,10 @@ export class TyposquatIndex {
   /** Scopes of popular packages without delimiters, for typo search; the scopes as spelled beside them. */
   readonly #fuzzyScopes: NearWordIndex
   readonly #fuzzyScopeNames: string[] = []
+  /** Unscoped popular names of five or more characters with doubled letters typed once (`puppeteer` → `pupeter`) → best rank. */
+  readonly #byCollapsedRuns = new Map<string, number>()
+  /** Popular one-word names → how many unscoped popular names start with `<name>-` (`puppeteer-core`, …); filled on demand. */
+  readonly #familySize = new Map<string, number>()
   readonly #fuzzyTargetLimit: number
   readonly #flagForeignScopeReuse: boolean
 
@@ -148,6 +183,8 @@ export class TyposquatIndex {
       if (bare.length >= MIN_FUZZY_LENGTH && rank < this.#fuzzyTargetLimit) {
         fuzzyNames.push(bare)
         this.#fuzzyNameRanks.push(rank)
+        // Names without a doubled letter are found by their delimiter-free form.
+        if (DOUBLED_LETTER.test(bare)) setIfAbsent(this.#byCollapsedRuns, collapsedRuns(bare), rank)
       }
     }
     this.#fuzzyNames = new NearWordIndex(fuzzyNames)
@@ -226,6 +263,10 @@ export class TyposquatIndex {
     const skeletonRank = this.#byHomoglyph.get(skeleton) ?? this.#byDelimiterFree.get(skeleton)
     if (skeletonRank !== undefined && skeletonRank !== delimiterRank) add(skeletonRank, 'homoglyph')
     for (const match of this.#typoCandidates(bare)) candidates.push(match)
+    const collapsed = this.#collapsedRunsTarget(bare, delimiterFree)
+    if (collapsed !== undefined) candidates.push(collapsed)
+    // A whole-name typo names the package better than a typo in its first word.
+    if (candidates.length === 0) for (const match of this.#firstWordTypoCandidates(bare)) candidates.push(match)
     add(this.#affixTarget(bare), 'affix')
     add(this.#gluedLettersTarget(bare), 'affix')
     add(this.#numberAppendedTarget(bare), 'number-appended')
@@ -325,19 +366,75 @@ export class TyposquatIndex {
     for (const { id } of this.#fuzzyNames.near(bare, maxDistance)) {
       const target = this.#fuzzyNames.word(id)
       if (!isDistinctiveDifference(bare, target)) continue
+      // `preact-css-styled` beside `react-css-styled`: the word that differs is a package of its own.
+      if (isWordOfLongName(bare, target) && this.#rankOf.has(nameTokens(bare).find((word, i) => word !== nameTokens(target)[i]) ?? '')) continue
       const technique = typoTechnique(bare, target)
       if (technique !== null) candidates.push({ rank: this.#fuzzyNameRanks[id], technique })
     }
     return candidates
   }
 
+  /**
+   * `pupeter` for `puppeteer`, `validatorrr` for `validator`: the same
+   * letters with doubled ones typed once (or held down), which may be more
+   * than one edit. Not in short words (`react-doom`), nor at the end of one
+   * (`expres`).
+   */
+  #collapsedRunsTarget(bare: string, delimiterFree: string): Candidate | undefined {
+    if (delimiterFree.length < MIN_COLLAPSED_LENGTH) return undefined
+    const key = collapsedRuns(bare)
+    const doubledRank = this.#byCollapsedRuns.get(key)
+    let rank = this.#byDelimiterFree.get(key)
+    if (rank === undefined || rank >= this.#fuzzyTargetLimit || this.#names[rank].length < MIN_FUZZY_LENGTH) rank = doubledRank
+    else if (doubledRank !== undefined) rank = Math.min(rank, doubledRank)
+    if (rank === undefined) return undefined
+    const target = this.#names[rank].toLowerCase()
+    const targetLetters = withoutDelimiters(target)
+    if (targetLetters === delimiterFree) return undefined
+    const [typedCore, intendedCore] = differingWords(bare, target)
+    if (Math.max(typedCore.length, intendedCore.length) < MIN_FUZZY_LENGTH) return undefined
+    return { rank, technique: delimiterFree.length < targetLetters.length ? 'omitted-character' : 'doubled-character' }
+  }
+
+  /**
+   * `pupeteer-screen-recorder`, `pupeteer-cli` → `puppeteer`: the first word
+   * is a typo of a popular one-word name, and more words follow, so the whole
+   * passes for a package of that name's project.
+   */
+  #firstWordTypoCandidates(bare: string): Candidate[] {
+    const first = /^([a-z0-9]+)[-_.]/.exec(bare)?.[1]
+    if (first === undefined || first.length < MIN_FIRST_WORD_LENGTH || this.#rankOf.has(first)) return []
+    const candidates: Candidate[] = []
+    for (const { id } of this.#fuzzyNames.near(first, first.length >= MIN_LENGTH_FOR_TWO_EDITS ? 2 : 1)) {
+      const target = this.#fuzzyNames.word(id)
+      const rank = this.#fuzzyNameRanks[id]
+      if (/[-_.]/.test(target) || this.#familySizeOf(target) < MIN_FIRST_WORD_FAMILY) continue
+      const technique = typoTechnique(first, target)
+      if (technique !== null && technique !== 'edit-distance') candidates.push({ rank, technique })
+    }
+    return candidates
+  }
+
+  /** How many unscoped popular names start with `<word>-`, `<word>_` or `<word>.`: counted once per word, when first asked. */
+  #familySizeOf(word: string): number {
+    let size = this.#familySize.get(word)
+    if (size === undefined) {
+      size = 0
+      for (const name of this.#names) {
+        if (name.length > word.length && name.startsWith(word) && isDelimiter(name[word.length])) size++
+      }
+      this.#familySize.set(word, size)
+    }
+    return size
+  }
+
   /** `mssql-node`, `nodefabric`, `jquery.js` → the popular name inside. */
   #affixTarget(bare: string): number | undefined {
     let best: number | undefined
-    const consider = (rest: string): void => {
-      if (rest.length < MIN_AFFIX_TARGET_LENGTH || /^[-_.]|[-_.]$/.test(rest)) return
+    const consider = (rest: string, limit = Infinity, minLength = MIN_AFFIX_TARGET_LENGTH): void => {
+      if (rest.length < minLength || /^[-_.]|[-_.]$/.test(rest)) return
       const rank = this.#rankOf.get(rest) ?? this.#byDelimiterFree.get(withoutDelimiters(rest))
-      if (rank !== undefined && rank < this.#fuzzyTargetLimit && (best === undefined || rank < best)) best = rank
+      if (rank !== undefined && rank < Math.min(limit, this.#fuzzyTargetLimit) && (best === undefined || rank < best)) best = rank
     }
     for (const word of PREFIX_WORDS) {
       for (const separator of AFFIX_SEPARATORS) {
@@ -350,6 +447,12 @@ export class TyposquatIndex {
         const suffix = separator + word
         if (bare.endsWith(suffix)) consider(bare.slice(0, -suffix.length))
       }
+    }
+    const lastWord = /[-_.]([a-z]+)$/.exec(bare)
+    if (lastWord !== null) {
+      const rest = bare.slice(0, lastWord.index)
+      if (RELEASE_WORDS.includes(lastWord[1])) consider(rest)
+      else if (HELPER_WORDS.includes(lastWord[1])) consider(rest, HELPER_TARGET_LIMIT, MIN_NUMBERED_TARGET_LENGTH)
     }
     return best
   }
@@ -379,12 +482,23 @@ export class TyposquatIndex {
     // or a single digit after any name of four (`fdir2`, `eslint-9`). Longer
     // numbers after short words name an encoding (`base58`), and a digit glued
     // to a compound name usually says what it is (`passport-oauth1`).
+    // After a delimiter, a version (`react-is-17`, `eslint-v7`, `playwright-1.47`)
+    // follows any name of five letters or more; after four, only a `v` or a
+    // dotted one does (`base-58` is an encoding).
     const word = /^([a-z]+)\d{1,4}$/.exec(bare)
     const digit = /^(.*[a-z])([-_.]?)\d$/.exec(bare)
+    const version = /^(.*[a-z])[-_.](v?)\d{1,2}((?:\.\d{1,3}){0,2})$/.exec(bare)
+    // Two or three digits glued inside a compound name (`react-dnd11`,
+    // `react-dnd11-html5-backend`); one names a version of what it extends
+    // (`vue3-chartjs`, `passport-oauth1`).
+    const glued = /^([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*?[a-z])\d{2,3}((?:[-_.][a-z0-9]+)*)$/.exec(bare)
     let target: string | undefined
     if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) target = word[1]
     else if (digit !== null && withoutDelimiters(digit[1]).length >= MIN_NUMBERED_TARGET_LENGTH &&
       (digit[2] !== '' || !/[-_.]/.test(digit[1]))) target = digit[1]
+    else if (version !== null && withoutDelimiters(version[1]).length >=
+      (version[2] + version[3] === '' ? MIN_AFFIX_TARGET_LENGTH : MIN_NUMBERED_TARGET_LENGTH)) target = version[1]
+    else if (glued !== null && /[-_.]/.test(bare) && withoutDelimiters(glued[1] + glued[2]).length >= MIN_AFFIX_TARGET_LENGTH) target = glued[1] + glued[2]
     const rank = target === undefined ? undefined : this.#rankOf.get(target)
     return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
   }
@@ -439,12 +553,17 @@ function typoTechnique(typed: string, intended: string, isScope = false, mayChan
     case 'swapped-characters': return 'swapped-characters'
     case 'doubled-character': return 'doubled-character'
     case 'omitted-character':
+      // In a name of three words or more, the others unchanged, a letter
+      // dropped at a word's start or end is a copy, not another word.
+      if (a === typed && isWordOfLongName(typed, intended)) return 'omitted-character'
       // A doubled letter typed once is a slip even at the end of a long word
       // (`request-progres`); short words so shortened are often other words (`expres`).
       if (isAtWordEnd(b, edit.at) && b[edit.at] === b[edit.at - 1] && wordLengthAt(b, edit.at) >= MIN_LONG_WORD_LENGTH) return 'omitted-character'
       if (mayChangeEnds && isLongWordEnd(b, edit.at)) return 'omitted-character'
       return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
     case 'inserted-character':
+      // `nodes-polyfill-webpack-plugin`: one letter more at a word's start or end.
+      if (a === typed && isWordOfLongName(typed, intended)) return 'edit-distance'
       if (mayChangeEnds && isLongWordEnd(a, edit.at)) return 'edit-distance'
       return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
     case 'replaced-character': {
@@ -488,6 +607,23 @@ function isBetweenLetters(typed: string, characters: string): boolean {
   const digit = characters.replace(/[^0-9]/g, '')
   const at = typed.indexOf(digit)
   return digit.length === 1 && at > 0 && /[a-z]/.test(typed[at - 1]) && /[a-z]/.test(typed[at + 1] ?? '')
+}
+
+/**
+ * Names of at least this many words are copied whole, so one letter more or
+ * less at a word's start or end (`nodes-polyfill-webpack-plugin`) is a typo too.
+ */
+const MIN_WORDS_FOR_WORD_EDGE_EDITS = 3
+
+/** Whether two names of {@link MIN_WORDS_FOR_WORD_EDGE_EDITS} words or more, with the same delimiters, differ in one word only. */
+function isWordOfLongName(typed: string, intended: string): boolean {
+  const typedWords = nameTokens(typed)
+  const intendedWords = nameTokens(intended)
+  if (typedWords.length < MIN_WORDS_FOR_WORD_EDGE_EDITS || typedWords.length !== intendedWords.length) return false
+  if (typed.replace(/[^-_.]/g, '') !== intended.replace(/[^-_.]/g, '')) return false
+  const changed = typedWords.findIndex((word, i) => word !== intendedWords[i])
+  // A last word so changed is often another word (`replace`/`replacer`, `standard`/`standardx`).
+  return changed < typedWords.length - 1 && typedWords.slice(changed + 1).every((word, i) => word === intendedWords[changed + 1 + i])
 }
 
 /** Length of the word (between delimiters) that holds position `at`. */
@@ -540,6 +676,15 @@ function differingPart(a: string, b: string): string {
  * only believable when the words that differ are long enough on their own.
  */
 function isDistinctiveDifference(typed: string, intended: string): boolean {
+  const [typedCore, intendedCore] = differingWords(typed, intended)
+  const coreLength = Math.max(typedCore.length, intendedCore.length)
+  if (coreLength < MIN_FUZZY_LENGTH) return false
+  const distance = damerauLevenshtein(typedCore, intendedCore, 2)
+  return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+}
+
+/** The words in which two names differ, after the words they share at start and end, joined by hyphens. */
+function differingWords(typed: string, intended: string): [string, string] {
   const typedWords = nameTokens(typed)
   const intendedWords = nameTokens(intended)
   let start = 0
@@ -550,12 +695,7 @@ function isDistinctiveDifference(typed: string, intended: string): boolean {
     typedEnd--
     intendedEnd--
   }
-  const typedCore = typedWords.slice(start, typedEnd).join('-')
-  const intendedCore = intendedWords.slice(start, intendedEnd).join('-')
-  const coreLength = Math.max(typedCore.length, intendedCore.length)
-  if (coreLength < MIN_FUZZY_LENGTH) return false
-  const distance = damerauLevenshtein(typedCore, intendedCore, 2)
-  return distance <= 1 || coreLength >= MIN_LENGTH_FOR_TWO_EDITS
+  return [typedWords.slice(start, typedEnd).join('-'), intendedWords.slice(start, intendedEnd).join('-')]
 }
 
 /**
@@ -587,6 +727,38 @@ function sharesWholeWords(a: string, b: string): boolean {
   if (shorter === longer || shorter.length === 0) return shorter === longer
   return (longer.startsWith(shorter) && /[-_.]/.test(longer[shorter.length])) ||
     (longer.endsWith(shorter) && /[-_.]/.test(longer[longer.length - shorter.length - 1]))
+}
+
+/**
+ * `puppeteer` → `pupeter`: runs of one letter within a word become one
+ * letter, delimiters go. A run that ends a word shorter than
+ * {@link MIN_LONG_WORD_LENGTH} letters stays: `expres` is not `express`.
+ */
+function collapsedRuns(name: string): string {
+  let folded = ''
+  let wordStart = 0
+  while (wordStart <= name.length) {
+    let wordEnd = wordStart
+    while (wordEnd < name.length && !isDelimiter(name[wordEnd])) wordEnd++
+    const isShort = wordEnd - wordStart < MIN_LONG_WORD_LENGTH
+    for (let at = wordStart; at < wordEnd; at++) {
+      const character = name[at]
+      if (at === wordStart || character !== name[at - 1] || character < 'a' || character > 'z') {
+        folded += character
+        continue
+      }
+      let runEnd = at
+      while (runEnd < wordEnd && name[runEnd] === character) runEnd++
+      if (isShort && runEnd === wordEnd) folded += name.slice(at, runEnd)
+      at = runEnd - 1
+    }
+    wordStart = wordEnd + 1
+  }
+  return folded
+}
+
+function isDelimiter(character: string): boolean {
+  return character === '-' || character === '_' || character === '.'
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {

@@ -302,7 +302,77 @@ issue11('a key held down in a long name', () => {
   assert.is(index.check('babel-plugin-styled-componentsxy'), null)
 })
 
+const part3 = suite('typosquat-index: shapes of issue 11, part 3 (Datadog corpus)')
+
+/** Against the real popular dataset. */
+const checkPopular = (name: string): [string, string] | null => {
+  const match = popular.check(name)
+  return match === null ? null : [match.imitates, match.technique]
+}
+
+part3('a release word after a popular name passes a copy off as the package', () => {
+  assert.equal(checkPopular('react-spring-latest'), ['react-spring', 'affix'])
+  assert.equal(checkPopular('eslint-config-airbnb-compat'), ['eslint-config-airbnb', 'affix'])
+  assert.equal(checkPopular('jquery-real'), ['jquery', 'affix'])
+  assert.is(checkPopular('react-spring-demo'), null, 'any other word is a project of its own')
+  assert.is(checkPopular('latest-react-spring'), null, 'only after the name')
+})
+
+part3('a helper word after one of the most popular names', () => {
+  assert.equal(checkPopular('postcss-optimizer'), ['postcss', 'affix'])
+  assert.equal(checkPopular('uuid-utils'), ['uuid', 'affix'], 'a target of four letters too')
+  const filler = Array.from({ length: 1000 }, (_, i) => `filler-package-${i}`)
+  const index = TyposquatIndex.fromPopular([...filler, 'marked'])
+  assert.is(index.check('marked-utils'), null, 'below the top 1,000, <name>-utils is often the project\'s own')
+  assert.equal(index.check('marked-latest'), { imitates: 'marked', technique: 'affix' }, 'release words have no such limit')
+})
+
+part3('a version after a delimiter', () => {
+  const index = TyposquatIndex.fromPopular(['react-is', 'eslint', 'playwright', 'base', 'node'])
+  assert.equal(index.check('react-is-17'), { imitates: 'react-is', technique: 'number-appended' })
+  assert.equal(index.check('eslint-v7'), { imitates: 'eslint', technique: 'number-appended' })
+  assert.equal(index.check('playwright-1.47'), { imitates: 'playwright', technique: 'number-appended' })
+  assert.equal(index.check('node-v20'), { imitates: 'node', technique: 'number-appended' }, 'a v makes it a version after four letters')
+  assert.is(index.check('base-58'), null, 'two digits after four letters name an encoding')
+  assert.is(index.check('eslint-210108'), null, 'a date or build number is no version')
+})
+
+part3('two or three digits glued inside a compound name', () => {
+  const index = TyposquatIndex.fromPopular(['react-dnd', 'react-dnd-html5-backend', 'vue-chartjs'])
+  assert.equal(index.check('react-dnd11'), { imitates: 'react-dnd', technique: 'number-appended' })
+  assert.equal(index.check('react-dnd11-html5-backend'), { imitates: 'react-dnd-html5-backend', technique: 'number-appended' })
+  assert.is(index.check('vue3-chartjs'), null, 'one digit names the version of what it extends')
+})
+
+part3('doubled letters typed once, or held down, over more than one edit', () => {
+  const index = TyposquatIndex.fromPopular(['puppeteer', 'validator', 'react-dom', 'express'])
+  assert.equal(index.check('pupeter'), { imitates: 'puppeteer', technique: 'omitted-character' }, 'two doubled letters typed once')
+  assert.equal(index.check('validatorrr'), { imitates: 'validator', technique: 'doubled-character' })
+  assert.is(index.check('react-doom'), null, 'in a short word')
+  assert.is(index.check('expres'), null, 'at the end of a short word')
+})
+
+part3('a typo in the first word of a popular family', () => {
+  const family = ['puppeteer', 'puppeteer-core', 'puppeteer-extra', 'puppeteer-cluster', 'puppeteer-extra-plugin', 'puppeteer-extra-plugin-stealth']
+  const familyOf = (word: string): string[] => family.map((name) => name.replace('puppeteer', word))
+  const index = TyposquatIndex.fromPopular([...family, ...familyOf('stream')])
+  assert.equal(index.check('pupeteer-screen-recorder'), { imitates: 'puppeteer', technique: 'omitted-character' })
+  assert.is(index.check('steam-user'), null, 'a first word of five letters is a word of its own')
+  assert.is(index.check('strean-viewer'), null, 'a neighbouring key (m/n) in a first word is not enough')
+  assert.is(TyposquatIndex.fromPopular(family.slice(0, 4)).check('pupeteer-cli'), null, 'three puppeteer-* names make no family')
+})
+
+part3('a letter added or dropped at a word edge in a name of three words', () => {
+  const index = TyposquatIndex.fromPopular(['node-polyfill-webpack-plugin', 'rollup-plugin-replace', 'react-css-styled', 'preact'])
+  assert.equal(index.check('nodes-polyfill-webpack-plugin'), { imitates: 'node-polyfill-webpack-plugin', technique: 'edit-distance' })
+  assert.equal(index.check('node-polyfil-webpack-plugin'), { imitates: 'node-polyfill-webpack-plugin', technique: 'omitted-character' })
+  assert.is(index.check('rollup-plugin-replacer'), null, 'a last word so changed is another word')
+  assert.is(index.check('preact-css-styled'), null, 'the changed word is a popular package')
+  assert.is(TyposquatIndex.fromPopular(['polyfill-webpack']).check('polyfills-webpack'), null, 'two words are too few')
+})
+
 incidents.run()
 legitimate.run()
 techniques.run()
 issue11.run()
+part3.run()
