@@ -108,7 +108,7 @@ function safeNpmBuild(): string {
     }
   }
   walk(libDir)
-  // dist/lib or lib: the package root holds package.json and node_modules.
+  // lib (source), dist/lib (tsc) or dist (which holds the bundle beside dist/lib): the package root holds package.json and node_modules.
   for (let dir = path.dirname(libDir), i = 0; i < 3; dir = path.dirname(dir), i++) {
     try {
       const manifest = readFileSync(path.join(dir, 'package.json'), 'utf8')
