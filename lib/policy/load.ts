@@ -1,5 +1,5 @@
 // Finding, reading, validating and layering policy files.
-import { cosmiconfig, defaultLoaders, type PublicExplorer } from 'cosmiconfig'
+import type { PublicExplorer } from 'cosmiconfig'
 import { readFile, realpath } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -59,7 +59,9 @@ function describeParseError(error: unknown, cwd: string): string {
   return header ? `${label(header[2], cwd)}: invalid ${header[1]}: ${reason}` : reason
 }
 
-function explorer(): PublicExplorer {
+/** cosmiconfig loads only when there is a policy file to read: a project without one never needs it. */
+async function explorer(): Promise<PublicExplorer> {
+  const { cosmiconfig } = await import('cosmiconfig')
   return cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'none', cache: false })
 }
 
@@ -112,7 +114,7 @@ async function readPolicyFile(file: string, cwd: string, mayRunCode: boolean): P
   }
   let result
   try {
-    result = await explorer().load(file)
+    result = await (await explorer()).load(file)
   } catch (error) {
     const err = error as NodeJS.ErrnoException
     if (err.code === 'ENOENT') throw new PolicyError(`${label(file, cwd)}: policy file not found`, 'EPOLICYNOTFOUND')
@@ -153,7 +155,7 @@ function resolveExtends(spec: string, from: PolicyPlace, cwd: string): PolicyPla
 async function readRemotePolicy(policy: RemotePolicy, cwd: string): Promise<PolicyDocument> {
   let value: unknown
   try {
-    value = await defaultLoaders[policy.extension](policy.label, policy.text)
+    value = await (await import('cosmiconfig')).defaultLoaders[policy.extension](policy.label, policy.text)
   } catch (error) {
     throw new PolicyError(describeParseError(error, cwd), 'EPOLICYPARSE')
   }
@@ -204,13 +206,16 @@ async function readProjectManifest(cwd: string): Promise<Record<string, unknown>
   return text === null ? null : await parseProjectManifest(text, label(file, cwd))
 }
 
-/** A code file discovery would load that is a symlink out of the project is refused before it can run. */
-async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> | null): Promise<void> {
+/**
+ * A code file discovery would load that is a symlink out of the project is
+ * refused before it can run. Returns whether there is a place discovery would load at all.
+ */
+async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> | null): Promise<boolean> {
   const realCwd = await realPathOf(cwd)
   // In cosmiconfig's order: the first place that exists is the one it loads.
   for (const place of SEARCH_PLACES) {
     if (place === 'package.json') {
-      if (manifest && Object.hasOwn(manifest, MODULE_NAME)) return
+      if (manifest && Object.hasOwn(manifest, MODULE_NAME)) return true
       continue
     }
     const real = await realpath(path.join(cwd, place)).catch(() => null)
@@ -221,8 +226,9 @@ async function checkDiscoverable(cwd: string, manifest: Record<string, unknown> 
         'EPOLICYCODE',
       )
     }
-    return
+    return true
   }
+  return false
 }
 
 export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPolicy> {
@@ -245,10 +251,10 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<LoadedPoli
     const file = path.resolve(cwd, options.policyFile)
     project = await layersOf({ kind: 'file', file }, false, context())
   } else {
-    await checkDiscoverable(cwd, manifest)
+    const exists = await checkDiscoverable(cwd, manifest)
     let found
     try {
-      found = await explorer().search(cwd)
+      found = exists ? await (await explorer()).search(cwd) : null
     } catch (error) {
       throw new PolicyError(describeParseError(error, cwd), 'EPOLICYPARSE')
     }

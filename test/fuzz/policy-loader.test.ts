@@ -74,9 +74,9 @@ const policyDocument = fc.record(
 )
 
 /** The loader's contract: a policy, or a SafeNpmError with a code and a one-line message. */
-function expectPolicyOrTypedError(run: () => unknown): void {
+async function expectPolicyOrTypedError(run: () => unknown): Promise<void> {
   try {
-    const merged = run() as { policy: { minimumReleaseAge: { ageMs: number }; intel: { maxAgeMs: number } } }
+    const merged = (await run()) as { policy: { minimumReleaseAge: { ageMs: number }; intel: { maxAgeMs: number } } }
     assert.ok(Number.isFinite(merged.policy.minimumReleaseAge.ageMs), 'ageMs is a finite number')
     assert.ok(Number.isFinite(merged.policy.intel.maxAgeMs), 'maxAgeMs is a finite number')
   } catch (error) {
@@ -87,34 +87,34 @@ function expectPolicyOrTypedError(run: () => unknown): void {
   }
 }
 
-const layer = (document: unknown, isOrganisation = false) => ({
+const layer = async (document: unknown, isOrganisation = false) => ({
   source: isOrganisation ? 'org.json' : 'p.json',
   isOrganisation,
-  document: validatePolicy(document, isOrganisation ? 'org.json' : 'p.json'),
+  document: await validatePolicy(document, isOrganisation ? 'org.json' : 'p.json'),
 })
 
-test('any policy-shaped document validates and merges, or is a typed error', () => {
-  fc.assert(
-    fc.property(policyDocument, (document) => {
-      expectPolicyOrTypedError(() => mergeWithFloor([], [layer(asParsedJson(document))]))
+test('any policy-shaped document validates and merges, or is a typed error', async () => {
+  await fc.assert(
+    fc.asyncProperty(policyDocument, async (document) => {
+      await expectPolicyOrTypedError(async () => mergeWithFloor([], [await layer(asParsedJson(document))]))
     }),
     fuzzOptions(250),
   )
 })
 
-test('any pair of documents as organisation floor and project merges, or is a typed error', () => {
-  fc.assert(
-    fc.property(policyDocument, policyDocument, (organisation, project) => {
-      expectPolicyOrTypedError(() => mergeWithFloor([layer(asParsedJson(organisation), true)], [layer(asParsedJson(project))]))
+test('any pair of documents as organisation floor and project merges, or is a typed error', async () => {
+  await fc.assert(
+    fc.asyncProperty(policyDocument, policyDocument, async (organisation, project) => {
+      await expectPolicyOrTypedError(async () => mergeWithFloor([await layer(asParsedJson(organisation), true)], [await layer(asParsedJson(project))]))
     }),
     fuzzOptions(120),
   )
 })
 
-test('any JSON value at all is a policy or a typed error', () => {
-  fc.assert(
-    fc.property(fc.oneof(fc.jsonValue(), junk), (value) => {
-      expectPolicyOrTypedError(() => mergeWithFloor([], [layer(value)]))
+test('any JSON value at all is a policy or a typed error', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.jsonValue(), junk), async (value) => {
+      await expectPolicyOrTypedError(async () => mergeWithFloor([], [await layer(value)]))
     }),
     fuzzOptions(300),
   )
