@@ -161,6 +161,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     isCleanInstall: mode === 'ci',
     // What a young version replaces is read from node_modules only when a security fix may pass the age gate.
     readsInstalledVersions: ageRuleOn && policy.minimumReleaseAge.allowSecurityFixes,
+    readsInstalledTreeEarly: (mode === 'install' || mode === 'update' || mode === 'uninstall' || mode === 'dedupe') && !config.get('package-lock-only'),
   })
 
   const readsInstalledTree = mode === 'rebuild' || Boolean(request.readsInstalledTree)

@@ -45,6 +45,12 @@ export interface SessionOptions {
    * package view can say which version it replaces (a security fix through the age gate).
    */
   readsInstalledVersions?: boolean
+  /**
+   * The command will reify onto node_modules as it is (not ci, not --package-lock-only):
+   * node_modules is read while the tree is resolved, as npm's reify does, so the
+   * reading's file-system waits overlap the resolution's work.
+   */
+  readsInstalledTreeEarly?: boolean
 }
 
 export interface ReifySummary {
@@ -307,6 +313,9 @@ export class ArboristSession {
     if (this.#session.isCleanInstall) this.#checkLockfileInSync()
     const dedupe = this.#session.dedupe ? { preferDedupe: true, update: { names: await this.#namesToDedupe() } } : {}
     this.#options = { ...this.#options, ...dedupe }
+    // Arborist keeps the actual tree it loads: tarballTargets() and reify use this one. A failure
+    // to read node_modules shows where they use it (as in npm's reify), not here.
+    if (this.#session.readsInstalledTreeEarly) void this.#log.during(() => this.#arborist.loadActual({ ignoreMissing: true })).catch(() => undefined)
     try {
       await this.#log.during(() => this.#arborist.buildIdealTree(this.#options))
       this.#failOnExtractionErrors('while resolving the tree')
