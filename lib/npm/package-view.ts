@@ -205,9 +205,17 @@ export function toPackageView(
   const firstSpec = specOf(edgesIn.find(isFromProject)) ?? specOf(edgesIn[0])
   const scripts = data.scripts ?? {}
   const source = sourceKind(node, registries, hasBundles)
-  return {
+  const identity = identityOf(node, source, data.name, data.version)
+  // One object literal without spreads: V8 builds a spread literal of this size
+  // through its slow path, which cost more than everything else here together.
+  const view: PackageView = {
     // name and version are the tarball's; the claims, folder and names asked for come beside them
-    ...identityOf(node, source, data.name, data.version),
+    name: identity.name,
+    version: identity.version,
+    folderName: identity.folderName,
+    claimedName: identity.claimedName,
+    claimedVersion: identity.claimedVersion,
+    requestedNames: identity.requestedNames,
     location: data.location,
     resolved: data.resolved ?? null,
     integrity: data.integrity ?? null,
@@ -221,7 +229,6 @@ export function toPackageView(
     scripts,
     hasInstallScript: Boolean(node.hasInstallScript),
     hasBindingGyp: Boolean(data.gypfile) || scripts.install === 'node-gyp rebuild',
-    ...(node.optional && isForOtherPlatform(manifest) ? { isForOtherPlatform: true } : {}),
     dependsOn: dependencyLocations(node),
     dependencyLocations: ownDependencyLocations(node),
     requestedRanges: edgesIn
@@ -230,6 +237,8 @@ export function toPackageView(
       .filter((spec): spec is string => spec !== null),
     projectRange: specOf(edgesIn.find(isFromProject)),
     deprecated: data.deprecated ? data.deprecated : null,
-    ...(problems.length > 0 ? { dataProblems: problems } : {}),
   }
+  if (node.optional && isForOtherPlatform(manifest)) view.isForOtherPlatform = true
+  if (problems.length > 0) view.dataProblems = problems
+  return view
 }
