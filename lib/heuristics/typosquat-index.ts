@@ -804,6 +804,7 @@ function isDelimiter(character: string): boolean {
 
 /** `web3-eth-abi` → `web-eth-abi`: the one digit of a name, after three letters or more, dropped; null for other names. */
 function droppedDigit(name: string): string | null {
+  if (!/\d/.test(name)) return null
   const digit = /^(.*[a-z]{3})\d(?![0-9])(.*)$/.exec(name)
   if (digit === null || /\d/.test(digit[1] + digit[2])) return null
   return digit[1] + digit[2]
