@@ -106,6 +106,17 @@ const HELPER_WORDS = ['util', 'utils', 'tools', 'helper', 'helpers', 'optimizer'
 /** Only this many of the most popular names are targets for helper words. */
 const HELPER_TARGET_LIMIT = 1000
 
+/**
+ * A word glued without a delimiter after a popular one-word name
+ * (`puppeteercaptur`, `libnpmpublishing`) counts when that name is at least
+ * this long: shorter names make words of their own so (`webpackbar`, `prettierx`).
+ */
+const MIN_GLUED_ENDING_TARGET_LENGTH = 9
+/** At most this many letters glued after a popular name. */
+const MAX_GLUED_ENDING = 6
+/** Endings that make a word of a popular name (`libnpmpublisher`): counted after any target, the others only after a family. */
+const WORD_ENDINGS = ['er', 'ers', 'ing', 'ed']
+
 // Lower is stronger evidence: equal after folding first, then equal after
 // adding or dropping a scope, then typo shapes. Within one strength the more
 // popular target wins; for one target, the earlier technique in this list.
@@ -152,6 +163,8 @@ export class TyposquatIndex {
   readonly #fuzzyScopeNames: string[] = []
   /** Unscoped popular names of five or more characters with doubled letters typed once (`puppeteer` → `pupeter`) → best rank. */
   readonly #byCollapsedRuns = new Map<string, number>()
+  /** Popular names with one digit after three letters or more (`web3-eth-abi`), the digit dropped (`web-eth-abi`) → best rank. */
+  readonly #byDroppedDigit = new Map<string, number>()
   /** Popular one-word names → how many unscoped popular names start with `<name>-` (`puppeteer-core`, …); filled on demand. */
   readonly #familySize = new Map<string, number>()
   readonly #fuzzyTargetLimit: number
@@ -185,6 +198,8 @@ export class TyposquatIndex {
         this.#fuzzyNameRanks.push(rank)
         // Names without a doubled letter are found by their delimiter-free form.
         if (DOUBLED_LETTER.test(bare)) setIfAbsent(this.#byCollapsedRuns, collapsedRuns(bare), rank)
+        const digitDropped = droppedDigit(bare)
+        if (digitDropped !== null) setIfAbsent(this.#byDroppedDigit, digitDropped, rank)
       }
     }
     this.#fuzzyNames = new NearWordIndex(fuzzyNames)
@@ -269,6 +284,8 @@ export class TyposquatIndex {
     if (candidates.length === 0) for (const match of this.#firstWordTypoCandidates(bare)) candidates.push(match)
     add(this.#affixTarget(bare), 'affix')
     add(this.#gluedLettersTarget(bare), 'affix')
+    add(this.#gluedEndingTarget(bare), 'affix')
+    add(this.#byDroppedDigit.get(bare), 'omitted-character')
     add(this.#numberAppendedTarget(bare), 'number-appended')
     return candidates
   }
@@ -472,6 +489,30 @@ export class TyposquatIndex {
       if (rest.length < MIN_AFFIX_TARGET_LENGTH || !/^[a-z]+$/.test(first.slice(0, glued))) continue
       const rank = this.#rankOf.get(rest)
       if (rank !== undefined && rank < Math.min(GLUED_TARGET_LIMIT, this.#fuzzyTargetLimit)) return rank
+    }
+    return undefined
+  }
+
+  /**
+   * `puppeteercaptur`, `puppeteerwweb`, `libnpmpublishing`: letters glued
+   * after a long popular one-word name, alone or before more words. Counts
+   * when the name starts a family of popular names (then `<name><word>`
+   * passes for a package of that project), or for an ending that makes a
+   * word of it (`-er`, `-ing`) in a one-word name. Not a plural (`passports`).
+   */
+  #gluedEndingTarget(bare: string): number | undefined {
+    const words = /^([a-z]+)([-_.].*)?$/.exec(bare)
+    if (words === null) return undefined
+    const first = words[1]
+    for (let glued = 1; glued <= MAX_GLUED_ENDING; glued++) {
+      const target = first.slice(0, -glued)
+      if (target.length < MIN_GLUED_ENDING_TARGET_LENGTH) break
+      const rank = this.#rankOf.get(target)
+      if (rank === undefined || rank >= this.#fuzzyTargetLimit) continue
+      const ending = first.slice(-glued)
+      if (ending === 's' || ending === 'es') return undefined
+      const isWordEnding = WORD_ENDINGS.includes(ending) && words[2] === undefined
+      return isWordEnding || this.#familySizeOf(target) >= MIN_FIRST_WORD_FAMILY ? rank : undefined
     }
     return undefined
   }
@@ -759,6 +800,14 @@ function collapsedRuns(name: string): string {
 
 function isDelimiter(character: string): boolean {
   return character === '-' || character === '_' || character === '.'
+}
+
+/** `web3-eth-abi` → `web-eth-abi`: the one digit of a name, after three letters or more, dropped; null for other names. */
+function droppedDigit(name: string): string | null {
+  if (!/\d/.test(name)) return null
+  const digit = /^(.*[a-z]{3})\d(?![0-9])(.*)$/.exec(name)
+  if (digit === null || /\d/.test(digit[1] + digit[2])) return null
+  return digit[1] + digit[2]
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {

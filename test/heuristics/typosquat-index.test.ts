@@ -371,6 +371,34 @@ part3('a letter added or dropped at a word edge in a name of three words', () =>
   assert.is(TyposquatIndex.fromPopular(['polyfill-webpack']).check('polyfills-webpack'), null, 'two words are too few')
 })
 
+part3('a word glued after a long popular name that starts a family', () => {
+  const family = ['puppeteer', 'puppeteer-core', 'puppeteer-extra', 'puppeteer-cluster', 'puppeteer-extra-plugin', 'puppeteer-extra-plugin-stealth']
+  const index = TyposquatIndex.fromPopular([...family, ...family.map((name) => name.replace('puppeteer', 'webpack'))])
+  assert.equal(index.check('puppeteercaptur'), { imitates: 'puppeteer', technique: 'affix' })
+  assert.equal(index.check('puppeteerscroll-down'), { imitates: 'puppeteer', technique: 'affix' }, 'before more words too')
+  assert.is(index.check('webpackbar'), null, 'after a name of seven letters it makes a word of its own')
+  assert.is(index.check('puppeteers'), null, 'a plural')
+  assert.is(index.check('puppeteerrecorder'), null, 'more than six letters glued')
+  assert.is(TyposquatIndex.fromPopular(family.slice(0, 4)).check('puppeteercaptur'), null, 'three puppeteer-* names make no family')
+  assert.equal(checkPopular('puppeteerwweb'), ['puppeteer', 'affix'], 'the real dataset has the family')
+})
+
+part3('an ending that makes a word of a long popular name', () => {
+  const index = TyposquatIndex.fromPopular(['libnpmpublish'])
+  assert.equal(index.check('libnpmpublisher'), { imitates: 'libnpmpublish', technique: 'affix' })
+  assert.equal(index.check('libnpmpublishing'), { imitates: 'libnpmpublish', technique: 'affix' })
+  assert.is(index.check('libnpmpublishx'), null, 'any other letters need a family')
+  assert.is(index.check('libnpmpublisher-cli'), null, 'only as the whole name')
+})
+
+part3('the digit of a popular name dropped', () => {
+  const index = TyposquatIndex.fromPopular(['web3-eth-abi', 'es6-symbol', 'base64-js'])
+  assert.equal(index.check('web-eth-abi'), { imitates: 'web3-eth-abi', technique: 'omitted-character' })
+  assert.is(index.check('es-symbol'), null, 'a digit after two letters names an edition (es6, es2015)')
+  assert.is(index.check('base-js'), null, 'a number of two digits is no slip')
+  assert.equal(checkPopular('web-bzz'), ['web3-bzz', 'omitted-character'])
+})
+
 incidents.run()
 legitimate.run()
 techniques.run()
