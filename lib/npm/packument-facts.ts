@@ -4,6 +4,7 @@
 import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
+import { isPlainPackument, type Checked } from './registry-data.js'
 import type { CheckedPackument } from './registry-schemas.js'
 
 // The packument schema (and zod) is loaded with the first packument to summarise, not at startup.
@@ -95,11 +96,15 @@ function maintainerNamesOf(manifest: CheckedManifest): string[] | undefined {
 
 /** The facts of a packument; throws EBADPACKUMENT when it is not one (no name or no versions). */
 export async function summarisePackument(raw: unknown): Promise<PackumentSummary> {
-  return summariseWith(await loadSchemas(), raw)
+  return isPlainPackument(raw) ? summariseChecked({ data: raw as CheckedPackument, problems: [] }) : summariseBySchema(await loadSchemas(), raw)
 }
 
-function summariseWith(loaded: typeof import('./registry-schemas.js'), raw: unknown): PackumentSummary {
-  const checked = loaded.checkPackument(raw)
+/** The summary through the packument schema alone: the reference the plain path is tested against. */
+export function summariseBySchema(loaded: typeof import('./registry-schemas.js'), raw: unknown): PackumentSummary {
+  return summariseChecked(loaded.checkPackument(raw))
+}
+
+function summariseChecked(checked: Checked<CheckedPackument> | null): PackumentSummary {
   if (!checked) {
     throw Object.assign(new Error('the registry answered with something that is not a packument'), { code: 'EBADPACKUMENT' })
   }
@@ -149,11 +154,12 @@ export class RecordingPackumentCache extends PackumentCache {
 
   set(key: string, value: any, ...rest: unknown[]) {
     if (key.startsWith('full:') && value && typeof value === 'object') {
-      if (schemas) this.#record(schemas, value)
+      if (isPlainPackument(value)) this.#record(() => summariseChecked({ data: value, problems: [] }))
+      else if (schemas) this.#record(() => summariseBySchema(schemas!, value))
       else {
         this.#pending.push(value)
         this.#loading ??= loadSchemas().then((loaded) => {
-          for (const raw of this.#pending) this.#record(loaded, raw)
+          for (const raw of this.#pending) this.#record(() => summariseBySchema(loaded, raw))
           this.#pending = []
         })
       }
@@ -161,9 +167,9 @@ export class RecordingPackumentCache extends PackumentCache {
     return super.set(key, value, ...rest)
   }
 
-  #record(loaded: typeof import('./registry-schemas.js'), raw: unknown): void {
+  #record(summarise: () => PackumentSummary): void {
     try {
-      const summary = summariseWith(loaded, raw)
+      const summary = summarise()
       this.#summaries.set(summary.name, summary)
     } catch {
       // not a packument: the facts gatherer will fetch and report it

@@ -123,6 +123,45 @@ export function isPlainProjectManifest(value: unknown): boolean {
   return isOptional(value.scripts, isStringMap)
 }
 
+// --- packuments -----------------------------------------------------------------
+
+const isNullish = (value: unknown) => value === undefined || value === null
+const isShortNullishString = (value: unknown) => isNullish(value) || (typeof value === 'string' && value.length <= 4096)
+const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const
+
+/** A version of a packument, field by field as versionManifestSchema reads it. */
+function isPlainVersion(manifest: unknown): boolean {
+  if (!isObject(manifest)) return false
+  const { _npmUser: user, scripts, deprecated, dist } = manifest
+  if (!isNullish(user) && !(isObject(user) && isNullishString(user.name))) return false
+  if (!isNullish(scripts)) {
+    if (!isObject(scripts)) return false
+    for (const event of INSTALL_SCRIPTS) if (!isOptional(scripts[event], isString)) return false
+  }
+  if (!(isNullishString(deprecated) || deprecated === false)) return false
+  if (isNullish(dist)) return true
+  return isObject(dist) && (isNullish(dist.attestations) || isObject(dist.attestations)) && isShortNullishString(dist.integrity) && isShortNullishString(dist.shasum)
+}
+
+/**
+ * A full packument of the shape packumentSchema accepts with nothing to drop
+ * (what nearly every registry serves): the guard reads it as it is, and zod is
+ * not needed to summarise it.
+ */
+export function isPlainPackument(value: unknown): boolean {
+  if (!isObject(value) || typeof value.name !== 'string' || !isObject(value.versions)) return false
+  const { versions, time } = value
+  for (const version in versions) if (!isPlainVersion(versions[version])) return false
+  if (!isNullish(time)) {
+    if (!isObject(time)) return false
+    for (const key in versions) if (Object.hasOwn(time, key) && typeof time[key] !== 'string') return false
+    if (Object.hasOwn(time, 'modified') && typeof time.modified !== 'string') return false
+  }
+  const tags = value['dist-tags']
+  if (!isNullish(tags) && !isStringMap(tags)) return false
+  return isNullishString(value.modified)
+}
+
 // --- package-lock.json ------------------------------------------------------------
 
 /** The first problem of a lockfile document, as `path: expected …`, or null when its shape is right. */

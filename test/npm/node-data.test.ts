@@ -8,8 +8,11 @@ import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import type { z } from 'zod'
 import { readFileSync } from 'node:fs'
-import { checkNodeData, isPlainLockfile, isPlainProjectManifest, parseLockfile } from '../../lib/npm/registry-data.ts'
+import { checkNodeData, isPlainLockfile, isPlainPackument, isPlainProjectManifest, parseLockfile } from '../../lib/npm/registry-data.ts'
+import * as schemas from '../../lib/npm/registry-schemas.ts'
 import { checkNodeDataBySchema, lockfileSchemaProblem, nodeDataSchema, projectManifestSchemaProblem } from '../../lib/npm/registry-schemas.ts'
+import { summariseBySchema, summarisePackument } from '../../lib/npm/packument-facts.ts'
+import { loadFixturePackages, startRegistry } from '../helpers/fixture-registry.ts'
 
 /** What the schema alone keeps of a node's fields. */
 function bySchema(value: Record<string, unknown>): Record<string, unknown> {
@@ -148,6 +151,52 @@ test('a lockfile or package.json the quick checks accept is one the schema accep
 test('an odd lockfile is still checked by the schema: the problem is named', async () => {
   const odd = '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","dev":"yes"}}}'
   assert.match(await rejection(() => parseLockfile(odd, 'package-lock.json')) ?? '', /^package-lock.json: packages\["node_modules\/a"\]\.dev: expected a boolean, got a string$/)
+})
+
+const version = fc.record(
+  {
+    _npmUser: maybe(fc.record({ name: maybe(fc.string()), trustedPublisher: anything }, { requiredKeys: [] })),
+    scripts: maybe(fc.record({ install: maybe(fc.string()), postinstall: maybe(fc.string()), test: anything }, { requiredKeys: [] })),
+    deprecated: maybe(fc.oneof(fc.string(), fc.constant(false))),
+    description: anything,
+    dependencies: maybe(dependencyMap),
+    maintainers: maybe(fc.array(fc.oneof(fc.string(), fc.record({ name: maybe(fc.string()) })), { maxLength: 2 })),
+    dist: maybe(fc.record({ integrity: maybe(fc.string()), shasum: maybe(fc.string()), attestations: maybe(fc.record({ provenance: anything }, { requiredKeys: [] })) }, { requiredKeys: [] })),
+  },
+  { requiredKeys: [] },
+)
+const packumentDocument = fc.record(
+  {
+    name: maybe(fc.constant('pkg')),
+    versions: maybe(fc.dictionary(fc.constantFrom('1.0.0', '1.1.0', '2.0.0'), version, { maxKeys: 3 })),
+    time: maybe(fc.dictionary(fc.constantFrom('1.0.0', '2.0.0', 'modified', 'created'), maybe(fc.constantFrom('2020-01-01T00:00:00.000Z', '2024-05-06T07:08:09.000Z')), { maxKeys: 3 })),
+    'dist-tags': maybe(fc.dictionary(fc.constantFrom('latest', 'next'), fc.constantFrom('1.0.0', '2.0.0'), { maxKeys: 2 })),
+    modified: maybe(fc.string()),
+  },
+  { requiredKeys: ['name', 'versions'] },
+)
+
+test('a packument the quick check accepts summarises as through the schema, with no problem', async () => {
+  let quick = 0
+  await fc.assert(
+    fc.asyncProperty(packumentDocument, async (generated) => {
+      // As pacote hands them over: parsed JSON.
+      const document = JSON.parse(JSON.stringify(generated))
+      if (!isPlainPackument(document)) return
+      quick++
+      assert.equal(schemas.checkPackument(document)?.problems, [], JSON.stringify(document))
+      assert.equal(await summarisePackument(document), summariseBySchema(schemas, document), JSON.stringify(document))
+    }),
+    { numRuns: 1000, seed: 11 },
+  )
+  assert.ok(quick > 50, `the quick path was taken ${quick} times in 1000`)
+  // The fixture registry's packuments (built like the public registry's: signatures, attestations, scripts, times) take it.
+  const registry = await startRegistry(loadFixturePackages(['acme-utils', 'attested-lib', 'dropper-script']))
+  try {
+    for (const name of ['acme-utils', 'attested-lib', 'dropper-script']) assert.ok(isPlainPackument(await registry.packument(name)), name)
+  } finally {
+    await registry.close()
+  }
 })
 
 test.run()
