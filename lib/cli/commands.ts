@@ -6,8 +6,11 @@
 // test/cli/commands.test.ts fails when npm gains a command the table lacks.
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
-import npa from 'npm-package-arg'
 import type { GuardMode } from './guarded-command.js'
+import type { AliasResult } from 'npm-package-arg'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const npa: typeof import('npm-package-arg') = requireCommonJs('npm-package-arg')
 
 export type Treatment =
   | { kind: 'guarded'; mode: GuardMode; thenTest: boolean }
@@ -53,7 +56,7 @@ const asList = (value: unknown): string[] => (Array.isArray(value) ? value.map(S
 function isGitSpec(spec: string, cwd: string): boolean {
   try {
     const parsed = npa(spec, cwd)
-    return (parsed.type === 'alias' ? (parsed as npa.AliasResult).subSpec.type : parsed.type) === 'git'
+    return (parsed.type === 'alias' ? (parsed as AliasResult).subSpec.type : parsed.type) === 'git'
   } catch {
     return false
   }

@@ -4,7 +4,6 @@
 // PATH npm's scripts get, and the malware feeds.
 import { access, constants } from 'node:fs/promises'
 import path from 'node:path'
-import semver from 'semver'
 import { describeError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { loadProjectManifest } from '../npm/project-manifest.js'
@@ -13,6 +12,9 @@ import { intelCacheDir, feedStatus } from './feeds.js'
 import { hookReach } from './hook.js'
 import { HOOK_SCRIPT, hookScriptFor } from './init.js'
 import { isAsStrict, npmNativeSettings } from './npm-native-settings.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 export interface DoctorCheck {
   area: 'policy' | 'hook' | 'npm settings' | 'npm' | 'safe-npm' | 'feeds'

@@ -9,10 +9,12 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 // 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
 // 3: dependency names (`n`) and maintainers (`m`), written only where they differ from the version before.

@@ -2,13 +2,15 @@
 // from the packuments Arborist already fetched while resolving; nodes kept
 // from a lockfile carry only a few fields, so their packuments are fetched
 // here (from npm's cache first: a version's publish time never changes).
-import pacote from 'pacote'
 import { describeError } from '../errors.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageFacts, PackageView } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
 import { summariseProblems } from '../npm/registry-data.js'
 import type { FactsCache } from './facts-cache.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const pacote: typeof import('pacote') = requireCommonJs('pacote')
 
 export interface FactsOptions {
   /** npm's flat options (registry, auth, cache, proxy…). */

@@ -6,7 +6,6 @@
 // preinstall on either (checked on npm 11.19.1 and 12.2.2).
 import { access } from 'node:fs/promises'
 import path from 'node:path'
-import semver from 'semver'
 import { matchesPackage } from '../model/package-pattern.js'
 import { JUDGED_INSTALL_ENV } from '../npm/arborist-session.js'
 import { installedInstallScripts, removeInstalledPackages, type Removal } from '../npm/installed-packages.js'
@@ -14,6 +13,9 @@ import { readNpmAllowScripts } from '../npm/project-manifest.js'
 import type { PhaseDetail } from './gather.js'
 import { runCommand, type RunOutcome } from './run.js'
 import type { Setup } from './setup.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 /** What npm tells a lifecycle script about itself. */
 export interface HookContext {

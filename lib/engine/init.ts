@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises'
 import { isDeepStrictEqual } from 'node:util'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { UsageError } from '../errors.js'
 import { loadNpmConfig } from '../npm/npm-config.js'
 import { NpmrcFile } from '../npm/npmrc-file.js'
@@ -13,6 +12,9 @@ import { loadProjectManifest, updateProjectManifest } from '../npm/project-manif
 import { loadPolicy, type LoadedPolicy } from '../policy/load.js'
 import { POLICY_PRESETS, PRESET_NAMES, type PresetName } from '../policy/presets.js'
 import { isAsStrict, npmNativeSettings, type NpmNativeSettings } from './npm-native-settings.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 export const HOOK_SCRIPT = 'safe-npm hook'
 /** The file init writes a policy to when the project has none. */

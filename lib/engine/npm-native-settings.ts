@@ -2,9 +2,11 @@
 // before anything runs: as npm settings for the project's .npmrc and the
 // allowScripts field of package.json. `safe-npm init` writes them and
 // `safe-npm doctor` compares them with what npm would use.
-import semver from 'semver'
 import { parsePackagePattern } from '../model/package-pattern.js'
 import type { EffectivePolicy, SourceReach } from '../model/policy.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 const DAY_MS = 86_400_000
 

@@ -23,11 +23,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import writeFileAtomic from 'write-file-atomic'
 import type { EffectivePolicy } from '../model/policy.js'
 import type { Advisory, FeedProblem, PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 import type { ScriptAllowance } from '../rules/install-scripts.js'
 import type { Judgement } from './judge.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const FORMAT = 1
 /** Verdicts kept at most; the least recently written go first. */

@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const FORMAT = 1
 const PRUNE_AFTER_MS = 30 * 86_400_000

@@ -5,8 +5,10 @@
 //   flatmap-stream
 //   @evil/toolkit@>=1.2.0 <1.4.0   # trailing comments too
 
-import semver from 'semver'
 import { IntelError } from './errors.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 export interface DenyListEntry {
   name: string

@@ -5,7 +5,9 @@
 // day), and when it last said it does not offer the endpoint (asked again after a day).
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const NOTE_EVERY_MS = 86_400_000
 const RECHECK_NOT_OFFERED_MS = 86_400_000

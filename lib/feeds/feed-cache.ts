@@ -10,10 +10,12 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { thirdPartyRequest, type HttpAnswer, type NpmOptions } from '../npm/registry-fetch.js'
 import { IntelError, isIntelError } from './errors.js'
 import { requireSecureUrl } from './secure-url.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 export interface CachedFetchOptions {
   cacheDir: string

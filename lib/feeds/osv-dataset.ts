@@ -9,12 +9,14 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { crc32 } from 'node:zlib'
-import writeFileAtomic from 'write-file-atomic'
 import type yauzl from 'yauzl'
 import { concurrencyLimit, mapConcurrently } from '../model/concurrency.js'
 import { IntelError } from './errors.js'
 import { MalwareIndex } from './malware-index.js'
 import { parseOsvDocument, type OsvEntry } from './osv-document.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const CACHE_FORMAT = 1
 /** Files read or stat'ed at once. */

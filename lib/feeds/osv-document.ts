@@ -2,8 +2,10 @@
 // by the OpenSSF malicious-packages repository, osv.dev and the GitHub
 // advisory database, keeping what a malware check needs for npm packages.
 
-import semver from 'semver'
 import { IntelError } from './errors.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 export type OsvRangeType = 'SEMVER' | 'ECOSYSTEM'
 

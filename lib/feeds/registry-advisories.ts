@@ -2,8 +2,10 @@
 // (`POST /-/npm/v1/security/advisories/bulk`, the one `npm audit` uses) and
 // keeps the advisories that report malware rather than a vulnerability.
 
-import semver from 'semver'
 import { IntelError } from './errors.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 export interface BulkAdvisory {
   /** The package the advisory is about. */

@@ -3,8 +3,11 @@
 // before, a new install script, lost provenance. Pure functions over the
 // VersionFacts the engine gathers (lib/rules/rule.ts); rules decide what they mean.
 
-import semver from 'semver'
 import type { VersionFacts } from '../model/rule.js'
+import type { SemVer } from 'semver'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 /** Lifecycle scripts npm runs when a registry package is installed. */
 export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall'] as const
@@ -38,7 +41,7 @@ export interface VersionJump {
 
 const HUGE_MAJOR = 99
 
-const parsedVersions = new Map<string, semver.SemVer | null>()
+const parsedVersions = new Map<string, SemVer | null>()
 /** A long-running process (the registry filter) sees ever more version strings: start over past this many. */
 const MAX_PARSED_VERSIONS = 100_000
 
@@ -47,7 +50,7 @@ const MAX_PARSED_VERSIONS = 100_000
  * tree's packages share most version strings, and several rules walk each
  * history. The result is shared: read it, never change it (no inc()).
  */
-export function parseVersion(version: string): semver.SemVer | null {
+export function parseVersion(version: string): SemVer | null {
   let parsed = parsedVersions.get(version)
   if (parsed === undefined) {
     if (parsedVersions.size >= MAX_PARSED_VERSIONS) parsedVersions.clear()
@@ -66,7 +69,7 @@ const TENFOLD_MIN_MAJOR = 50
 export function suspiciousVersionJump(version: string, previous: string[]): VersionJump | null {
   if (parseVersion(version) === null) return null
   // Each version is parsed once: packages with thousands of releases are common.
-  let highestParsed: semver.SemVer | null = null
+  let highestParsed: SemVer | null = null
   for (const other of previous) {
     if (other === version) continue
     const parsed = parseVersion(other)
@@ -76,7 +79,7 @@ export function suspiciousVersionJump(version: string, previous: string[]): Vers
 }
 
 /** suspiciousVersionJump with the highest earlier version already known (null: none). */
-export function versionJumpOver(version: string, highestParsed: semver.SemVer | null): VersionJump | null {
+export function versionJumpOver(version: string, highestParsed: SemVer | null): VersionJump | null {
   const current = parseVersion(version)
   if (current === null) return null
   if (highestParsed === null) {
@@ -95,7 +98,7 @@ export function versionJumpOver(version: string, highestParsed: semver.SemVer | 
 }
 
 /** 9.9.9, 99.99.99, 99.9.9 or any 999.x: numbers nobody reaches by releasing. */
-function isNinesPlaceholder(version: semver.SemVer): boolean {
+function isNinesPlaceholder(version: SemVer): boolean {
   const allNines = (value: number): boolean => /^9+$/.test(String(value))
   if (version.major >= 999 && allNines(version.major)) return true
   return allNines(version.major) && allNines(version.minor) && allNines(version.patch)
@@ -218,7 +221,7 @@ const CREDIBLE_TIMES = { minPairs: 5, maxDisorder: 0.25 } as const
 export function hasCredibleTimes(versions: VersionFacts[]): boolean {
   let known = credibility.get(versions)
   if (known !== undefined) return known
-  const byLine = new Map<number, Array<{ parsed: semver.SemVer; time: number }>>()
+  const byLine = new Map<number, Array<{ parsed: SemVer; time: number }>>()
   for (const facts of versions) {
     const parsed = parseVersion(facts.version)
     if (!parsed || parsed.prerelease.length > 0 || !facts.publishedAt) continue
@@ -244,7 +247,7 @@ export function lowerVersions(current: VersionFacts, versions: VersionFacts[]): 
   if (!target) return []
   return versions
     .map((facts) => ({ facts, parsed: parseVersion(facts.version) }))
-    .filter((entry): entry is { facts: VersionFacts; parsed: semver.SemVer } => entry.parsed !== null && entry.parsed.compare(target) < 0)
+    .filter((entry): entry is { facts: VersionFacts; parsed: SemVer } => entry.parsed !== null && entry.parsed.compare(target) < 0)
     .sort((a, b) => a.parsed.compare(b.parsed))
     .map((entry) => entry.facts)
 }

@@ -1,11 +1,11 @@
 // Package patterns as the policy writes them: a name glob (minimatch) with an
 // optional semver range: "left-pad", "@evil/*", "event-stream@3.3.6", "sharp@^0.33".
-import { createRequire } from 'node:module'
 import type { Minimatch as MinimatchType } from 'minimatch'
-import semver from 'semver'
+import { requireCommonJs } from './commonjs.js'
 
-// The CommonJS build, the one Arborist loads anyway: its ESM build would be a second copy to load.
-const { Minimatch } = createRequire(import.meta.url)('minimatch') as typeof import('minimatch')
+const semver: typeof import('semver') = requireCommonJs('semver')
+// minimatch's CommonJS build, the one Arborist loads anyway: its ESM build would be a second copy to load.
+const { Minimatch }: typeof import('minimatch') = requireCommonJs('minimatch')
 
 export interface PackagePattern {
   name: string

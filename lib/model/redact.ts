@@ -3,7 +3,10 @@
 // password of a `user:pass@` URL, npm tokens, secrets in query strings and
 // `.npmrc`-style `_authToken=` pairs, HTTP authorization values — and every
 // literal secret npm's configuration holds, wherever it appears.
-import { redactLog } from '@npmcli/redact'
+import { requireCommonJs } from './commonjs.js'
+
+const { redactLog }: typeof import('@npmcli/redact') = requireCommonJs('@npmcli/redact')
+
 
 const MASK = '***'
 

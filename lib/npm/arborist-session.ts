@@ -1,13 +1,8 @@
 // One Arborist instance per run: it builds the ideal tree that gets judged and
 // then reifies that same tree, so no version can change between the check and
 // the install. Install scripts are off during reify; the allowed ones run after.
-import Arborist from '@npmcli/arborist'
-import PackageJson from '@npmcli/package-json'
-import runScript from '@npmcli/run-script'
-import npa from 'npm-package-arg'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import semver from 'semver'
 import { NpmFailure, UsageError } from '../errors.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageView } from '../model/rule.js'
@@ -19,6 +14,13 @@ import { RecordingPackumentCache } from './packument-facts.js'
 import { shortestDependencyPaths, toPackageView, treeHasBundles } from './package-view.js'
 import { parseLockfile, parseProjectManifest } from './registry-data.js'
 import { tarballTargetsOf, type TarballTarget } from './tarball-manifest.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const Arborist: typeof import('@npmcli/arborist') = requireCommonJs('@npmcli/arborist')
+const PackageJson: typeof import('@npmcli/package-json') = requireCommonJs('@npmcli/package-json')
+const runScript: typeof import('@npmcli/run-script') = requireCommonJs('@npmcli/run-script')
+const npa: typeof import('npm-package-arg') = requireCommonJs('npm-package-arg')
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 export interface SessionOptions {
   /** Package specs to add (`safe-npm install foo@1`). */

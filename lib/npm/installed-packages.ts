@@ -1,9 +1,11 @@
 // Taking packages out of an installed node_modules so that nothing of them
 // stays loadable: the folder, every bin link into it, and npm's hidden
 // lockfile (which would tell the next npm run they are still there).
-import PackageJson from '@npmcli/package-json'
 import { access, lstat, readdir, readlink, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const PackageJson: typeof import('@npmcli/package-json') = requireCommonJs('@npmcli/package-json')
 
 export interface Removal {
   /** Locations (`node_modules/a/node_modules/b`) whose folder was removed. */

@@ -3,9 +3,12 @@
 // it to decide which npm command a command line runs, so that a flag value
 // (`--prefix dir install`) can never be mistaken for the command, and to learn
 // which flags npm does not know (typos such as `--save-deV`).
-import Config from '@npmcli/config'
-import npmDefinitions from '@npmcli/config/lib/definitions/index.js'
 import { UsageError } from '../errors.js'
+
+import { requireCommonJs } from '../model/commonjs.js'
+
+const Config: typeof import('@npmcli/config') = requireCommonJs('@npmcli/config')
+const npmDefinitions: typeof import('@npmcli/config/lib/definitions/index.js') = requireCommonJs('@npmcli/config/lib/definitions/index.js')
 
 /** A flag npm's parser does not know as written. */
 export interface UnknownNpmFlag {
@@ -32,7 +35,7 @@ export const NPM_OPTION_NAMES: readonly string[] = Object.keys(npmDefinitions.de
 const UNKNOWN = /^Unknown cli config "(--[^"]+)"/
 const EXPANDING = /^Expanding (--\S+) to --(\S+)\./
 
-function parse(args: string[], env: NodeJS.ProcessEnv): Config {
+function parse(args: string[], env: NodeJS.ProcessEnv): InstanceType<typeof Config> {
   const config = new Config({
     // No npm folder is needed: only the command line is read, never a config file.
     npmPath: '',

@@ -1,12 +1,14 @@
 // npm's configuration, read the way npm reads it: npm's own loader
 // (@npmcli/config) over builtin, global, user and project .npmrc, the
 // environment and the command line, with npm's own flag definitions.
-import Config from '@npmcli/config'
-import npmDefinitions from '@npmcli/config/lib/definitions/index.js'
 import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { UsageError } from '../errors.js'
 import { registerSecrets } from '../model/redact.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const Config: typeof import('@npmcli/config') = requireCommonJs('@npmcli/config')
+const npmDefinitions: typeof import('@npmcli/config/lib/definitions/index.js') = requireCommonJs('@npmcli/config/lib/definitions/index.js')
 
 /** Config keys whose values are credentials (`//host/:_authToken`, `_auth`, `_password`, `otp`, …). */
 const SECRET_KEY = /(?:^|:)(?:_authToken|_auth|_password|token|otp)$|^(?:_authToken|_auth|_password|otp)$/

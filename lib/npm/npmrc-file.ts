@@ -1,7 +1,9 @@
 // A project .npmrc edited line by line: a setting is changed where it stands
 // or added at the end, every other line and comment stays as it was.
 import { readFile } from 'node:fs/promises'
-import writeFileAtomic from 'write-file-atomic'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const SETTING = /^\s*([^=;#\s][^=]*?)\s*=\s*(.*?)\s*$/
 

@@ -1,10 +1,12 @@
 // The one adapter between Arborist's Node and what rules see (PackageView).
 // An Arborist upgrade should only touch this file and arborist-session.ts.
-import { checkPlatform } from 'npm-install-checks'
-import npa from 'npm-package-arg'
 import { isUnder, parseRegistryTarball } from '../model/registry-url.js'
 import type { PackageView, SourceKind } from '../model/rule.js'
 import { checkNodeData } from './registry-data.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const { checkPlatform }: typeof import('npm-install-checks') = requireCommonJs('npm-install-checks')
+const npa: typeof import('npm-package-arg') = requireCommonJs('npm-package-arg')
 
 /**
  * A spec made only of digits, dots, x/X/*, spaces and the range operators,

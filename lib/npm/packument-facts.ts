@@ -1,11 +1,13 @@
 // Facts read from full packuments, kept small: Arborist's packument cache is
 // an LRU that may drop entries, so a summary is taken the moment pacote
 // stores a full packument, and the packument itself can go.
-import PackumentCache from '@npmcli/arborist/lib/packument-cache.js'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
 import { isPlainPackument, type Checked } from './registry-data.js'
 import type { CheckedPackument } from './registry-schemas.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const PackumentCache: typeof import('@npmcli/arborist/lib/packument-cache.js') = requireCommonJs('@npmcli/arborist/lib/packument-cache.js')
 
 // The packument schema (and zod) is loaded with the first packument to summarise, not at startup.
 let schemas: typeof import('./registry-schemas.js') | undefined

@@ -5,10 +5,11 @@
 // credentials). Only data files are taken out of a package, in memory: no
 // file of it is ever written, loaded as code or run.
 import { Readable } from 'node:stream'
-import pacote from 'pacote'
-import { createRequire } from 'node:module'
 import type { ReadEntry } from 'tar'
 import { thirdPartyRequest } from './registry-fetch.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const pacote: typeof import('pacote') = requireCommonJs('pacote')
 
 /** What a policy package may hold that is read: JSON and YAML files, each at most this large. */
 const DATA_FILE = /\.(json|ya?ml)$/i
@@ -32,7 +33,7 @@ export async function downloadPackage(name: string, version: string, npmOptions:
 /** The JSON and YAML files of a package tarball (paths relative to the package folder), read in memory. */
 export async function dataFilesOf(tarball: Buffer): Promise<Map<string, string>> {
   // tar's CommonJS build, the one pacote uses (loaded here: only an organisation policy from a package reads a tarball).
-  const { Parser } = createRequire(import.meta.url)('tar') as typeof import('tar')
+  const { Parser }: typeof import('tar') = requireCommonJs('tar')
   return new Promise((resolve, reject) => {
     const files = new Map<string, string>()
     const parser = new Parser({

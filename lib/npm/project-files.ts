@@ -4,7 +4,9 @@
 // when reify fails or leaves one that does not parse.
 import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 /** Lockfiles and manifests the project keeps; the hidden lockfile is only a cache of node_modules. */
 const KEPT = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json']

@@ -1,8 +1,10 @@
 // What the engine reads from the project's own package.json files, read the
 // way npm reads them (@npmcli/package-json).
-import PackageJson from '@npmcli/package-json'
 import path from 'node:path'
 import { UsageError } from '../errors.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const PackageJson: typeof import('@npmcli/package-json') = requireCommonJs('@npmcli/package-json')
 
 async function contentOf(dir: string): Promise<Record<string, any> | null> {
   return PackageJson.load(dir).then(

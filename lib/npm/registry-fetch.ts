@@ -8,7 +8,10 @@
 // npm's HTTP cache. A third-party request (OSV, a deny-list host, the public
 // registry probed for private names) gets only the transport settings and
 // never any credential from .npmrc, whatever host it names.
-import npmFetch from 'npm-registry-fetch'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const npmFetch: typeof import('npm-registry-fetch') = requireCommonJs('npm-registry-fetch')
+
 
 export type NpmOptions = Record<string, any>
 

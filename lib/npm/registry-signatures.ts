@@ -1,10 +1,12 @@
 // A version's registry signature and provenance attestations, checked with
 // pacote's own verifier against the registry's public keys (the check
 // `npm audit signatures` makes), both fetched the way npm fetches.
-import pacote from 'pacote'
 import { describeError } from '../errors.js'
 import type { ProvenanceFact } from '../model/rule.js'
 import { registryJson, type NpmOptions } from './registry-fetch.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const pacote: typeof import('pacote') = requireCommonJs('pacote')
 
 /** The registry's signing keys, in the shape pacote's verifier takes. */
 export type RegistryKeys = unknown[]

@@ -6,20 +6,21 @@
 // reify then finds them in npm's cache) and through a tar parser that keeps
 // only package.json and notes a binding.gyp; nothing is extracted and no
 // tarball is held in memory.
-import Diff from '@npmcli/arborist/lib/diff.js'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import pacote from 'pacote'
-import semver from 'semver'
-import { createRequire } from 'node:module'
 import type { ReadEntry } from 'tar'
-import writeFileAtomic from 'write-file-atomic'
 import { describeError } from '../errors.js'
 import { judgeInstallScripts, SCRIPT_CONTENT_ANALYSIS_VERSION, tarballInstallScriptsOf, type ScriptFileAnswer } from '../heuristics/script-content.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import { safeNpmCacheDir } from './npm-config.js'
 import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const Diff: typeof import('@npmcli/arborist/lib/diff.js') = requireCommonJs('@npmcli/arborist/lib/diff.js')
+const pacote: typeof import('pacote') = requireCommonJs('pacote')
+const semver: typeof import('semver') = requireCommonJs('semver')
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 /** One package the install is about to write, and what it was resolved with. */
 export interface TarballTarget {
@@ -105,7 +106,7 @@ export function tarballManifestFrom(text: string, files: string[]): TarballManif
 }
 
 // tar's CommonJS build, the one pacote extracts with and Arborist has loaded already (its ESM build would be a second copy).
-const { Parser } = createRequire(import.meta.url)('tar') as typeof import('tar')
+const { Parser }: typeof import('tar') = requireCommonJs('tar')
 
 /** An entry's path once npm unpacks it (pacote strips the first folder). */
 function unpackedPath(entry: ReadEntry): string {

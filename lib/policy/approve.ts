@@ -5,7 +5,6 @@
 // validated before it is written and loaded again after, with the
 // organisation floor: an approval the floor does not permit is undone.
 import path from 'node:path'
-import semver from 'semver'
 import { damerauLevenshtein } from '../heuristics/string-distance.js'
 import { parseDuration } from '../model/duration.js'
 import { parsePackagePattern } from '../model/package-pattern.js'
@@ -13,6 +12,9 @@ import { RULE_IDS } from '../rules/index.js'
 import { PolicyError } from './errors.js'
 import { loadPolicy, validatePolicy, type LoadPolicyOptions } from './load.js'
 import { findProjectPolicyFile, openPolicyFile, writePolicyFile, type PolicyEditor, type PolicyFileTarget } from './policy-file.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 /** The rule whose approval is a script allowance rather than an exception. */
 export const SCRIPT_RULE = 'install-scripts'

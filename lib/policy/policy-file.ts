@@ -6,10 +6,12 @@
 // edited: safe-npm does not rewrite code.
 import { readFile, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import writeFileAtomic from 'write-file-atomic'
 import { isMap, isScalar, isSeq, parse as parseYaml, parseDocument, visit, type Document, type Node } from 'yaml'
 import { PolicyError } from './errors.js'
 import { SEARCH_PLACES, POLICY_FIELD } from './load.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 export type PolicyFormat = 'json' | 'yaml'
 

@@ -15,12 +15,14 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
-import semver from 'semver'
-import writeFileAtomic from 'write-file-atomic'
 import { isLoopbackHost } from '../model/registry-url.js'
 import { safeNpmCacheDir } from '../npm/npm-config.js'
 import { dataFilesOf, downloadPackage, downloadUrl } from '../npm/policy-download.js'
 import { PolicyError } from './errors.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
+const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 export type RemoteSpec =
   | { kind: 'npm'; name: string; version: string; file: string | null; integrity: string | null; label: string }

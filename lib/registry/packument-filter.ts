@@ -3,11 +3,13 @@
 // version on its own (meta.appliesAtRegistry) run through the engine's judge,
 // and versions whose judgement blocks are taken out. Nothing here knows any
 // single rule; what a rule reports and how severe it is stays the engine's.
-import semver from 'semver'
 import { judge } from '../engine/judge.js'
 import type { EffectivePolicy } from '../model/policy.js'
 import type { Advisory, FeedProblem, Finding, PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 /** The rules that run at the registry, each limited to the messages it declares for it. */
 export function registryRules(rules: Rule[]): Rule[] {

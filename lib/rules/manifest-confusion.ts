@@ -2,9 +2,11 @@
 // package.json inside its tarball, and npm acts on the tarball's once it is
 // unpacked ("manifest confusion", 2023). What was judged (the manifest Arborist
 // resolved with, the registry facts) must be what the tarball declares.
-import semver from 'semver'
 import type { PackageFacts, PackageView, RawFinding, Rule } from '../model/rule.js'
 import { installScriptDisagreements } from './install-scripts.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 type Differences = string[]
 

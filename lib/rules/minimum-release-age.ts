@@ -1,7 +1,10 @@
-import semver from 'semver'
 import { formatSpan } from '../model/duration.js'
 import { isTypedOnCommandLine, matchesAny } from '../model/package-pattern.js'
 import type { Advisory, PackageFacts, PackageView, Rule } from '../model/rule.js'
+import type { Range } from 'semver'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const semver: typeof import('semver') = requireCommonJs('semver')
 
 /** The newest version old enough that satisfies these ranges. */
 export function newestMatureVersion(rangesAsked: string[], facts: PackageFacts, cutoff: number): string | null {
@@ -21,7 +24,7 @@ const CLOCK_SKEW_MS = 5 * 60_000
 
 /** The exclusive upper bounds (`<1.2.3`) of the comparator sets of `range` that `version` is in: the versions the range names as fixed. */
 function fixesNamedByRange(range: string, version: string): string[] {
-  let parsed: semver.Range
+  let parsed: Range
   try {
     parsed = new semver.Range(range, { includePrerelease: true })
   } catch {

@@ -1,7 +1,7 @@
 // Helpers shared by the rules that compare a version with its history.
-import semver from 'semver'
 import { earlierVersions, parseVersion } from '../heuristics/version-signals.js'
 import type { PackageFacts, VersionFacts } from '../model/rule.js'
+import type { SemVer } from 'semver'
 
 /** earlierVersions per version (one object per name@version, shared by every package and rule of a run), for the list it was computed from. */
 const earlierOf = new WeakMap<VersionFacts, { versions: VersionFacts[]; earlier: VersionFacts[] }>()
@@ -19,7 +19,7 @@ interface Timeline {
   /** Where each version is in the list. */
   indexOf: Map<VersionFacts, number>
   /** highest[k]: the highest version among the first k, the first of equals; made when first asked. */
-  highest?: Array<semver.SemVer | null>
+  highest?: Array<SemVer | null>
   /** The predecessor of each version, by its index; made when first asked. */
   predecessors?: Array<VersionFacts | null>
 }
@@ -88,7 +88,7 @@ export function history(facts: PackageFacts): History | null {
 /** The release this version follows: the highest earlier version below it, else the last one published. */
 export function predecessor(current: VersionFacts, earlier: VersionFacts[]): VersionFacts | null {
   const target = parseVersion(current.version)
-  let best: { entry: VersionFacts; parsed: semver.SemVer } | null = null
+  let best: { entry: VersionFacts; parsed: SemVer } | null = null
   for (const entry of target ? earlier : []) {
     const parsed = parseVersion(entry.version)
     if (parsed && parsed.compare(target!) < 0 && (!best || parsed.compare(best.parsed) > 0)) best = { entry, parsed }
@@ -112,7 +112,7 @@ export function previousRelease(known: History): VersionFacts | null {
  */
 function predecessorsOf(versions: VersionFacts[], times: Float64Array): Array<VersionFacts | null> {
   const result: Array<VersionFacts | null> = []
-  const sorted: Array<{ parsed: semver.SemVer; entry: VersionFacts }> = []
+  const sorted: Array<{ parsed: SemVer; entry: VersionFacts }> = []
   let entered = 0
   for (let index = 0; index < versions.length; index++) {
     const earlierCount = countBelow(times, times[index])
@@ -137,7 +137,7 @@ function predecessorsOf(versions: VersionFacts[], times: Float64Array): Array<Ve
 }
 
 /** The highest version published before `known.current` (the first of equals), or null. */
-export function highestEarlier(known: History): semver.SemVer | null {
+export function highestEarlier(known: History): SemVer | null {
   if (known.prefix) {
     const timeline = known.prefix.timeline
     timeline.highest ??= highestPrefixes(known.prefix.versions)
@@ -146,8 +146,8 @@ export function highestEarlier(known: History): semver.SemVer | null {
   return highestPrefixes(known.earlier)[known.earlier.length]
 }
 
-function highestPrefixes(versions: VersionFacts[]): Array<semver.SemVer | null> {
-  const highest: Array<semver.SemVer | null> = [null]
+function highestPrefixes(versions: VersionFacts[]): Array<SemVer | null> {
+  const highest: Array<SemVer | null> = [null]
   for (const entry of versions) {
     const parsed = parseVersion(entry.version)
     const before = highest[highest.length - 1]

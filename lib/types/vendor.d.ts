@@ -17,7 +17,7 @@ declare module '@npmcli/config' {
     parsedArgv: { remain: string[]; cooked: string[]; original: string[] }
     data: Map<string, { source: string; data: Record<string, unknown>; loadError?: Error }>
   }
-  export default Config
+  export = Config
 }
 declare module '@npmcli/config/lib/definitions/index.js' {
   const npmDefinitions: {
@@ -25,23 +25,23 @@ declare module '@npmcli/config/lib/definitions/index.js' {
     shorthands: Record<string, string[]>
     flatten: (obj: unknown, flat?: unknown) => unknown
   }
-  export default npmDefinitions
+  export = npmDefinitions
 }
 declare module '@npmcli/arborist' {
   const Arborist: any
-  export default Arborist
+  export = Arborist
 }
 declare module '@npmcli/arborist/lib/diff.js' {
   const Diff: { calculate(options: { actual: any; ideal: any }): any }
-  export default Diff
+  export = Diff
 }
 declare module '@npmcli/arborist/lib/packument-cache.js' {
   const PackumentCache: any
-  export default PackumentCache
+  export = PackumentCache
 }
 declare module '@npmcli/run-script' {
   const runScript: (options: Record<string, unknown>) => Promise<unknown>
-  export default runScript
+  export = runScript
 }
 declare module 'pacote' {
   export function packument(spec: string, options: Record<string, unknown>): Promise<any>
@@ -58,7 +58,7 @@ declare module 'npm-registry-fetch' {
     (path: string, options: Record<string, unknown>): Promise<any>
     json(path: string, options: Record<string, unknown>): Promise<any>
   }
-  export default npmFetch
+  export = npmFetch
 }
 declare module '@npmcli/redact' {
   /** Masks npm tokens and URL passwords in text. */
@@ -76,7 +76,7 @@ declare module '@npmcli/package-json' {
     /** Writes the file back with its own indentation and line endings. */
     save(): Promise<void>
   }
-  export default PackageJson
+  export = PackageJson
 }
 declare module 'npm-install-checks' {
   /** Throws EBADPLATFORM when the manifest's os, cpu or libc exclude this machine. */
