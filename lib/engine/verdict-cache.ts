@@ -91,7 +91,9 @@ let buildId: string | undefined
  */
 function safeNpmBuild(): string {
   if (buildId !== undefined) return buildId
-  const libDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)))
+  const here = path.dirname(fileURLToPath(import.meta.url))
+  // The CLI's bundle (dist/bundle) holds every module it runs; from source or dist/lib, the whole lib folder.
+  const libDir = path.basename(here) === 'bundle' ? here : path.dirname(here)
   const parts: string[] = []
   const add = (file: string) => {
     try {
@@ -110,7 +112,7 @@ function safeNpmBuild(): string {
     }
   }
   walk(libDir)
-  // lib (source), dist/lib (tsc) or dist (which holds the bundle beside dist/lib): the package root holds package.json and node_modules.
+  // lib (source), dist/lib or dist/bundle: the package root above holds package.json and node_modules.
   for (let dir = path.dirname(libDir), i = 0; i < 3; dir = path.dirname(dir), i++) {
     try {
       const manifest = readFileSync(path.join(dir, 'package.json'), 'utf8')
