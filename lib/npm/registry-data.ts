@@ -8,6 +8,7 @@
 // here by hand first, so zod is loaded only for the others: what these checks
 // accept the schemas accept unchanged (test/npm/node-data.test.ts compares them).
 import { UsageError } from '../errors.js'
+import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 
 /** A field path as people read it: versions["1.0.0"]._npmUser.name, packages["node_modules/a"].resolved. */
 export function dataPath(path: readonly PropertyKey[]): string {
@@ -127,7 +128,6 @@ export function isPlainProjectManifest(value: unknown): boolean {
 
 const isNullish = (value: unknown) => value === undefined || value === null
 const isShortNullishString = (value: unknown) => isNullish(value) || (typeof value === 'string' && value.length <= 4096)
-const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const
 
 /** A version of a packument, field by field as versionManifestSchema reads it. */
 function isPlainVersion(manifest: unknown): boolean {
@@ -136,7 +136,7 @@ function isPlainVersion(manifest: unknown): boolean {
   if (!isNullish(user) && !(isObject(user) && isNullishString(user.name))) return false
   if (!isNullish(scripts)) {
     if (!isObject(scripts)) return false
-    for (const event of INSTALL_SCRIPTS) if (!isOptional(scripts[event], isString)) return false
+    for (const event of INSTALL_SCRIPT_NAMES) if (!isOptional(scripts[event], isString)) return false
   }
   if (!(isNullishString(deprecated) || deprecated === false)) return false
   if (isNullish(dist)) return true
