@@ -44,7 +44,8 @@ export const typosquattingRule: Rule = {
   explain(pkg, _facts, { policy }) {
     return {
       popular: built().isPopular(pkg.name),
-      nearestPopular: built().nearest(pkg.name),
+      // The name it imitates first (an affix or a glued word is no near spelling), then the near spellings.
+      nearestPopular: [...new Set([built().check(pkg.name)?.imitates, ...built().nearest(pkg.name)].filter((name): name is string => name !== undefined))],
       allowed: policy.typosquatting.allow.some((pattern) => matchesName(pattern, pkg.name)),
     }
   },

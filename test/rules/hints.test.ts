@@ -93,4 +93,12 @@ test("install script with the project's policy file: add it there", () => {
   )
 })
 
+test('inspect\'s facts name what an affix squat imitates first (uuid-utils → uuid), then the near spellings', async () => {
+  const { typosquattingRule } = await import('../../lib/rules/typosquatting.ts')
+  const explained = (name: string) => typosquattingRule.explain!(view(name), { status: 'known' }, ruleContext()).nearestPopular
+  assert.equal(explained('uuid-utils'), ['uuid'])
+  assert.equal(explained('crossenv'), ['cross-env'])
+  assert.equal(explained('left-pad'), [])
+})
+
 test.run()
