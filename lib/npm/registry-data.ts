@@ -172,6 +172,10 @@ export async function lockfileProblem(value: unknown): Promise<string | null> {
   if (packages && typeof packages === 'object' && !Array.isArray(packages)) {
     const bad = Object.keys(packages).find((location) => location.endsWith('/') || location.includes('//') || /(^|\/)node_modules$/.test(location))
     if (bad !== undefined) return `packages[${JSON.stringify(bad)}]: expected a folder path like "node_modules/name", got ${JSON.stringify(bad)}`
+    // A link names the folder it points at in `resolved`; without one Arborist fails with a TypeError.
+    const entries = packages as Record<string, unknown>
+    const link = Object.keys(entries).find((location) => isObject(entries[location]) && (entries[location] as Record<string, unknown>).link === true && typeof (entries[location] as Record<string, unknown>).resolved !== 'string')
+    if (link !== undefined) return `${dataPath(['packages', link, 'resolved'])}: expected the folder the link points at (a string), got ${kindOf((entries[link] as Record<string, unknown>).resolved)}`
   }
   if (isPlainLockfile(value)) return null
   return (await schemas()).lockfileSchemaProblem(value)

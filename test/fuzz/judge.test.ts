@@ -11,8 +11,9 @@ import type { PolicyDocument } from '../../lib/policy/schema.ts'
 import { RULES, RULE_IDS } from '../../lib/rules/index.ts'
 import { fuzzOptions } from './fuzz-runs.ts'
 
-// What the rules judge with (the typosquat index), loaded as the engine loads it.
-await prepareRules(RULES)
+// What the rules judge with (the typosquat index), loaded as the engine loads it
+// (in a hook: `npm run fuzz` loads this file as CommonJS, without top-level await).
+test.before(() => prepareRules(RULES))
 
 const NOW = new Date('2026-11-27T12:00:00Z')
 const REGISTRY = 'https://registry.npmjs.org/'

@@ -148,6 +148,13 @@ test('a lockfile or package.json the quick checks accept is one the schema accep
   assert.ok(isPlainProjectManifest(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))))
 })
 
+test('a link entry without the folder it points at is refused, not handed to Arborist (a TypeError there)', async () => {
+  const lock = '{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/a":{"link":true}}}'
+  assert.is(await rejection(() => parseLockfile(lock, 'package-lock.json')), 'package-lock.json: packages["node_modules/a"].resolved: expected the folder the link points at (a string), got nothing')
+  const linked = '{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/a":{"link":true,"resolved":"packages/a"},"packages/a":{"version":"1.0.0"}}}'
+  assert.equal(await parseLockfile(linked, 'package-lock.json'), JSON.parse(linked))
+})
+
 test('an odd lockfile is still checked by the schema: the problem is named', async () => {
   const odd = '{"lockfileVersion":3,"packages":{"node_modules/a":{"version":"1.0.0","dev":"yes"}}}'
   assert.match(await rejection(() => parseLockfile(odd, 'package-lock.json')) ?? '', /^package-lock.json: packages\["node_modules\/a"\]\.dev: expected a boolean, got a string$/)
