@@ -52,6 +52,8 @@ export interface PackageView {
   hasBindingGyp: boolean
   /** An optional package for another OS, CPU or libc: judged, but npm will not install it here. */
   isForOtherPlatform?: boolean
+  /** The manifest's `license` (an SPDX expression or a name) when it is a string; for the SBOM, judged by no rule. */
+  license?: string
   /**
    * Locations of the packages this one's dependency edges resolve to (through a link, its
    * target's edges), in the order they are declared: the tree's edges, for the SBOM's graph.

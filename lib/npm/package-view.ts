@@ -180,6 +180,9 @@ function ownDependencyLocations(node: any): Record<string, string> {
   return locations
 }
 
+/** Longer than any SPDX expression a package uses; a longer value is not kept. */
+const MAX_LICENSE_LENGTH = 512
+
 /** `locked`: location → version of the entries read from package-lock.json. */
 export function toPackageView(
   node: any,
@@ -241,6 +244,8 @@ export function toPackageView(
     deprecated: data.deprecated ? data.deprecated : null,
   }
   if (node.optional && isForOtherPlatform(manifest)) view.isForOtherPlatform = true
+  // Old manifests wrote an object or a `licenses` list: only a string is kept (nothing judges it, so nothing is a problem).
+  if (typeof manifest.license === 'string' && manifest.license.trim() !== '' && manifest.license.length <= MAX_LICENSE_LENGTH) view.license = manifest.license.trim()
   if (problems.length > 0) view.dataProblems = problems
   return view
 }

@@ -69,6 +69,19 @@ function vulnerabilityOf(finding: Finding, index: number, ref: Cdx.Models.BomRef
   return vulnerability
 }
 
+let licenses: Cdx.Contrib.License.Factories.LicenseFactory | undefined
+
+/**
+ * No SPDX expression parser is bundled, so an expression is never claimed to be
+ * a valid one: the factory keeps it as a named license instead (still a valid BOM).
+ */
+function licenseFactory(cdx: typeof Cdx): Cdx.Contrib.License.Factories.LicenseFactory {
+  licenses ??= new cdx.Contrib.License.Factories.LicenseFactory(() => {
+    throw new RangeError('SPDX expressions are not validated here')
+  })
+  return licenses
+}
+
 function componentOf(pkg: PackageView, findings: Finding[], cdx: typeof Cdx, PackageURL: typeof Purl.PackageURL): Cdx.Models.Component {
   const { group, name } = splitName(pkg.name)
   const component = new cdx.Models.Component(cdx.Enums.ComponentType.Library, name, {
@@ -89,6 +102,8 @@ function componentOf(pkg: PackageView, findings: Finding[], cdx: typeof Cdx, Pac
   if (pkg.resolved) {
     component.externalReferences.add(new cdx.Models.ExternalReference(pkg.resolved, cdx.Enums.ExternalReferenceType.Distribution))
   }
+  // As the manifest declares it: an SPDX id as such, anything else by its name ("MIT OR Apache-2.0", "SEE LICENSE IN …").
+  if (pkg.license) component.licenses.add(licenseFactory(cdx).makeFromString(pkg.license))
   const properties: Array<[string, string]> = [
     // The CycloneDX npm property taxonomy (cyclonedx-property-taxonomy: cdx:npm:package:*).
     ['cdx:npm:package:path', pkg.location],

@@ -45,6 +45,21 @@ test('an alias is viewed as its target, with the folder and the names asked for 
   assert.equal(alias.requestedNames, ['string-width'])
 })
 
+test('the lockfile\'s license is kept when it is a string (for the SBOM); an object or a blank is left out', async () => {
+  const lock = (license: unknown) => ({
+    name: 'app',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'app', version: '1.0.0', dependencies: { a: '1.0.0' } },
+      'node_modules/a': { version: '1.0.0', resolved: `${REGISTRY}a/-/a-1.0.0.tgz`, integrity: 'sha512-AAAA', license },
+    },
+  })
+  assert.is((await viewsOf(lock('MIT OR Apache-2.0')))[0].license, 'MIT OR Apache-2.0')
+  assert.is((await viewsOf(lock({ type: 'MIT' })))[0].license, undefined)
+  assert.is((await viewsOf(lock('  ')))[0].license, undefined)
+})
+
 const tampered = (entry: Record<string, unknown>) => ({
   name: 'app',
   version: '1.0.0',

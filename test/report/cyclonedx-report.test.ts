@@ -80,6 +80,16 @@ test('components: keyed by location, scoped names split into group and name, pur
   assert.not.ok('group' in evil)
 })
 
+test('licenses as the manifest declares them: an SPDX id as an id, anything else by name; none when none is known', () => {
+  for (const specVersion of ['1.5', '1.6'] as const) {
+    const document = bom(JUDGEMENT, PACKAGES, specVersion)
+    assertValid(document, `the ${specVersion} BOM with licenses`)
+    assert.equal(byName(document, 'evil-pkg').licenses, [{ license: { id: 'MIT' } }])
+    assert.equal(byName(document, 'tool', '@acme').licenses, [{ license: { name: 'MIT OR Apache-2.0' } }])
+    assert.not.ok('licenses' in byName(document, 'fresh-pkg'))
+  }
+})
+
 test('scopes: dev → excluded (not part of the runtime), optional → optional, the rest required', () => {
   const document = bom()
   assert.is(byName(document, 'old-lib').scope, 'excluded')

@@ -41,8 +41,8 @@ function view(name: string, version: string, overrides: Partial<PackageView> = {
 }
 
 export const PACKAGES: PackageView[] = [
-  view('evil-pkg', '1.0.0'),
-  view('@acme/tool', '2.0.0-beta.1', { scripts: { postinstall: 'node build.js' }, hasInstallScript: true, dependsOn: ['node_modules/@acme/tool/node_modules/old-lib', 'node_modules/evil-pkg'] }),
+  view('evil-pkg', '1.0.0', { license: 'MIT' }),
+  view('@acme/tool', '2.0.0-beta.1', { license: 'MIT OR Apache-2.0', scripts: { postinstall: 'node build.js' }, hasInstallScript: true, dependsOn: ['node_modules/@acme/tool/node_modules/old-lib', 'node_modules/evil-pkg'] }),
   view('old-lib', '0.9.0', { location: 'node_modules/@acme/tool/node_modules/old-lib', path: [PROJECT.name, '@acme/tool', 'old-lib'], isDirect: false, isDev: true, deprecated: 'use new-lib' }),
   view('fresh-pkg', '3.1.0', { isOptional: true }),
   view('from-git', '1.0.0', { resolved: 'git+ssh://git@github.com/acme/from-git.git#0123456789abcdef0123456789abcdef01234567', integrity: null, source: 'git', spec: 'github:acme/from-git' }),
