@@ -5,12 +5,10 @@
 import { describeError } from '../errors.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import type { PackageFacts, PackageView } from '../model/rule.js'
-import { summarisePackument, type PackumentSummary, type RecordingPackumentCache } from '../npm/packument-facts.js'
+import type { PackumentSummary, RecordingPackumentCache } from '../npm/packument-facts.js'
 import { summariseProblems } from '../npm/registry-data.js'
 import type { FactsCache } from './facts-cache.js'
-import { requireCommonJs } from '../model/commonjs.js'
-
-const pacote: typeof import('pacote') = requireCommonJs('pacote')
+import { FetchLanes } from './fetch-lanes.js'
 
 export interface FactsOptions {
   /** npm's flat options (registry, auth, cache, proxy…). */
@@ -22,19 +20,8 @@ export interface FactsOptions {
   concurrency?: number
   /** Progress: how many of the packages have their facts (or their failure) so far. */
   onProgress?: (done: number, total: number) => void
-}
-
-async function fetchSummary(name: string, options: FactsOptions, preferOnline: boolean): Promise<PackumentSummary> {
-  const packument = await pacote.packument(name, {
-    ...options.npmOptions,
-    fullMetadata: true,
-    // A fresh copy is only needed when the cached one lacks the version.
-    preferOffline: !preferOnline,
-    preferOnline,
-    offline: false,
-    packumentCache: undefined,
-  })
-  return await summarisePackument(packument)
+  /** The threads the packuments are fetched on (fetch-lanes.ts); without them, this call's own, closed when it is done. */
+  lanes?: FetchLanes
 }
 
 function factsFrom(summary: PackumentSummary, view: PackageView): PackageFacts {
@@ -73,40 +60,45 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
   const fresh = await options.cache.summaries()
-  await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
-    const now = options.now ?? Date.now()
-    // A packument that names another package answers for that one, not for this.
-    const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
-      candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
-    // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
-    let summary: PackumentSummary | null | undefined = fresh.get(name)
-    let isFromDisk = false
-    try {
-      if (!isComplete(summary)) {
-        const stored = await options.summaries?.read(name, now)
-        if (isComplete(stored)) {
-          summary = stored
-          isFromDisk = true
+  const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
+  try {
+    await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
+      const now = options.now ?? Date.now()
+      // A packument that names another package answers for that one, not for this.
+      const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
+        candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
+      // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
+      let summary: PackumentSummary | null | undefined = fresh.get(name)
+      let isFromDisk = false
+      try {
+        if (!isComplete(summary)) {
+          const stored = await options.summaries?.read(name, now)
+          if (isComplete(stored)) {
+            summary = stored
+            isFromDisk = true
+          }
         }
+        if (!isComplete(summary)) summary = await lanes.packument(name, false)
+        if (!isComplete(summary)) summary = await lanes.packument(name, true)
+        if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
+      } catch (error) {
+        for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
+        return
       }
-      if (!isComplete(summary)) summary = await fetchSummary(name, options, false)
-      if (!isComplete(summary)) summary = await fetchSummary(name, options, true)
-      if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
-    } catch (error) {
-      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
-      return
-    }
-    if (summary!.problems.length > 0) {
-      // A registry that serves fields of the wrong type is not answering for this package; nothing is stored.
-      const reason = `the registry's packument has fields of the wrong type: ${summariseProblems(summary!.problems)}`
-      for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
-      return
-    }
-    if (!isFromDisk) await options.summaries?.write(summary!, now)
-    for (const view of sameName) {
-      if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
-      else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })
-    }
-  }))
+      if (summary!.problems.length > 0) {
+        // A registry that serves fields of the wrong type is not answering for this package; nothing is stored.
+        const reason = `the registry's packument has fields of the wrong type: ${summariseProblems(summary!.problems)}`
+        for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
+        return
+      }
+      if (!isFromDisk) await options.summaries?.write(summary!, now)
+      for (const view of sameName) {
+        if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
+        else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })
+      }
+    }))
+  } finally {
+    if (!options.lanes) lanes.close()
+  }
   return facts
 }

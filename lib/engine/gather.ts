@@ -10,6 +10,7 @@ import type { EffectivePolicy } from '../model/policy.js'
 import type { PackageFacts, PackageView, Rule, RuleNeeds, RunFacts, TarballFact } from '../model/rule.js'
 import { FactsCache } from './facts-cache.js'
 import { gatherFacts } from './facts.js'
+import type { FetchLanes } from './fetch-lanes.js'
 import { gatherIntel, intelCacheDir, probePublicRegistry, probeTargets, type IntelResult, type RunNote } from './feeds.js'
 import { isActive } from './judge.js'
 import { verifyRequiredProvenance } from './provenance.js'
@@ -33,6 +34,8 @@ export interface GatherOptions {
   /** Facts are needed to plan install scripts even when no active rule asks for them. */
   needsScriptFacts?: boolean
   onPhase?: (text: string, detail?: PhaseDetail) => void
+  /** The threads registry work runs on (fetch-lanes.ts). */
+  lanes?: FetchLanes
 }
 
 /** The union of what the active rules need under this policy. */
@@ -69,6 +72,7 @@ export async function gatherEverything(
           summaries,
           now: options.now.getTime(),
           onProgress: (done, total) => options.onPhase?.(factsPhase, { done, total }),
+          lanes: options.lanes,
         })
       : new Map(packages.map((pkg): [string, PackageFacts] => [pkg.location, { status: 'not-applicable' }])),
     asked ?? gatherRunIntel(packages, policy, rules, options),
@@ -111,13 +115,14 @@ export async function gatherRunIntel(packages: PackageView[], policy: EffectiveP
 async function readTarballsOf(
   packages: PackageView[],
   targets: TarballTarget[],
-  options: Pick<GatherOptions, 'npmOptions' | 'onPhase'>,
+  options: Pick<GatherOptions, 'npmOptions' | 'onPhase' | 'lanes'>,
 ): Promise<Map<string, TarballFact>> {
   const registryLocations = new Set(packages.filter((pkg) => pkg.source === 'registry').map((pkg) => pkg.location))
   const wanted = targets.filter((target) => registryLocations.has(target.location))
   if (wanted.length === 0) return new Map()
   options.onPhase?.(`reading the package.json of ${wanted.length} tarball${wanted.length === 1 ? '' : 's'}`)
-  return readTarballManifests(wanted, options.npmOptions)
+  const lanes = options.lanes
+  return readTarballManifests(wanted, options.npmOptions, lanes ? (target) => lanes.tarball(target) : undefined)
 }
 
 /** Reads the tarballs of these packages that were not read yet into their facts; returns how many facts gained a tarball. */
@@ -125,7 +130,7 @@ export async function gatherTarballManifests(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
   targets: TarballTarget[],
-  options: Pick<GatherOptions, 'npmOptions' | 'onPhase'>,
+  options: Pick<GatherOptions, 'npmOptions' | 'onPhase' | 'lanes'>,
 ): Promise<number> {
   const unread = packages.filter((pkg) => !facts.get(pkg.location)?.tarball)
   let added = 0

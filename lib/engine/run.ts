@@ -13,6 +13,7 @@ import { scriptAllowance } from '../rules/install-scripts.js'
 import type { RunNote } from './feeds.js'
 import path from 'node:path'
 import { safeNpmCacheDir } from '../npm/npm-config.js'
+import { FetchLanes } from './fetch-lanes.js'
 import { gatherEverything, gatherRunIntel, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
 import { isExpired, judge, prepareRules, type Judgement } from './judge.js'
 import { configuredRegistries, type Setup } from './setup.js'
@@ -130,6 +131,16 @@ function validateRequest(mode: RunMode, specs: string[]): void {
 }
 
 export async function runCommand(request: RunRequest): Promise<RunOutcome> {
+  // The threads this run's registry work uses; the worker, if one started, stops with the run.
+  const lanes = new FetchLanes(request.setup.config.flat)
+  try {
+    return await runWithLanes(request, lanes)
+  } finally {
+    lanes.close()
+  }
+}
+
+async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<RunOutcome> {
   const { mode, setup } = request
   const { config, loaded } = setup
   const phase = (text: string, detail?: PhaseDetail) => request.onPhase?.(text, detail)
@@ -192,6 +203,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     // Which install scripts may run is decided from the facts, whatever rules are on.
     needsScriptFacts: mode !== 'check',
     onPhase: phase,
+    lanes,
   }
   const needs = neededBy(RULES, policy, request.isProbeRequested)
   const ignoreScripts = Boolean(config.get('ignore-scripts'))
@@ -264,7 +276,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
   if (unpacks && !judgement.isBlocked && needs.tarballManifests) {
     // Only a tree that passes every other rule is downloaded (never from a
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
-    const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+    const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
     // Nothing read (reify changes nothing): the facts are as judged, so is the judgement.
     if (read > 0) judgement = judge(packages, facts, RULES, context)
   }
@@ -273,7 +285,7 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     // Whatever rules are on, an allowed install script runs only after the
     // tarball's own package.json confirmed it (usually read already above).
     const unread = scriptPlan(packages, decide).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
-    if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase })
+    if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
   }
   const isRememberable =
     verdicts !== null &&
@@ -309,6 +321,8 @@ export async function runCommand(request: RunRequest): Promise<RunOutcome> {
     facts?: Map<string, PackageFacts>
   }): Promise<RunOutcome> {
     const { judgement, packages, notes, heldBack, decide } = judged
+    // What is left (reify, scripts) needs no registry facts: the worker's memory goes now.
+    lanes.close()
     const outcome: RunOutcome = {
       mode,
       judgement,

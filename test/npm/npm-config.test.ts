@@ -17,6 +17,17 @@ test('normaliseRegistry adds one trailing slash', () => {
   assert.is(normaliseRegistry('https://npm.example/api/npm'), 'https://npm.example/api/npm/')
 })
 
+test('a cafile of several certificates is handed on as one PEM string, every certificate in it', async () => {
+  const npm = await isolatedNpm()
+  const pem = (body: string) => `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----`
+  const cafile = join(npm.home, 'bundle.pem')
+  await writeFile(cafile, `${pem('QUFBQQ==')}\n${pem('QkJCQg==')}\n`)
+  const config = await npm.load([`--cafile=${cafile}`])
+  assert.type(config.flat.ca, 'string')
+  assert.is(config.flat.ca.match(/BEGIN CERTIFICATE/g)?.length, 2)
+  assert.ok(config.flat.ca.includes('QUFBQQ==') && config.flat.ca.includes('QkJCQg=='))
+})
+
 test('nothing configured: the public registry, no scopes, every key default', async () => {
   const npm = await isolatedNpm()
   const config = await npm.load()

@@ -1,0 +1,147 @@
+// Registry work on two threads. A cold lockfile install fetches every
+// package's full packument (918 of them, 121 MiB of JSON, for the bench app)
+// and then reads every tarball's package.json; both are CPU work (TLS,
+// gunzip, JSON and tar parsing, npm's cache writes) that one thread does one
+// piece at a time while the second core idles. Once a run has more than a
+// few such jobs, a worker thread (fetch-worker.ts) takes its share: each job
+// goes to the thread with fewer in flight, which also keeps a busy main thread
+// from taking more than it can answer. A run whose facts and tarballs come
+// from safe-npm's caches never starts the worker. A worker that cannot start,
+// or dies, hands its jobs back to the main thread.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Worker } from 'node:worker_threads'
+import type { TarballFact } from '../model/rule.js'
+import type { PackumentSummary } from '../npm/packument-facts.js'
+import type { TarballTarget } from '../npm/tarball-manifest.js'
+import { runJob, type WorkerAnswer, type WorkerJob } from './fetch-worker.js'
+
+/** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
+const JOBS_BEFORE_WORKER = 24
+
+interface Pending {
+  job: WorkerJob
+  resolve: (result: any) => void
+  reject: (error: unknown) => void
+}
+
+export interface LaneOptions {
+  /** Jobs run on the main thread before the worker starts (0: at the first; Infinity: never). */
+  jobsBeforeWorker?: number
+}
+
+/** npm's flat options as the worker can receive them: functions and other values that cannot be copied are left out. */
+function copyableOptions(npmOptions: Record<string, any>): Record<string, any> {
+  const copy: Record<string, any> = {}
+  for (const [key, value] of Object.entries(npmOptions)) {
+    if (typeof value === 'function' || typeof value === 'symbol') continue
+    try {
+      structuredClone(value)
+      copy[key] = value
+    } catch {
+      // not copyable (a stream, a class with private state): npm's fetches do not need it
+    }
+  }
+  return copy
+}
+
+export class FetchLanes {
+  readonly #npmOptions: Record<string, any>
+  readonly #jobsBeforeWorker: number
+  #started = 0
+  #mainInFlight = 0
+  #worker: Worker | null = null
+  #isWorkerOut = false
+  #nextId = 0
+  readonly #pending = new Map<number, Pending>()
+  /** How many jobs the worker answered (for tests and measurements). */
+  workerAnswered = 0
+
+  constructor(npmOptions: Record<string, any>, options: LaneOptions = {}) {
+    this.#npmOptions = npmOptions
+    this.#jobsBeforeWorker = options.jobsBeforeWorker ?? JOBS_BEFORE_WORKER
+  }
+
+  packument(name: string, preferOnline: boolean): Promise<PackumentSummary> {
+    return this.#run({ kind: 'packument', name, preferOnline }) as Promise<PackumentSummary>
+  }
+
+  tarball(target: TarballTarget): Promise<TarballFact> {
+    return this.#run({ kind: 'tarball', target }) as Promise<TarballFact>
+  }
+
+  /** Stops the worker: the lanes are done with. */
+  close(): void {
+    const worker = this.#worker
+    this.#worker = null
+    this.#isWorkerOut = true
+    if (worker) void worker.terminate()
+  }
+
+  async #run(job: WorkerJob): Promise<PackumentSummary | TarballFact> {
+    this.#started++
+    if (this.#started > this.#jobsBeforeWorker) await this.#startWorker()
+    if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
+    this.#mainInFlight++
+    try {
+      return await runJob(job, this.#npmOptions)
+    } finally {
+      this.#mainInFlight--
+    }
+  }
+
+  async #startWorker(): Promise<void> {
+    if (this.#worker || this.#isWorkerOut) return
+    this.#isWorkerOut = true
+    // Next to this module: dist/lib/engine/ or dist/bundle/ (esbuild's entry). Run from
+    // sources (the .ts files under tsx) there is no compiled worker: one lane only.
+    const file = fileURLToPath(new URL('./fetch-worker.js', import.meta.url))
+    if (!existsSync(file)) return
+    try {
+      const { Worker } = await import('node:worker_threads')
+      const worker = new Worker(file, { workerData: { isFetchWorker: true, npmOptions: copyableOptions(this.#npmOptions) } })
+      worker.unref()
+      worker.on('message', (answer: WorkerAnswer) => this.#answer(answer))
+      worker.on('error', () => this.#fail(worker))
+      worker.on('exit', () => this.#fail(worker))
+      this.#worker = worker
+      this.#isWorkerOut = false
+    } catch {
+      // a worker that cannot start: the main thread does everything
+    }
+  }
+
+  #viaWorker(job: WorkerJob): Promise<PackumentSummary | TarballFact> {
+    const id = this.#nextId++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { job, resolve, reject })
+      this.#worker!.postMessage({ id, job })
+    })
+  }
+
+  #answer(answer: WorkerAnswer): void {
+    if ('log' in answer) {
+      // npm's libraries logged in the worker: as if they had here, where safe-npm listens.
+      ;(process.emit as (event: string, ...args: unknown[]) => boolean)('log', ...answer.log)
+      return
+    }
+    const pending = this.#pending.get(answer.id)
+    if (!pending) return
+    this.#pending.delete(answer.id)
+    if ('result' in answer) {
+      this.workerAnswered++
+      pending.resolve(answer.result)
+    } else {
+      pending.reject(Object.assign(new Error(answer.error.message), answer.error.code ? { code: answer.error.code } : {}))
+    }
+  }
+
+  /** The worker died (or was stopped): what it had not answered is done here. */
+  #fail(worker: Worker): void {
+    if (this.#worker === worker) this.#worker = null
+    this.#isWorkerOut = true
+    const orphans = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const { job, resolve, reject } of orphans) runJob(job, this.#npmOptions).then(resolve, reject)
+  }
+}

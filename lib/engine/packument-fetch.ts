@@ -1,0 +1,26 @@
+// One package's packument, fetched and summarised: the same work whether it
+// runs on the main thread or on the packument worker (packument-worker.ts).
+//
+// npm's cache is read first (a version's publish facts never change), but a
+// packument fetched from the registry is not written to it: the summary on
+// disk (facts-cache.ts) is what later runs read, and storing the full JSON in
+// cacache (hashing, index entries, 121 MiB for the bench app) was half the CPU
+// of fetching it. npm's own installs keep caching what they fetch.
+import { summarisePackument, type PackumentSummary } from '../npm/packument-facts.js'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const pacote: typeof import('pacote') = requireCommonJs('pacote')
+
+export async function fetchPackumentSummary(name: string, npmOptions: Record<string, any>, preferOnline: boolean): Promise<PackumentSummary> {
+  const options = { ...npmOptions, fullMetadata: true, packumentCache: undefined }
+  if (!preferOnline) {
+    try {
+      return await summarisePackument(await pacote.packument(name, { ...options, offline: true, preferOnline: false }))
+    } catch (error: any) {
+      // Not in npm's cache (or unreadable there): the registry's answer decides.
+      if (error?.code !== 'ENOTCACHED') throw error
+    }
+  }
+  // No cache folder: make-fetch-happen neither reads nor stores.
+  return await summarisePackument(await pacote.packument(name, { ...options, cache: undefined, offline: false, preferOffline: false, preferOnline }))
+}
