@@ -187,7 +187,8 @@ export class FactsCache {
   }
 
   /** The stored summary when it is intact and younger than maxAge; null otherwise (never an error). */
-  async read(name: string, now: number): Promise<PackumentSummary | null> {
+  /** The summary of this package, if one is stored and (unless `anyAge`, as `--offline` reads) younger than maxAge. */
+  async read(name: string, now: number, anyAge = false): Promise<PackumentSummary | null> {
     let stored: StoredSummary
     try {
       const raw = JSON.parse(await readFile(this.#file(name), 'utf8'))
@@ -200,7 +201,7 @@ export class FactsCache {
     } catch {
       return null
     }
-    if (stored.name !== name || now - stored.storedAt > this.#maxAgeMs) return null
+    if (stored.name !== name || (!anyAge && now - stored.storedAt > this.#maxAgeMs)) return null
     this.#oldestRead = Math.min(this.#oldestRead ?? stored.storedAt, stored.storedAt)
     const versions = loadLists(stored.versions)
     return {

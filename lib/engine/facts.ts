@@ -60,6 +60,8 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
   const fresh = await options.cache.summaries()
+  // --offline: summaries of any age and npm's cache answer; nothing is asked (packument-fetch.ts).
+  const isOffline = Boolean(options.npmOptions.offline)
   const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
   try {
     await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
@@ -72,7 +74,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
       let isFromDisk = false
       try {
         if (!isComplete(summary)) {
-          const stored = await options.summaries?.read(name, now)
+          const stored = await options.summaries?.read(name, now, isOffline)
           if (isComplete(stored)) {
             summary = stored
             isFromDisk = true

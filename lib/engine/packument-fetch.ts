@@ -5,7 +5,8 @@
 // packument fetched from the registry is not written to it: the summary on
 // disk (facts-cache.ts) is what later runs read, and storing the full JSON in
 // cacache (hashing, index entries, 121 MiB for the bench app) was half the CPU
-// of fetching it. npm's own installs keep caching what they fetch.
+// of fetching it. npm's own installs keep caching what they fetch. With
+// --offline only npm's cache is read (ENOTCACHED: the package is unverifiable).
 import { summarisePackument, type PackumentSummary } from '../npm/packument-facts.js'
 import { requireCommonJs } from '../model/commonjs.js'
 
@@ -13,12 +14,12 @@ const pacote: typeof import('pacote') = requireCommonJs('pacote')
 
 export async function fetchPackumentSummary(name: string, npmOptions: Record<string, any>, preferOnline: boolean): Promise<PackumentSummary> {
   const options = { ...npmOptions, fullMetadata: true, packumentCache: undefined }
-  if (!preferOnline) {
+  if (!preferOnline || npmOptions.offline) {
     try {
       return await summarisePackument(await pacote.packument(name, { ...options, offline: true, preferOnline: false }))
     } catch (error: any) {
-      // Not in npm's cache (or unreadable there): the registry's answer decides.
-      if (error?.code !== 'ENOTCACHED') throw error
+      // Not in npm's cache (or unreadable there): the registry's answer decides, unless --offline.
+      if (error?.code !== 'ENOTCACHED' || npmOptions.offline) throw error
     }
   }
   // No cache folder: make-fetch-happen neither reads nor stores.
