@@ -186,8 +186,7 @@ export class FactsCache {
     return path.join(this.#dir, `${createHash('sha256').update(name).digest('hex').slice(0, 40)}.json`)
   }
 
-  /** The stored summary when it is intact and younger than maxAge; null otherwise (never an error). */
-  /** The summary of this package, if one is stored and (unless `anyAge`, as `--offline` reads) younger than maxAge. */
+  /** The stored summary when it is intact and younger than maxAge (of any age with `anyAge`, as `--offline` reads); null otherwise (never an error). */
   async read(name: string, now: number, anyAge = false): Promise<PackumentSummary | null> {
     let stored: StoredSummary
     try {

@@ -60,7 +60,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
   const fresh = await options.cache.summaries()
-  // --offline: summaries of any age and npm's cache answer; nothing is asked (packument-fetch.ts).
+  // --offline: summaries of any age and npm's cache answer; nothing is asked (fetch-jobs.ts).
   const isOffline = Boolean(options.npmOptions.offline)
   const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
   try {

@@ -14,13 +14,14 @@ import type { Worker } from 'node:worker_threads'
 import type { TarballFact } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import type { TarballTarget } from '../npm/tarball-manifest.js'
-import { runJob, type WorkerAnswer, type WorkerJob } from './fetch-worker.js'
+import { runJob, type FetchJob } from './fetch-jobs.js'
+import type { WorkerAnswer } from './fetch-worker.js'
 
 /** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
 const JOBS_BEFORE_WORKER = 24
 
 interface Pending {
-  job: WorkerJob
+  job: FetchJob
   resolve: (result: any) => void
   reject: (error: unknown) => void
 }
@@ -51,7 +52,8 @@ export class FetchLanes {
   #started = 0
   #mainInFlight = 0
   #worker: Worker | null = null
-  #isWorkerOut = false
+  /** The worker is started at most once: after it stops (or could not start) the main thread does the rest. */
+  #hasTriedWorker = false
   #nextId = 0
   readonly #pending = new Map<number, Pending>()
   /** How many jobs the worker answered (for tests and measurements). */
@@ -70,15 +72,19 @@ export class FetchLanes {
     return this.#run({ kind: 'tarball', target }) as Promise<TarballFact>
   }
 
-  /** Stops the worker: the lanes are done with. */
+  /** Stops the worker: the lanes are done with (a job still in it is not done elsewhere). */
   close(): void {
     const worker = this.#worker
     this.#worker = null
-    this.#isWorkerOut = true
-    if (worker) void worker.terminate()
+    this.#hasTriedWorker = true
+    if (!worker) return
+    const abandoned = [...this.#pending.values()]
+    this.#pending.clear()
+    for (const { reject } of abandoned) reject(Object.assign(new Error('the run ended before the registry answered'), { code: 'ECLOSED' }))
+    void worker.terminate()
   }
 
-  async #run(job: WorkerJob): Promise<PackumentSummary | TarballFact> {
+  async #run(job: FetchJob): Promise<PackumentSummary | TarballFact> {
     this.#started++
     if (this.#started > this.#jobsBeforeWorker) await this.#startWorker()
     if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
@@ -91,8 +97,8 @@ export class FetchLanes {
   }
 
   async #startWorker(): Promise<void> {
-    if (this.#worker || this.#isWorkerOut) return
-    this.#isWorkerOut = true
+    if (this.#hasTriedWorker) return
+    this.#hasTriedWorker = true
     // Next to this module: dist/lib/engine/ or dist/bundle/ (esbuild's entry). Run from
     // sources (the .ts files under tsx) there is no compiled worker: one lane only.
     const file = fileURLToPath(new URL('./fetch-worker.js', import.meta.url))
@@ -105,13 +111,12 @@ export class FetchLanes {
       worker.on('error', () => this.#fail(worker))
       worker.on('exit', () => this.#fail(worker))
       this.#worker = worker
-      this.#isWorkerOut = false
     } catch {
       // a worker that cannot start: the main thread does everything
     }
   }
 
-  #viaWorker(job: WorkerJob): Promise<PackumentSummary | TarballFact> {
+  #viaWorker(job: FetchJob): Promise<PackumentSummary | TarballFact> {
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { job, resolve, reject })
@@ -136,10 +141,9 @@ export class FetchLanes {
     }
   }
 
-  /** The worker died (or was stopped): what it had not answered is done here. */
+  /** The worker died: what it had not answered is done here. */
   #fail(worker: Worker): void {
     if (this.#worker === worker) this.#worker = null
-    this.#isWorkerOut = true
     const orphans = [...this.#pending.values()]
     this.#pending.clear()
     for (const { job, resolve, reject } of orphans) runJob(job, this.#npmOptions).then(resolve, reject)

@@ -8,20 +8,12 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { TarballFact } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
-import { readTarballManifest, type TarballTarget } from '../npm/tarball-manifest.js'
-import { fetchPackumentSummary } from './packument-fetch.js'
-
-export type WorkerJob = { kind: 'packument'; name: string; preferOnline: boolean } | { kind: 'tarball'; target: TarballTarget }
+import { runJob, type FetchJob } from './fetch-jobs.js'
 
 export type WorkerAnswer =
   | { id: number; result: PackumentSummary | TarballFact }
   | { id: number; error: { code?: string; message: string } }
   | { log: unknown[] }
-
-/** The job's work: the same on either thread. */
-export function runJob(job: WorkerJob, npmOptions: Record<string, any>): Promise<PackumentSummary | TarballFact> {
-  return job.kind === 'packument' ? fetchPackumentSummary(job.name, npmOptions, job.preferOnline) : readTarballManifest(job.target, npmOptions)
-}
 
 const port = parentPort
 if (port && workerData?.isFetchWorker) {
@@ -33,7 +25,7 @@ if (port && workerData?.isFetchWorker) {
       // an argument that cannot be copied (npm logs plain values and errors)
     }
   })
-  port.on('message', ({ id, job }: { id: number; job: WorkerJob }) => {
+  port.on('message', ({ id, job }: { id: number; job: FetchJob }) => {
     runJob(job, npmOptions).then(
       (result) => port.postMessage({ id, result } satisfies WorkerAnswer),
       (error: any) => port.postMessage({ id, error: { code: typeof error?.code === 'string' ? error.code : undefined, message: String(error?.message ?? error) } } satisfies WorkerAnswer),

@@ -279,10 +279,10 @@ class TarballManifestCache {
   }
 }
 
-/** Reads many tarballs, a few at a time (bounded memory: each one is streamed). */
 /** Where a tarball is read: on this thread, or on the thread that has fewer in flight (engine/fetch-lanes.ts). */
 export type TarballReader = (target: TarballTarget) => Promise<TarballFact>
 
+/** Reads many tarballs, a few at a time (bounded memory: each one is streamed). */
 export async function readTarballManifests(
   targets: TarballTarget[],
   npmOptions: Record<string, any>,
