@@ -57,8 +57,22 @@ declare module 'npm-registry-fetch' {
   const npmFetch: {
     (path: string, options: Record<string, unknown>): Promise<any>
     json(path: string, options: Record<string, unknown>): Promise<any>
+    /** The registry a spec is fetched from: its scope's `@scope:registry`, else `registry`. */
+    pickRegistry(spec: unknown, options: Record<string, unknown>): string
   }
   export = npmFetch
+}
+declare module 'cacache' {
+  export const index: {
+    /** The newest index entry under this key, or null. */
+    find(cache: string, key: string): Promise<{ key: string; integrity: string } | null>
+  }
+}
+declare module '@npmcli/agent' {
+  /** npm's connection agent (keep-alive pools, proxies, timeouts). */
+  export class Agent {
+    constructor(options: Record<string, unknown>)
+  }
 }
 declare module '@npmcli/redact' {
   /** Masks npm tokens and URL passwords in text. */
