@@ -15,7 +15,7 @@ import type { TarballFact } from '../model/rule.js'
 import { summarisePackument, type PackumentSummary } from '../npm/packument-facts.js'
 import { readTarballManifest, type TarballTarget } from '../npm/tarball-manifest.js'
 import { requireCommonJs } from '../model/commonjs.js'
-import { withSharedAgent } from '../npm/shared-agent.js'
+import { fetchOptionsOf } from '../npm/fetch-options.js'
 import { format } from 'node:url'
 
 const pacote: typeof import('pacote') = requireCommonJs('pacote')
@@ -27,7 +27,7 @@ export type FetchJob = { kind: 'packument'; name: string; preferOnline: boolean 
 
 /** The job's work: the same on either thread. */
 export function runJob(job: FetchJob, npmOptions: Record<string, any>): Promise<PackumentSummary | TarballFact> {
-  const options = withSharedAgent(npmOptions)
+  const options = fetchOptionsOf(npmOptions)
   return job.kind === 'packument' ? fetchPackumentSummary(job.name, options, job.preferOnline) : readTarballManifest(job.target, options)
 }
 

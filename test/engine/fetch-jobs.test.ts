@@ -4,14 +4,14 @@
 // through one agent whose TLS context trusts exactly those.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fetchPackumentSummary, runJob } from '../../lib/engine/fetch-jobs.ts'
-import { withSharedAgent } from '../../lib/npm/shared-agent.ts'
+import { fetchOptionsOf, NOT_FOR_FETCHING } from '../../lib/npm/fetch-options.ts'
 import type { TarballTarget } from '../../lib/npm/tarball-manifest.ts'
 import { requireCommonJs } from '../../lib/model/commonjs.ts'
 import { loadFixturePackages, startRegistry, type FixtureRegistry } from '../helpers/fixture-registry.ts'
@@ -78,10 +78,10 @@ test("with npm's cafile, one agent trusts exactly its certificates: packuments a
   const base = { registry: front.url, cache: path.join(dir, '_cacache'), fetchRetries: 0 }
   try {
     const withCa = { ...base, ca: CERT }
-    const shared = withSharedAgent(withCa, {})
+    const shared = fetchOptionsOf(withCa, {})
     assert.ok(shared.agent, 'a cafile gets the shared agent')
     assert.is(shared.ca, undefined, 'requests carry the context, not the bundle')
-    assert.is(withSharedAgent(withCa, {}), shared, 'one agent per options object')
+    assert.is(fetchOptionsOf(withCa, {}), shared, 'one agent per options object')
 
     const summaries = await Promise.all(NAMES.map((name) => runJob({ kind: 'packument', name, preferOnline: true }, withCa)))
     assert.equal(summaries.map((summary: any) => summary.name), NAMES)
@@ -122,9 +122,46 @@ test("npm's agents stay where npm picks a connection per destination: a proxy, c
   ]
   for (const [index, flat] of unchanged.entries()) {
     const env = index === 0 ? { HTTPS_PROXY: 'http://127.0.0.1:9' } : {}
-    assert.is(withSharedAgent(flat, env), flat, JSON.stringify(Object.keys(flat)))
+    const options = fetchOptionsOf(flat, env)
+    assert.is(options.agent, undefined, JSON.stringify(Object.keys(flat)))
+    assert.equal(options, flat, 'nothing else changes')
   }
-  assert.ok(withSharedAgent({ ca: [CERT] }, {}).agent, 'a cafile read as an array of certificates')
+  assert.ok(fetchOptionsOf({ ca: [CERT] }, {}).agent, 'a cafile read as an array of certificates')
+})
+
+test("the jobs' options leave out only settings for other commands: credentials, scoped registries and unknown keys stay", () => {
+  const flat: Record<string, unknown> = {
+    registry: 'https://registry.example/',
+    '//registry.example/:_authToken': 'secret',
+    '@acme:registry': 'https://acme.example/',
+    userAgent: 'npm/11',
+    fetchRetries: 2,
+    someFutureSetting: true,
+  }
+  for (const key of NOT_FOR_FETCHING) flat[key] = 'x'
+  const options = fetchOptionsOf(flat, {})
+  assert.equal(options, { registry: 'https://registry.example/', '//registry.example/:_authToken': 'secret', '@acme:registry': 'https://acme.example/', userAgent: 'npm/11', fetchRetries: 2, someFutureSetting: true })
+})
+
+test("no library of npm's fetch stack reads a setting the jobs leave out", () => {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules')
+  const libraries = ['pacote', 'npm-registry-fetch', 'make-fetch-happen', 'minipass-fetch', '@npmcli/agent', 'cacache', 'ssri', 'npm-pick-manifest', '@npmcli/git']
+  const sources: Array<[string, string]> = []
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(file)
+      else if (entry.name.endsWith('.js')) sources.push([file, readFileSync(file, 'utf8')])
+    }
+  }
+  for (const library of libraries) walk(path.join(root, library, 'lib'))
+  assert.ok(sources.length > 50, `the sources were found (${sources.length} files)`)
+  const reads: string[] = []
+  for (const key of NOT_FOR_FETCHING) {
+    const read = new RegExp(`\\b(?:opts|options|flatOptions|npmOptions|this\\.opts|this\\.options)\\??\\.${key}\\b|\\{[^}]*\\b${key}\\b[^}]*\\}\\s*=\\s*(?:opts|options)\\b`)
+    for (const [file, text] of sources) if (read.test(text)) reads.push(`${key} in ${path.relative(root, file)}`)
+  }
+  assert.equal(reads, [])
 })
 
 test.run()

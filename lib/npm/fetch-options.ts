@@ -1,0 +1,74 @@
+// npm's options as the registry jobs (fetch-jobs.ts) hand them to pacote.
+//
+// Without npm's settings for other commands. npm's flat options have 131 keys,
+// which puts every copy of them in V8's slow dictionary mode, and npm's fetch
+// stack copies its options about eight times a request: that was a millisecond
+// of CPU a packument. The keys left out are about the install itself, other
+// commands or output (none of pacote, npm-registry-fetch, make-fetch-happen,
+// minipass-fetch, @npmcli/agent, cacache or ssri reads them); everything else,
+// and any key npm adds later, is kept.
+//
+// One connection agent, with one TLS context, for a thread's registry
+// requests when npm is configured with its own certificate authorities
+// (`cafile`/`ca`). Through npm's fetch stack each new socket builds a TLS
+// context from the whole bundle (about 20 ms of CPU for a 144-certificate
+// system bundle), and every request keys its agent pool by the bundle's
+// 215 KiB of text (@npmcli/agent's cache key, Node's agent name). Here the
+// bundle is parsed once, and requests carry the context instead of the text.
+// Where npm would pick a connection per registry (client certificates, a
+// proxy), npm's own agents are used unchanged.
+import dns from 'node:dns'
+import tls from 'node:tls'
+import { requireCommonJs } from '../model/commonjs.js'
+
+const { Agent }: typeof import('@npmcli/agent') = requireCommonJs('@npmcli/agent')
+
+/** Settings that choose a connection per destination: npm's agents handle them. */
+function needsNpmAgents(flat: Record<string, any>, env: NodeJS.ProcessEnv): boolean {
+  if (flat.agent != null || flat.proxy || flat.httpsProxy || flat.cert || flat.key) return true
+  if (Object.keys(env).some((name) => ['https_proxy', 'http_proxy', 'proxy'].includes(name.toLowerCase()) && env[name])) return true
+  // Per-registry client certificates (`//host/:certfile`), which npm-registry-fetch reads per request.
+  return Object.keys(flat).some((key) => key.startsWith('//') && /:(certfile|keyfile)$/.test(key))
+}
+
+/** npm settings no part of npm's fetch stack reads (checked against their sources: see the top of this file). */
+export const NOT_FOR_FETCHING = new Set([
+  'access', 'all', 'allowSameVersion', 'allowScripts', 'allowScriptsPending', 'allowScriptsPin', 'audit', 'auditLevel', 'binLinks', 'browser',
+  'call', 'cidr', 'color', 'commitHooks', 'cpu', 'dangerouslyAllowAllScripts', 'depth', 'diff', 'diffDstPrefix', 'diffIgnoreAllSpace',
+  'diffNameOnly', 'diffNoPrefix', 'diffSrcPrefix', 'diffText', 'diffUnified', 'dryRun', 'editor', 'engineStrict', 'expires', 'force',
+  'formatPackageLock', 'fund', 'gitTagVersion', 'global', 'globalconfig', 'heading', 'ifPresent', 'includeAttestations',
+  'includeWorkspaceRoot', 'initPrivate', 'installLinks', 'installStrategy', 'json', 'legacyPeerDeps', 'libc', 'location', 'lockfileVersion',
+  'logColor', 'message', 'minReleaseAgeExclude', 'name', 'npxCache', 'omit', 'omitLockfileRegistryResolved', 'orgs', 'orgsPermission', 'os',
+  'packDestination', 'package', 'packageLock', 'packageLockOnly', 'packages', 'packagesAll', 'packagesAndScopesPermission', 'parseable',
+  'preferDedupe', 'preid', 'progress', 'provenance', 'provenanceFile', 'readOnly', 'rebuildBundle', 'save', 'saveBundle', 'savePrefix',
+  'sbomFormat', 'sbomType', 'scopes', 'search', 'shell', 'signGitCommit', 'signGitTag', 'silent', 'strictAllowScripts', 'strictPeerDeps',
+  'tagVersionPrefix', 'tokenDescription', 'unicode', 'workspacesEnabled', 'workspacesUpdate',
+])
+
+/** Per npm options object: what the registry jobs use. */
+const prepared = new WeakMap<Record<string, any>, Record<string, any>>()
+
+/** These npm options for registry jobs: without the settings for other commands, and with one agent for every request where that connects as npm would. */
+export function fetchOptionsOf(flat: Record<string, any>, env: NodeJS.ProcessEnv = process.env): Record<string, any> {
+  let options = prepared.get(flat)
+  if (options) return options
+  options = {}
+  for (const key of Object.keys(flat)) if (!NOT_FOR_FETCHING.has(key)) options[key] = flat[key]
+  const ca = flat.ca
+  if ((typeof ca === 'string' || Array.isArray(ca)) && ca.length > 0 && !needsNpmAgents(flat, env)) {
+    const strictSSL = flat.strictSSL
+    const agent = new Agent({
+      // What make-fetch-happen hands @npmcli/agent for each request (npm-registry-fetch's options).
+      maxSockets: flat.maxSockets,
+      localAddress: flat.localAddress,
+      timeout: flat.timeout || 30 * 1000,
+      rejectUnauthorized: strictSSL === undefined || strictSSL === null ? env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' : strictSSL !== false,
+      dns: { ttl: 5 * 60 * 1000, lookup: dns.lookup },
+      secureContext: tls.createSecureContext({ ca }),
+    })
+    options.agent = agent
+    options.ca = undefined
+  }
+  prepared.set(flat, options)
+  return options
+}
