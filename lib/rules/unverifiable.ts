@@ -9,10 +9,12 @@ export const unverifiableRule: Rule = {
     defaultSeverity: 'block',
     messages: {
       'facts-unavailable': '{name}@{version} could not be verified: {reason}',
+      'facts-not-cached': '{name}@{version} could not be verified offline: neither safe-npm nor npm has its registry facts cached ({reason})',
       'optional-unavailable': 'the optional package {name} could not be resolved from the registry, so npm will skip it: {reason}',
     },
     hints: {
       'facts-unavailable': 'Check the registry is reachable and try again; the other rules could not judge this package.',
+      'facts-not-cached': 'Run safe-npm once online (without --offline) so that its facts are kept; the other rules could not judge this package.',
       'optional-unavailable': 'Nothing of it is installed here; a registry that serves it (or another platform) gets it judged in full.',
     },
     // An optional dependency npm could not resolve is never installed: nothing unknown reaches the disk.
@@ -27,6 +29,8 @@ export const unverifiableRule: Rule = {
     if (pkg.isOptional && pkg.version === '') {
       return [{ messageId: 'optional-unavailable', args: { name: pkg.name, reason: facts.reason ?? 'unknown reason' } }]
     }
+    // --offline, and nothing cached answers (fetch-jobs.ts): no registry was asked, so none is to blame.
+    if (/\bENOTCACHED\b/.test(facts.reason ?? '')) return [{ messageId: 'facts-not-cached', args: { name: pkg.name, version: pkg.version, reason: facts.reason ?? '' } }]
     return [{ messageId: 'facts-unavailable', args: { name: pkg.name, version: pkg.version, reason: facts.reason ?? 'unknown reason' } }]
   },
 }

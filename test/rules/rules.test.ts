@@ -214,6 +214,7 @@ const CASES: Array<[string, PackageView, PackageFacts, PolicyDocument, string[],
   ['facts could not be learned', view(), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
   ['an optional package npm could not resolve (it skips it)', view({ version: '', isOptional: true }), { status: 'unverifiable', reason: 'E404' }, {}, ['warn:unverifiable/optional-unavailable']],
   ['a resolved optional package whose facts are unknown still blocks', view({ isOptional: true }), { status: 'unverifiable', reason: 'E500' }, {}, ['block:unverifiable/facts-unavailable']],
+  ['offline, nothing cached: unverifiable, blamed on no registry', view(), { status: 'unverifiable', reason: 'ENOTCACHED: request to https://registry.example/x failed: cache mode is only-if-cached but could not find x' }, {}, ['block:unverifiable/facts-not-cached']],
   ['facts could not be learned, warn', view(), { status: 'unverifiable', reason: 'E500' }, { rules: { unverifiable: 'warn' } }, ['warn:unverifiable/facts-unavailable']],
 ]
 
