@@ -25,9 +25,9 @@ const registryFetch: typeof import('npm-registry-fetch') = requireCommonJs('npm-
 
 export type FetchJob = { kind: 'packument'; name: string; preferOnline: boolean } | { kind: 'tarball'; target: TarballTarget }
 
-/** The job's work: the same on either thread. */
-export function runJob(job: FetchJob, npmOptions: Record<string, any>): Promise<PackumentSummary | TarballFact> {
-  const options = fetchOptionsOf(npmOptions)
+/** The job's work: the same on either thread; `isBulk` once the run has many jobs (see fetchOptionsOf). */
+export function runJob(job: FetchJob, npmOptions: Record<string, any>, isBulk = true): Promise<PackumentSummary | TarballFact> {
+  const options = fetchOptionsOf(npmOptions, isBulk)
   return job.kind === 'packument' ? fetchPackumentSummary(job.name, options, job.preferOnline) : readTarballManifest(job.target, options)
 }
 

@@ -90,7 +90,7 @@ export class FetchLanes {
     if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
     this.#mainInFlight++
     try {
-      return await runJob(job, this.#npmOptions)
+      return await runJob(job, this.#npmOptions, this.#started > this.#jobsBeforeWorker)
     } finally {
       this.#mainInFlight--
     }
@@ -146,6 +146,6 @@ export class FetchLanes {
     if (this.#worker === worker) this.#worker = null
     const orphans = [...this.#pending.values()]
     this.#pending.clear()
-    for (const { job, resolve, reject } of orphans) runJob(job, this.#npmOptions).then(resolve, reject)
+    for (const { job, resolve, reject } of orphans) runJob(job, this.#npmOptions, true).then(resolve, reject)
   }
 }

@@ -46,19 +46,27 @@ export const NOT_FOR_FETCHING = new Set([
   'tagVersionPrefix', 'tokenDescription', 'unicode', 'workspacesEnabled', 'workspacesUpdate',
 ])
 
-/** Per npm options object: what the registry jobs use. */
+/** Per npm options object: what the registry jobs use, without and with the shared agent. */
 const prepared = new WeakMap<Record<string, any>, Record<string, any>>()
+const preparedWithAgent = new WeakMap<Record<string, any>, Record<string, any>>()
 
-/** These npm options for registry jobs: without the settings for other commands, and with one agent for every request where that connects as npm would. */
-export function fetchOptionsOf(flat: Record<string, any>, env: NodeJS.ProcessEnv = process.env): Record<string, any> {
-  let options = prepared.get(flat)
+/**
+ * These npm options for registry jobs: without the settings for other
+ * commands and, for a run of many jobs (`isBulk`), with one agent for every
+ * request where that connects as npm would. A run of a few jobs keeps npm's
+ * agents: its connections are those Arborist opened while resolving, and a
+ * context of its own would cost as much as the few it saves.
+ */
+export function fetchOptionsOf(flat: Record<string, any>, isBulk: boolean, env: NodeJS.ProcessEnv = process.env): Record<string, any> {
+  const cache = isBulk ? preparedWithAgent : prepared
+  let options = cache.get(flat)
   if (options) return options
   options = {}
   for (const key of Object.keys(flat)) if (!NOT_FOR_FETCHING.has(key)) options[key] = flat[key]
   const ca = flat.ca
-  if ((typeof ca === 'string' || Array.isArray(ca)) && ca.length > 0 && !needsNpmAgents(flat, env)) {
+  if (isBulk && (typeof ca === 'string' || Array.isArray(ca)) && ca.length > 0 && !needsNpmAgents(flat, env)) {
     const strictSSL = flat.strictSSL
-    const agent = new Agent({
+    const settings: Record<string, unknown> = {
       // What make-fetch-happen hands @npmcli/agent for each request (npm-registry-fetch's options).
       maxSockets: flat.maxSockets,
       localAddress: flat.localAddress,
@@ -66,10 +74,13 @@ export function fetchOptionsOf(flat: Record<string, any>, env: NodeJS.ProcessEnv
       rejectUnauthorized: strictSSL === undefined || strictSSL === null ? env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' : strictSSL !== false,
       dns: { ttl: 5 * 60 * 1000, lookup: dns.lookup },
       secureContext: tls.createSecureContext({ ca }),
-    })
+    }
+    // An unset value would override the agent's own default (15 sockets a host) with none.
+    for (const [key, value] of Object.entries(settings)) if (value === undefined || value === null) delete settings[key]
+    const agent = new Agent(settings)
     options.agent = agent
     options.ca = undefined
   }
-  prepared.set(flat, options)
+  cache.set(flat, options)
   return options
 }

@@ -78,10 +78,10 @@ test("with npm's cafile, one agent trusts exactly its certificates: packuments a
   const base = { registry: front.url, cache: path.join(dir, '_cacache'), fetchRetries: 0 }
   try {
     const withCa = { ...base, ca: CERT }
-    const shared = fetchOptionsOf(withCa, {})
+    const shared = fetchOptionsOf(withCa, true, {})
     assert.ok(shared.agent, 'a cafile gets the shared agent')
     assert.is(shared.ca, undefined, 'requests carry the context, not the bundle')
-    assert.is(fetchOptionsOf(withCa, {}), shared, 'one agent per options object')
+    assert.is(fetchOptionsOf(withCa, true, {}), shared, 'one agent per options object')
 
     const summaries = await Promise.all(NAMES.map((name) => runJob({ kind: 'packument', name, preferOnline: true }, withCa)))
     assert.equal(summaries.map((summary: any) => summary.name), NAMES)
@@ -122,11 +122,12 @@ test("npm's agents stay where npm picks a connection per destination: a proxy, c
   ]
   for (const [index, flat] of unchanged.entries()) {
     const env = index === 0 ? { HTTPS_PROXY: 'http://127.0.0.1:9' } : {}
-    const options = fetchOptionsOf(flat, env)
+    const options = fetchOptionsOf(flat, true, env)
     assert.is(options.agent, undefined, JSON.stringify(Object.keys(flat)))
     assert.equal(options, flat, 'nothing else changes')
   }
-  assert.ok(fetchOptionsOf({ ca: [CERT] }, {}).agent, 'a cafile read as an array of certificates')
+  assert.ok(fetchOptionsOf({ ca: [CERT] }, true, {}).agent, 'a cafile read as an array of certificates')
+  assert.is(fetchOptionsOf({ ca }, false, {}).agent, undefined, "a run of a few jobs keeps npm's agents")
 })
 
 test("the jobs' options leave out only settings for other commands: credentials, scoped registries and unknown keys stay", () => {
@@ -139,7 +140,7 @@ test("the jobs' options leave out only settings for other commands: credentials,
     someFutureSetting: true,
   }
   for (const key of NOT_FOR_FETCHING) flat[key] = 'x'
-  const options = fetchOptionsOf(flat, {})
+  const options = fetchOptionsOf(flat, true, {})
   assert.equal(options, { registry: 'https://registry.example/', '//registry.example/:_authToken': 'secret', '@acme:registry': 'https://acme.example/', userAgent: 'npm/11', fetchRetries: 2, someFutureSetting: true })
 })
 
