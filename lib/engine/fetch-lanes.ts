@@ -86,11 +86,12 @@ export class FetchLanes {
 
   async #run(job: FetchJob): Promise<PackumentSummary | TarballFact> {
     this.#started++
-    if (this.#started > this.#jobsBeforeWorker) await this.#startWorker()
+    const isBulk = this.#started > this.#jobsBeforeWorker
+    if (isBulk) await this.#startWorker()
     if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
     this.#mainInFlight++
     try {
-      return await runJob(job, this.#npmOptions, this.#started > this.#jobsBeforeWorker)
+      return await runJob(job, this.#npmOptions, isBulk)
     } finally {
       this.#mainInFlight--
     }

@@ -5,9 +5,10 @@
 // (the object itself in V8's dictionary mode): fetching the bench app's 918
 // packuments on one thread took 6.0 s of CPU with them, 3.5–4.0 s with the
 // 43 kept. The keys left out are about the install itself, other
-// commands or output (none of pacote, npm-registry-fetch, make-fetch-happen,
-// minipass-fetch, @npmcli/agent, cacache or ssri reads them); everything else,
-// and any key npm adds later, is kept.
+// commands or output: none of pacote, npm-registry-fetch, make-fetch-happen,
+// minipass-fetch, @npmcli/agent, cacache, ssri, npm-pick-manifest or
+// @npmcli/git reads them (test/engine/fetch-jobs.test.ts checks their
+// sources). Everything else, and any key npm adds later, is kept.
 //
 // One connection agent, with one TLS context, for a thread's registry
 // requests when npm is configured with its own certificate authorities
