@@ -47,9 +47,9 @@ export const NOT_FOR_FETCHING = new Set([
   'tagVersionPrefix', 'tokenDescription', 'unicode', 'workspacesEnabled', 'workspacesUpdate',
 ])
 
-/** Per npm options object: what the registry jobs use, without and with the shared agent. */
-const prepared = new WeakMap<Record<string, any>, Record<string, any>>()
-const preparedWithAgent = new WeakMap<Record<string, any>, Record<string, any>>()
+/** Per npm options object: the options without the settings for other commands, and those with the shared agent (the same object where npm's agents stay). */
+const slimmed = new WeakMap<Record<string, any>, Record<string, any>>()
+const withAgent = new WeakMap<Record<string, any>, Record<string, any>>()
 
 /**
  * These npm options for registry jobs: without the settings for other
@@ -59,29 +59,37 @@ const preparedWithAgent = new WeakMap<Record<string, any>, Record<string, any>>(
  * context of its own would cost as much as the few it saves.
  */
 export function fetchOptionsOf(flat: Record<string, any>, isBulk: boolean, env: NodeJS.ProcessEnv = process.env): Record<string, any> {
-  const cache = isBulk ? preparedWithAgent : prepared
-  let options = cache.get(flat)
-  if (options) return options
-  options = {}
-  for (const key of Object.keys(flat)) if (!NOT_FOR_FETCHING.has(key)) options[key] = flat[key]
-  const ca = flat.ca
-  if (isBulk && (typeof ca === 'string' || Array.isArray(ca)) && ca.length > 0 && !needsNpmAgents(flat, env)) {
-    const strictSSL = flat.strictSSL
-    const settings: Record<string, unknown> = {
-      // What make-fetch-happen hands @npmcli/agent for each request (npm-registry-fetch's options).
-      maxSockets: flat.maxSockets,
-      localAddress: flat.localAddress,
-      timeout: flat.timeout || 30 * 1000,
-      rejectUnauthorized: strictSSL === undefined || strictSSL === null ? env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' : strictSSL !== false,
-      dns: { ttl: 5 * 60 * 1000, lookup: dns.lookup },
-      secureContext: tls.createSecureContext({ ca }),
-    }
-    // An unset value would override the agent's own default (15 sockets a host) with none.
-    for (const [key, value] of Object.entries(settings)) if (value === undefined || value === null) delete settings[key]
-    const agent = new Agent(settings)
-    options.agent = agent
-    options.ca = undefined
+  let slim = slimmed.get(flat)
+  if (!slim) {
+    slim = {}
+    for (const key of Object.keys(flat)) if (!NOT_FOR_FETCHING.has(key)) slim[key] = flat[key]
+    slimmed.set(flat, slim)
   }
-  cache.set(flat, options)
+  if (!isBulk) return slim
+  let options = withAgent.get(flat)
+  if (!options) {
+    const agent = sharedAgentFor(flat, env)
+    options = agent ? { ...slim, agent, ca: undefined } : slim
+    withAgent.set(flat, options)
+  }
   return options
+}
+
+/** One agent whose TLS context trusts npm's `ca`, when npm would not pick connections per destination; else null. */
+function sharedAgentFor(flat: Record<string, any>, env: NodeJS.ProcessEnv): InstanceType<typeof Agent> | null {
+  const ca = flat.ca
+  if ((typeof ca !== 'string' && !Array.isArray(ca)) || ca.length === 0 || needsNpmAgents(flat, env)) return null
+  const strictSSL = flat.strictSSL
+  const settings: Record<string, unknown> = {
+    // What make-fetch-happen hands @npmcli/agent for each request (npm-registry-fetch's options).
+    maxSockets: flat.maxSockets,
+    localAddress: flat.localAddress,
+    timeout: flat.timeout || 30 * 1000,
+    rejectUnauthorized: strictSSL === undefined || strictSSL === null ? env.NODE_TLS_REJECT_UNAUTHORIZED !== '0' : strictSSL !== false,
+    dns: { ttl: 5 * 60 * 1000, lookup: dns.lookup },
+    secureContext: tls.createSecureContext({ ca }),
+  }
+  // An unset value would override the agent's own default (15 sockets a host) with none.
+  for (const [key, value] of Object.entries(settings)) if (value === undefined || value === null) delete settings[key]
+  return new Agent(settings)
 }
