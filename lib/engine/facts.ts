@@ -49,43 +49,42 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     byName.set(view.name, [...(byName.get(view.name) ?? []), view])
   }
   let done = views.length - [...byName.values()].reduce((sum, sameName) => sum + sameName.length, 0)
-  const counted = (work: (entry: [string, PackageView[]]) => Promise<void>) => async (entry: [string, PackageView[]]) => {
-    try {
-      await work(entry)
-    } finally {
-      done += entry[1].length
-      options.onProgress?.(done, views.length)
-    }
-  }
   // view.name is the package the resolved tarball names (package-view.ts), not
   // what the lockfile claims, so facts are those of the bytes to be installed.
   const fresh = await options.cache.summaries()
   // --offline: summaries of any age and npm's cache answer; nothing is asked (fetch-jobs.ts).
   const isOffline = Boolean(options.npmOptions.offline)
+  const now = options.now ?? Date.now()
+  const entries = [...byName.entries()]
+  // A packument that names another package answers for that one, not for this.
+  const isCompleteFor = (name: string, sameName: PackageView[], candidate?: PackumentSummary | null): candidate is PackumentSummary =>
+    candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
+  // Arborist's fresh packuments first, then the summaries on disk: local
+  // answers, looked up before anything is asked, so the lanes know how many
+  // registry jobs come (a run of many starts both threads at its first job).
+  const local = await mapConcurrently(entries, options.concurrency ?? 16, async ([name, sameName]) => {
+    const summary = fresh.get(name)
+    if (isCompleteFor(name, sameName, summary)) return { summary, isFromDisk: false }
+    const stored = await options.summaries?.read(name, now, isOffline).catch(() => null)
+    return isCompleteFor(name, sameName, stored) ? { summary: stored, isFromDisk: true } : null
+  })
   const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
+  lanes.expect(local.filter((answer) => answer === null).length)
   try {
-    await mapConcurrently([...byName.entries()], options.concurrency ?? 16, counted(async ([name, sameName]) => {
-      const now = options.now ?? Date.now()
-      // A packument that names another package answers for that one, not for this.
-      const isComplete = (candidate?: PackumentSummary | null): candidate is PackumentSummary =>
-        candidate?.name === name && sameName.every((view) => candidate.byVersion.has(view.version))
-      // Arborist's fresh packuments first, then the summaries on disk, then npm's cache, then the registry.
-      let summary: PackumentSummary | null | undefined = fresh.get(name)
-      let isFromDisk = false
+    await mapConcurrently(entries.map((entry, index) => ({ entry, local: local[index] })), options.concurrency ?? 16, async ({ entry, local }) => {
+      const [name, sameName] = entry
+      // Then npm's cache, then the registry (fetch-jobs.ts).
+      let summary: PackumentSummary | null | undefined = local?.summary
       try {
-        if (!isComplete(summary)) {
-          const stored = await options.summaries?.read(name, now, isOffline)
-          if (isComplete(stored)) {
-            summary = stored
-            isFromDisk = true
-          }
-        }
-        if (!isComplete(summary)) summary = await lanes.packument(name, false)
-        if (!isComplete(summary)) summary = await lanes.packument(name, true)
+        if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, false)
+        if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, true)
         if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
       } catch (error) {
         for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
         return
+      } finally {
+        done += sameName.length
+        options.onProgress?.(done, views.length)
       }
       if (summary!.problems.length > 0) {
         // A registry that serves fields of the wrong type is not answering for this package; nothing is stored.
@@ -93,12 +92,12 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
         for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
         return
       }
-      if (!isFromDisk) await options.summaries?.write(summary!, now)
+      if (!local?.isFromDisk) await options.summaries?.write(summary!, now)
       for (const view of sameName) {
         if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
         else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })
       }
-    }))
+    })
   } finally {
     if (!options.lanes) lanes.close()
   }

@@ -5,8 +5,11 @@
 // piece at a time while the second core idles. Once a run has more than a
 // few such jobs, a worker thread (fetch-worker.ts) takes its share: each job
 // goes to the thread with fewer in flight, which also keeps a busy main thread
-// from taking more than it can answer. A run whose facts and tarballs come
-// from safe-npm's caches never starts the worker. A worker that cannot start,
+// from taking more than it can answer. The callers first answer what they can
+// from safe-npm's caches and then say how many jobs remain (expect): a run of
+// many starts the worker at once and shares one agent from its first request,
+// so it does not open a TLS connection per early job. A run whose facts and
+// tarballs come from safe-npm's caches never starts the worker. A worker that cannot start,
 // or dies, hands its jobs back to the main thread.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +53,8 @@ export class FetchLanes {
   readonly #npmOptions: Record<string, any>
   readonly #jobsBeforeWorker: number
   #started = 0
+  /** Set once the run is known to bring many jobs (expect), or once it has brought them. */
+  #isBulk = false
   #mainInFlight = 0
   #worker: Worker | null = null
   /** The worker is started at most once: after it stops (or could not start) the main thread does the rest. */
@@ -62,6 +67,15 @@ export class FetchLanes {
   constructor(npmOptions: Record<string, any>, options: LaneOptions = {}) {
     this.#npmOptions = npmOptions
     this.#jobsBeforeWorker = options.jobsBeforeWorker ?? JOBS_BEFORE_WORKER
+  }
+
+  /**
+   * How many jobs are about to come: a run of many is one from its first job
+   * (the worker starts now and every request shares one agent), instead of
+   * after JOBS_BEFORE_WORKER jobs that each open a connection of their own.
+   */
+  expect(count: number): void {
+    if (count > this.#jobsBeforeWorker) this.#isBulk = true
   }
 
   packument(name: string, preferOnline: boolean): Promise<PackumentSummary> {
@@ -86,7 +100,8 @@ export class FetchLanes {
 
   async #run(job: FetchJob): Promise<PackumentSummary | TarballFact> {
     this.#started++
-    const isBulk = this.#started > this.#jobsBeforeWorker
+    if (this.#started > this.#jobsBeforeWorker) this.#isBulk = true
+    const isBulk = this.#isBulk
     if (isBulk) await this.#startWorker()
     if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
     this.#mainInFlight++

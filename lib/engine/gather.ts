@@ -121,8 +121,7 @@ async function readTarballsOf(
   const wanted = targets.filter((target) => registryLocations.has(target.location))
   if (wanted.length === 0) return new Map()
   options.onPhase?.(`reading the package.json of ${wanted.length} tarball${wanted.length === 1 ? '' : 's'}`)
-  const lanes = options.lanes
-  return readTarballManifests(wanted, options.npmOptions, lanes ? (target) => lanes.tarball(target) : undefined)
+  return readTarballManifests(wanted, options.npmOptions, options.lanes)
 }
 
 /** Reads the tarballs of these packages that were not read yet into their facts; returns how many facts gained a tarball. */

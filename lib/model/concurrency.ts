@@ -5,7 +5,7 @@
  * `items.map(work)` with at most `limit` calls in flight, results in input
  * order. The first failure rejects, and no item starts after it.
  */
-export async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   let hasFailed = false
@@ -13,7 +13,7 @@ export async function mapConcurrently<T, R>(items: readonly T[], limit: number, 
     while (next < items.length && !hasFailed) {
       const index = next++
       try {
-        results[index] = await work(items[index])
+        results[index] = await work(items[index], index)
       } catch (error) {
         hasFailed = true
         throw error

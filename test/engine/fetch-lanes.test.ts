@@ -59,6 +59,26 @@ test('the worker answers as the main thread does: summaries, tarball facts and e
   }
 })
 
+test('a run that says it brings many jobs shares them with the worker from the first; one that brings few stays on the main thread', async () => {
+  const registry = await startRegistry(loadFixturePackages(NAMES))
+  const dir = await makeTempDir('safe-npm-lanes-')
+  const many = new FetchLanes({ registry: registry.url, cache: `${dir}/many/_cacache`, fetchRetries: 0 }, { jobsBeforeWorker: NAMES.length })
+  const few = new FetchLanes({ registry: registry.url, cache: `${dir}/few/_cacache`, fetchRetries: 0 }, { jobsBeforeWorker: NAMES.length })
+  try {
+    many.expect(NAMES.length + 1)
+    few.expect(NAMES.length)
+    const [viaMany, viaFew] = await Promise.all([many, few].map((lanes) => Promise.all(NAMES.map((name) => settled(lanes.packument(name, false))))))
+    assert.ok(many.workerAnswered > 0, 'the worker took some of the first jobs')
+    assert.is(few.workerAnswered, 0, 'no more jobs than jobsBeforeWorker: the worker never starts')
+    assert.equal(viaMany, viaFew)
+  } finally {
+    many.close()
+    few.close()
+    await registry.close()
+    await removeDirs(dir)
+  }
+})
+
 test('packuments fetched from the registry are not stored in npm\'s cache; one already there answers without a request', async () => {
   const registry = await startRegistry(loadFixturePackages(['tiny-dep', 'with-dep']))
   const dir = await makeTempDir('safe-npm-lanes-cache-')
