@@ -70,6 +70,15 @@ const MIN_FIRST_WORD_FAMILY = 5
 /** A first word shorter than this is not judged as a typo (`steam-user` is no `stream`). */
 const MIN_FIRST_WORD_LENGTH = 6
 
+/**
+ * The name of a package of a popular scope, published without the scope
+ * (`platform-browser-dynamic` for `@angular/platform-browser-dynamic`): how
+ * dependency confusion reaches projects that forget the scope. Only names of
+ * two words or more and at least this long: one word (`core`, `utils`) or two
+ * short ones (`css-utils`, `react-id`) are names of their own.
+ */
+const MIN_SCOPED_BARE_LENGTH = 11
+
 const DOUBLED_LETTER = /([a-z])\1/
 
 /** Names shorter than this (letters only) are not compared with doubled letters collapsed. */
@@ -77,6 +86,13 @@ const MIN_COLLAPSED_LENGTH = 6
 
 /** A word at least this long may lose the second of a doubled last letter (`progres`). */
 const MIN_LONG_WORD_LENGTH = 8
+/**
+ * A word at least this long may lose its last letter when more words follow
+ * (`ganach-cli`); a last word, or a whole name, at least {@link MIN_CUT_LAST_WORD_LENGTH}
+ * long (`soliditycoverag`). Shorter ones so cut are often other words (`victor`).
+ */
+const MIN_CUT_WORD_LENGTH = 7
+const MIN_CUT_LAST_WORD_LENGTH = 9
 /** A popular name shorter than this is no target for appended numbers. */
 const MIN_NUMBERED_TARGET_LENGTH = 4
 
@@ -90,11 +106,12 @@ const SUFFIX_WORDS = ['js', 'node', 'nodejs', 'npm']
 const AFFIX_SEPARATORS = ['-', '.', '_', '']
 /**
  * Words that pass a copy off as a release of the package itself
- * (`react-spring-latest`, `jquery-real`, `eslint-config-airbnb-compat`),
+ * (`react-spring-latest`, `jquery-real`, `eslint-config-airbnb-compat`,
+ * `string-width-aliased`),
  * after a hyphen, dot or underscore. Forks so named exist, and are reported
  * too: they are no release of the package either.
  */
-const RELEASE_WORDS = ['latest', 'stable', 'fork', 'forked', 'real', 'prod', 'official', 'compat', 'patched', 'fixed', 'updated']
+const RELEASE_WORDS = ['latest', 'stable', 'fork', 'forked', 'real', 'prod', 'official', 'compat', 'patched', 'fixed', 'updated', 'modified', 'aliased', 'original']
 /**
  * Words that pass a package off as a helper of a popular one (`uuid-utils`,
  * `postcss-optimizer`): only after the most popular names, since further
@@ -153,6 +170,8 @@ export class TyposquatIndex {
   readonly #byHomoglyph = new Map<string, number>()
   /** `@types/node` folded to `typesnode` → best rank. */
   readonly #byJoinedScope = new Map<string, number>()
+  /** `@angular/platform-browser-dynamic` → `platform-browser-dynamic`: names after a popular scope, of two words or more → best rank. */
+  readonly #byScopedBare = new Map<string, number>()
   /** Scopes of popular packages folded by delimiters and look-alikes → those scopes, most popular first. */
   readonly #scopesByFolding = new Map<string, string[]>()
   /** Unscoped popular names of five or more characters, for typo search; ranks beside them. */
@@ -187,6 +206,7 @@ export class TyposquatIndex {
         if (packages === undefined) this.#scopePackages.set(scope, [{ bare, rank }])
         else packages.push({ bare, rank })
         setIfAbsent(this.#byJoinedScope, withoutDelimiters(scope + bare), rank)
+        if (isScopedBareTarget(scope, bare)) setIfAbsent(this.#byScopedBare, bare, rank)
         continue
       }
       const delimiterFree = withoutDelimiters(bare)
@@ -274,6 +294,7 @@ export class TyposquatIndex {
       add(delimiterRank, 'delimiter-variant')
     }
     add(this.#joinedScopeTarget(bare, delimiterFree), 'scope-confusion')
+    add(this.#byScopedBare.get(bare), 'scope-confusion')
     const skeleton = homoglyphSkeleton(withoutDelimiters(original))
     const skeletonRank = this.#byHomoglyph.get(skeleton) ?? this.#byDelimiterFree.get(skeleton)
     if (skeletonRank !== undefined && skeletonRank !== delimiterRank) add(skeletonRank, 'homoglyph')
@@ -428,6 +449,8 @@ export class TyposquatIndex {
       if (/[-_.]/.test(target) || this.#familySizeOf(target) < MIN_FIRST_WORD_FAMILY) continue
       const technique = typoTechnique(first, target)
       if (technique !== null && technique !== 'edit-distance') candidates.push({ rank, technique })
+      // A letter that sounds like the one it replaces (`harthat-api` for `hardhat`): spelt by ear, not slipped.
+      else if (isSoundAlikeReplacement(first, target)) candidates.push({ rank, technique: 'edit-distance' })
     }
     return candidates
   }
@@ -499,6 +522,8 @@ export class TyposquatIndex {
    * when the name starts a family of popular names (then `<name><word>`
    * passes for a package of that project), or for an ending that makes a
    * word of it (`-er`, `-ing`) in a one-word name. Not a plural (`passports`).
+   * The name may have its doubled letters typed once or held down
+   * (`pupeteeerproxy`), as {@link collapsedRuns} folds them.
    */
   #gluedEndingTarget(bare: string): number | undefined {
     const words = /^([a-z]+)([-_.].*)?$/.exec(bare)
@@ -506,13 +531,17 @@ export class TyposquatIndex {
     const first = words[1]
     for (let glued = 1; glued <= MAX_GLUED_ENDING; glued++) {
       const target = first.slice(0, -glued)
-      if (target.length < MIN_GLUED_ENDING_TARGET_LENGTH) break
-      const rank = this.#rankOf.get(target)
+      if (target.length < MIN_GLUED_ENDING_TARGET_LENGTH - 2) break
+      let rank = target.length >= MIN_GLUED_ENDING_TARGET_LENGTH ? this.#rankOf.get(target) : undefined
+      // The name itself with doubled letters typed once, or held down (`pupeteeerproxy`).
+      const isCollapsed = rank === undefined
+      if (isCollapsed) rank = this.#byCollapsedRuns.get(collapsedRuns(target))
       if (rank === undefined || rank >= this.#fuzzyTargetLimit) continue
+      if (isCollapsed && this.#names[rank].length < MIN_GLUED_ENDING_TARGET_LENGTH) continue
       const ending = first.slice(-glued)
       if (ending === 's' || ending === 'es') return undefined
       const isWordEnding = WORD_ENDINGS.includes(ending) && words[2] === undefined
-      return isWordEnding || this.#familySizeOf(target) >= MIN_FIRST_WORD_FAMILY ? rank : undefined
+      return isWordEnding || this.#familySizeOf(this.#names[rank].toLowerCase()) >= MIN_FIRST_WORD_FAMILY ? rank : undefined
     }
     return undefined
   }
@@ -533,15 +562,23 @@ export class TyposquatIndex {
     // `react-dnd11-html5-backend`); one names a version of what it extends
     // (`vue3-chartjs`, `passport-oauth1`).
     const glued = /^([a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*?[a-z])\d{2,3}((?:[-_.][a-z0-9]+)*)$/.exec(bare)
-    let target: string | undefined
-    if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) target = word[1]
+    // A version of two parts glued to a name (`eslint7_0`, `vite4.2`).
+    const gluedVersion = /^(.*[a-z])\d{1,2}[._]\d{1,2}$/.exec(bare)
+    const targets: string[] = []
+    if (word !== null && word[1].length >= MIN_AFFIX_TARGET_LENGTH) targets.push(word[1])
     else if (digit !== null && withoutDelimiters(digit[1]).length >= MIN_NUMBERED_TARGET_LENGTH &&
-      (digit[2] !== '' || !/[-_.]/.test(digit[1]))) target = digit[1]
+      (digit[2] !== '' || !/[-_.]/.test(digit[1]))) targets.push(digit[1])
     else if (version !== null && withoutDelimiters(version[1]).length >=
-      (version[2] + version[3] === '' ? MIN_AFFIX_TARGET_LENGTH : MIN_NUMBERED_TARGET_LENGTH)) target = version[1]
-    else if (glued !== null && /[-_.]/.test(bare) && withoutDelimiters(glued[1] + glued[2]).length >= MIN_AFFIX_TARGET_LENGTH) target = glued[1] + glued[2]
-    const rank = target === undefined ? undefined : this.#rankOf.get(target)
-    return rank !== undefined && rank < this.#fuzzyTargetLimit ? rank : undefined
+      (version[2] + version[3] === '' ? MIN_AFFIX_TARGET_LENGTH : MIN_NUMBERED_TARGET_LENGTH)) targets.push(version[1])
+    else if (glued !== null && /[-_.]/.test(bare) && withoutDelimiters(glued[1] + glued[2]).length >= MIN_AFFIX_TARGET_LENGTH) targets.push(glued[1] + glued[2])
+    // Names of three words or more are copied whole: a digit glued to the last (`react-big-calendar2`) is a copy's.
+    if (digit !== null && digit[2] === '' && nameTokens(digit[1]).length >= MIN_WORDS_FOR_WORD_EDGE_EDITS) targets.push(digit[1])
+    if (gluedVersion !== null && withoutDelimiters(gluedVersion[1]).length >= MIN_AFFIX_TARGET_LENGTH) targets.push(gluedVersion[1])
+    for (const target of targets) {
+      const rank = this.#rankOf.get(target)
+      if (rank !== undefined && rank < this.#fuzzyTargetLimit) return rank
+    }
+    return undefined
   }
 
   #strongest(candidates: Candidate[]): TyposquatMatch | null {
@@ -601,6 +638,10 @@ function typoTechnique(typed: string, intended: string, isScope = false, mayChan
       // (`request-progres`); short words so shortened are often other words (`expres`).
       if (isAtWordEnd(b, edit.at) && b[edit.at] === b[edit.at - 1] && wordLengthAt(b, edit.at) >= MIN_LONG_WORD_LENGTH) return 'omitted-character'
       if (mayChangeEnds && isLongWordEnd(b, edit.at)) return 'omitted-character'
+      // The last letter of a long word left out (`ganach-cli`, `soliditycoverag`)
+      // makes no other word; a plural's `s` does.
+      if (isAtWordEnd(b, edit.at) && !isAtWordStart(b, edit.at) && b[edit.at] !== 's' &&
+          wordLengthAt(b, edit.at) >= (edit.at < b.length - 1 ? MIN_CUT_WORD_LENGTH : MIN_CUT_LAST_WORD_LENGTH)) return 'omitted-character'
       return isAtWordStart(b, edit.at) || isAtWordEnd(b, edit.at) ? null : 'omitted-character'
     case 'inserted-character':
       // `nodes-polyfill-webpack-plugin`: one letter more at a word's start or end.
@@ -808,6 +849,37 @@ function droppedDigit(name: string): string | null {
   const digit = /^(.*[a-z]{3})\d(?![0-9])(.*)$/.exec(name)
   if (digit === null || /\d/.test(digit[1] + digit[2])) return null
   return digit[1] + digit[2]
+}
+
+/**
+ * Whether `bare`, published without its scope, would pass for `@scope/bare`.
+ * Not for `@types`, whose names are those of the packages they type, nor for
+ * a name that starts with the scope or a word of it (`@supabase/supabase-js`,
+ * `@angular-eslint/eslint-plugin-template`): the project's own name from
+ * before it moved into the scope. Nor when the scope spells out the first
+ * word (`@apollographql/graphql-language-service-utils`): a company's fork
+ * of the unscoped original.
+ */
+function isScopedBareTarget(scope: string, bare: string): boolean {
+  if (scope === 'types' || bare.length < MIN_SCOPED_BARE_LENGTH || !/[-_.]/.test(bare)) return false
+  const first = nameTokens(bare)[0]
+  if (first.length >= MIN_NUMBERED_TARGET_LENGTH && withoutDelimiters(scope).includes(first)) return false
+  return !nameTokens(scope).some((word) => startsWithWord(bare, word))
+}
+
+/**
+ * Consonants that differ only in voicing, and `c`/`k`: a name heard rather
+ * than read is spelt with either. (Not `s`/`z`: `-ise` and `-ize` are both
+ * spellings of the same words.)
+ */
+const SOUND_ALIKE = new Set(['dt', 'td', 'bp', 'pb', 'gk', 'kg', 'fv', 'vf', 'ck', 'kc'])
+
+/** One letter, inside a word, replaced by one that sounds like it. */
+function isSoundAlikeReplacement(typed: string, intended: string): boolean {
+  const edit = describeSingleEdit(typed, intended)
+  if (edit === null || edit.kind !== 'replaced-character' || isAtWordStart(typed, edit.at) || isAtWordEnd(typed, edit.at)) return false
+  const [from, to] = edit.characters.split('→')
+  return SOUND_ALIKE.has(from + to)
 }
 
 function setIfAbsent<K, V>(map: Map<K, V>, key: K, value: V): void {

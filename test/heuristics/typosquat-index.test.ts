@@ -399,8 +399,67 @@ part3('the digit of a popular name dropped', () => {
   assert.equal(checkPopular('web-bzz'), ['web3-bzz', 'omitted-character'])
 })
 
+const part4 = suite('typosquat-index: shapes of issue 11, part 4 (Datadog corpus, half A)')
+
+part4('the name of a package of a popular scope, published without the scope', () => {
+  assert.equal(checkPopular('platform-browser-dynamic'), ['@angular/platform-browser-dynamic', 'scope-confusion'])
+  const index = TyposquatIndex.fromPopular([
+    '@angular/platform-browser-dynamic', '@chakra-ui/react-id', '@supabase/supabase-js',
+    '@angular-eslint/eslint-plugin-template', '@types/react-router-dom', '@vue/compiler',
+    '@apollographql/graphql-language-service-utils',
+  ])
+  assert.equal(index.check('platform-browser-dynamic'), { imitates: '@angular/platform-browser-dynamic', technique: 'scope-confusion' })
+  assert.is(index.check('react-id'), null, 'two short words are a name of their own')
+  assert.is(index.check('compiler'), null, 'one word is a name of its own')
+  assert.is(index.check('supabase-js'), null, 'the project\'s name from before it moved into its scope')
+  assert.is(index.check('eslint-plugin-template'), null, 'nor when it starts with a word of the scope')
+  assert.is(index.check('react-router-dom'), null, '@types names are those of the packages they type')
+  assert.is(index.check('graphql-language-service-utils'), null, 'a scope that spells out the first word forked the original')
+})
+
+part4('a version glued to a name, and a digit glued to a name of three words', () => {
+  const index = TyposquatIndex.fromPopular(['eslint', 'react-big-calendar', 'react-select'])
+  assert.equal(index.check('eslint7_0'), { imitates: 'eslint', technique: 'number-appended' })
+  assert.equal(index.check('eslint8.57'), { imitates: 'eslint', technique: 'number-appended' })
+  assert.equal(index.check('react-big-calendar2'), { imitates: 'react-big-calendar', technique: 'number-appended' })
+  assert.is(index.check('react-select3'), null, 'a digit glued to a name of two words says what it is')
+  assert.is(index.check('eslint7_0_1_2'), null)
+})
+
+part4('the last letter of a long word left out', () => {
+  const index = TyposquatIndex.fromPopular(['ganache-cli', 'solidity-coverage', 'fontaine', 'victory', 'victory-core', 'victory-pie', 'victory-bar', 'victory-line', 'victory-axis'])
+  assert.equal(index.check('ganach-cli'), { imitates: 'ganache-cli', technique: 'omitted-character' }, 'a word of seven letters, more words after')
+  assert.equal(index.check('soliditycoverag'), { imitates: 'solidity-coverage', technique: 'omitted-character' }, 'a last word, or a whole name, of nine letters or more')
+  assert.is(index.check('fontain'), null, 'a last word of eight letters so cut is often another word')
+  assert.is(index.check('victor-a'), null, 'a first word of seven letters so cut is another word')
+  assert.is(index.check('ganache-clis'), null)
+})
+
+part4('a letter that sounds like the one it replaces, in the first word of a family', () => {
+  const family = ['hardhat', 'hardhat-deploy', 'hardhat-gas-reporter', 'hardhat-watcher', 'hardhat-abi-exporter', 'hardhat-contract-sizer']
+  const index = TyposquatIndex.fromPopular([...family, ...family.map((name) => name.replace('hardhat', 'humanize'))])
+  assert.equal(index.check('harthat-api'), { imitates: 'hardhat', technique: 'edit-distance' }, 'd spelt t')
+  assert.is(index.check('harshat-api'), null, 'a neighbouring key (d/s) in a first word is not enough')
+  assert.is(index.check('humanise-pw'), null, '-ise and -ize spell the same word')
+  assert.is(TyposquatIndex.fromPopular(family.slice(0, 4)).check('harthat-api'), null, 'three hardhat-* names make no family')
+})
+
+part4('a word glued after a popular name typed with its doubled letters changed', () => {
+  const family = ['puppeteer', 'puppeteer-core', 'puppeteer-extra', 'puppeteer-cluster', 'puppeteer-extra-plugin', 'puppeteer-extra-plugin-stealth']
+  const index = TyposquatIndex.fromPopular(family)
+  assert.equal(index.check('pupeteeerproxy'), { imitates: 'puppeteer', technique: 'affix' })
+  assert.is(index.check('pupeteeers'), null, 'a plural')
+  assert.is(index.check('pupeteeerrecorder'), null, 'more than six letters glued')
+})
+
+part4('more words that pass a copy off as the package', () => {
+  assert.equal(checkPopular('string-width-aliased'), ['string-width', 'affix'])
+  assert.is(checkPopular('string-width-alias'), null)
+})
+
 incidents.run()
 legitimate.run()
 techniques.run()
 issue11.run()
 part3.run()
+part4.run()
