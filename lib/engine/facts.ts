@@ -68,16 +68,16 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
   const local = await mapConcurrently(entries, options.concurrency ?? CONCURRENCY, async ([name, sameName]) => {
     const summary = fresh.get(name)
     if (isCompleteFor(name, sameName, summary)) return { summary, isFromDisk: false }
+    // A summary that cannot be read is a miss: the registry answers instead.
     const stored = await options.summaries?.read(name, now, isOffline).catch(() => null)
     return isCompleteFor(name, sameName, stored) ? { summary: stored, isFromDisk: true } : null
   })
   const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
   lanes.expect(local.filter((answer) => answer === null).length)
   try {
-    await mapConcurrently(entries.map((entry, index) => ({ entry, local: local[index] })), options.concurrency ?? CONCURRENCY, async ({ entry, local }) => {
-      const [name, sameName] = entry
+    await mapConcurrently(entries, options.concurrency ?? CONCURRENCY, async ([name, sameName], index) => {
       // Then npm's cache, then the registry (fetch-jobs.ts).
-      let summary: PackumentSummary | null | undefined = local?.summary
+      let summary: PackumentSummary | null | undefined = local[index]?.summary
       try {
         if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, false)
         if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, true)
@@ -95,7 +95,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
         for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
         return
       }
-      if (!local?.isFromDisk) await options.summaries?.write(summary!, now)
+      if (!local[index]?.isFromDisk) await options.summaries?.write(summary!, now)
       for (const view of sameName) {
         if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
         else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })

@@ -9,8 +9,8 @@
 // from safe-npm's caches and then say how many jobs remain (expect): a run of
 // many starts the worker at once and shares one agent from its first request,
 // so it does not open a TLS connection per early job. A run whose facts and
-// tarballs come from safe-npm's caches never starts the worker. A worker that cannot start,
-// or dies, hands its jobs back to the main thread.
+// tarballs come from safe-npm's caches never starts the worker. A worker that
+// cannot start, or dies, hands its jobs back to the main thread.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Worker } from 'node:worker_threads'
