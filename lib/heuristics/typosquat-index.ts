@@ -31,6 +31,7 @@ export type TyposquatTechnique =
   | 'edit-distance'
   | 'affix'
   | 'number-appended'
+  | 'omitted-word'
 
 export interface TyposquatMatch {
   /** The popular package the name seems to imitate. */
@@ -58,6 +59,12 @@ export interface TyposquatIndexOptions {
 const MIN_FUZZY_LENGTH = 5
 /** Names at least this long may be two edits away instead of one. */
 const MIN_LENGTH_FOR_TWO_EDITS = 10
+/** A word this long is copied, not thought of: a letter slipped into it is a typo whatever key it is (`libpnpmpublish`). */
+const MIN_ANY_KEY_WORD_LENGTH = 12
+/** A middle word at least this long may be left out of a popular name of three words or more (`puppeteer-extra-stealth`)… */
+const MIN_OMITTED_WORD_LENGTH = 3
+/** …when what is left is at least this long (`node-hash` for `node-object-hash` is another package). */
+const MIN_WORD_OMITTED_LENGTH = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
@@ -143,6 +150,7 @@ const TECHNIQUE_STRENGTH: Record<TyposquatTechnique, number> = {
   'scope-confusion': 1,
   affix: 2,
   'number-appended': 2,
+  'omitted-word': 2,
   'swapped-characters': 2,
   'doubled-character': 2,
   'omitted-character': 2,
@@ -184,6 +192,8 @@ export class TyposquatIndex {
   readonly #byCollapsedRuns = new Map<string, number>()
   /** Popular names with one digit after three letters or more (`web3-eth-abi`), the digit dropped (`web-eth-abi`) → best rank. */
   readonly #byDroppedDigit = new Map<string, number>()
+  /** `puppeteer-extra-plugin-stealth` → `puppeteer-extra-stealth`: popular hyphenated names with a middle word left out → best rank. */
+  readonly #byOmittedWord = new Map<string, number>()
   /** Popular one-word names → how many unscoped popular names start with `<name>-` (`puppeteer-core`, …); filled on demand. */
   readonly #familySize = new Map<string, number>()
   readonly #fuzzyTargetLimit: number
@@ -218,6 +228,7 @@ export class TyposquatIndex {
         this.#fuzzyNameRanks.push(rank)
         // Names without a doubled letter are found by their delimiter-free form.
         if (DOUBLED_LETTER.test(bare)) setIfAbsent(this.#byCollapsedRuns, collapsedRuns(bare), rank)
+        for (const omitted of withMiddleWordOmitted(bare)) setIfAbsent(this.#byOmittedWord, omitted, rank)
         const digitDropped = droppedDigit(bare)
         if (digitDropped !== null) setIfAbsent(this.#byDroppedDigit, digitDropped, rank)
       }
@@ -307,6 +318,7 @@ export class TyposquatIndex {
     add(this.#gluedLettersTarget(bare), 'affix')
     add(this.#gluedEndingTarget(bare), 'affix')
     add(this.#byDroppedDigit.get(bare), 'omitted-character')
+    if (bare.length >= MIN_WORD_OMITTED_LENGTH) add(this.#byOmittedWord.get(bare), 'omitted-word')
     add(this.#numberAppendedTarget(bare), 'number-appended')
     return candidates
   }
@@ -647,7 +659,8 @@ function typoTechnique(typed: string, intended: string, isScope = false, mayChan
       // `nodes-polyfill-webpack-plugin`: one letter more at a word's start or end.
       if (a === typed && isWordOfLongName(typed, intended)) return 'edit-distance'
       if (mayChangeEnds && isLongWordEnd(a, edit.at)) return 'edit-distance'
-      return isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at) || !isFatFingered(a, edit.at) ? null : 'edit-distance'
+      if (isAtWordStart(a, edit.at) || isAtWordEnd(a, edit.at)) return null
+      return isFatFingered(a, edit.at) || wordLengthAt(a, edit.at) >= MIN_ANY_KEY_WORD_LENGTH ? 'edit-distance' : null
     case 'replaced-character': {
       const [from, to] = edit.characters.split('→')
       if (mayChangeEnds && isLongWordEnd(a, edit.at)) return 'edit-distance'
@@ -706,6 +719,21 @@ function isWordOfLongName(typed: string, intended: string): boolean {
   const changed = typedWords.findIndex((word, i) => word !== intendedWords[i])
   // A last word so changed is often another word (`replace`/`replacer`, `standard`/`standardx`).
   return changed < typedWords.length - 1 && typedWords.slice(changed + 1).every((word, i) => word === intendedWords[changed + 1 + i])
+}
+
+/**
+ * A hyphenated name of three words or more with one middle word of
+ * MIN_OMITTED_WORD_LENGTH letters or more left out, for each such word; the
+ * first and last word stay (they say what the package is and for what).
+ */
+function withMiddleWordOmitted(name: string): string[] {
+  if (/[_.]/.test(name)) return []
+  const words = name.split('-')
+  const omitted: string[] = []
+  for (let i = 1; i < words.length - 1; i++) {
+    if (words[i].length >= MIN_OMITTED_WORD_LENGTH) omitted.push([...words.slice(0, i), ...words.slice(i + 1)].join('-'))
+  }
+  return omitted
 }
 
 /** Length of the word (between delimiters) that holds position `at`. */

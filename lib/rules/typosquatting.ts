@@ -12,6 +12,7 @@ const TECHNIQUES: Record<string, string> = {
   'edit-distance': 'a near spelling',
   affix: 'a common prefix or suffix added',
   'number-appended': 'a number appended',
+  'omitted-word': 'a word of the name left out',
 }
 
 // Built once per process in prepare() (about 80 ms for the popular-package dataset,
