@@ -1,9 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { tempDir } from '../helpers/temp-dir.ts'
 import { FactsCache } from '../../lib/engine/facts-cache.ts'
 import { summarisePackument } from '../../lib/npm/packument-facts.ts'
 
@@ -24,7 +24,7 @@ const packument = {
 }
 
 function cacheDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'safe-npm-facts-'))
+  return tempDir('safe-npm-facts-')
 }
 
 test('a stored summary reads back with the facts the rules use', async () => {
