@@ -64,7 +64,7 @@ const MIN_ANY_KEY_WORD_LENGTH = 12
 /** A middle word at least this long may be left out of a popular name of three words or more (`puppeteer-extra-stealth`)… */
 const MIN_OMITTED_WORD_LENGTH = 3
 /** …when what is left is at least this long (`node-hash` for `node-object-hash` is another package). */
-const MIN_WORD_OMITTED_LENGTH = 10
+const MIN_LENGTH_WITH_WORD_OMITTED = 10
 /** A popular name shorter than this is no target for affixes and appended numbers. */
 const MIN_AFFIX_TARGET_LENGTH = 5
 
@@ -318,7 +318,7 @@ export class TyposquatIndex {
     add(this.#gluedLettersTarget(bare), 'affix')
     add(this.#gluedEndingTarget(bare), 'affix')
     add(this.#byDroppedDigit.get(bare), 'omitted-character')
-    if (bare.length >= MIN_WORD_OMITTED_LENGTH) add(this.#byOmittedWord.get(bare), 'omitted-word')
+    if (bare.length >= MIN_LENGTH_WITH_WORD_OMITTED) add(this.#byOmittedWord.get(bare), 'omitted-word')
     add(this.#numberAppendedTarget(bare), 'number-appended')
     return candidates
   }

@@ -27,7 +27,7 @@ function built(): TyposquatIndex {
 export const typosquattingRule: Rule = {
   meta: {
     id: 'typosquatting',
-    description: 'A name one slip from a popular package (npm-high-impact): transpositions, omitted or doubled characters, delimiters, look-alike characters, scope confusion, affixes.',
+    description: 'A name one slip from a popular package (npm-high-impact): transpositions, omitted or doubled characters, omitted words, delimiters, look-alike characters, scope confusion, affixes.',
     defaultSeverity: 'block',
     appliesAtRegistry: true,
     messages: {
