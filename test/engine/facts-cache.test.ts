@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { tempDir } from '../helpers/temp-dir.ts'
+import { tempDirRemovedAtExit } from '../helpers/workspace.ts'
 import { FactsCache } from '../../lib/engine/facts-cache.ts'
 import { summarisePackument } from '../../lib/npm/packument-facts.ts'
 
@@ -24,7 +24,7 @@ const packument = {
 }
 
 function cacheDir(): string {
-  return tempDir('safe-npm-facts-')
+  return tempDirRemovedAtExit('safe-npm-facts-')
 }
 
 test('a stored summary reads back with the facts the rules use', async () => {

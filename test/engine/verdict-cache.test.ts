@@ -5,7 +5,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { tempDir } from '../helpers/temp-dir.ts'
+import { tempDirRemovedAtExit } from '../helpers/workspace.ts'
 import type { Judgement } from '../../lib/engine/judge.ts'
 import { intelFingerprint, VerdictCache, verdictKey, verdictValidUntil, type StoredVerdict, type VerdictInputs } from '../../lib/engine/verdict-cache.ts'
 import type { Advisory, PackageFacts, PackageView } from '../../lib/model/rule.ts'
@@ -69,7 +69,7 @@ function verdict(extra: Partial<StoredVerdict> = {}): StoredVerdict {
   return { storedAt: NOW, validUntil: NOW + DAY, intel: 'feeds', judgement: clean, tarballsRead: [], scripts: {}, ...extra }
 }
 
-const cacheDir = () => tempDir('safe-npm-verdicts-')
+const cacheDir = () => tempDirRemovedAtExit('safe-npm-verdicts-')
 
 test('the same tree, policy and command give the same key', () => {
   assert.is(verdictKey(inputs()), verdictKey(inputs()))

@@ -3,7 +3,7 @@
 // may leak into what npm or safe-npm sees.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
@@ -11,6 +11,20 @@ import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 /** A fresh empty directory under the OS temp dir. */
 export async function makeTempDir(prefix = 'safe-npm-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
+}
+
+const removedAtExit: string[] = [];
+
+/** A fresh empty directory under the OS temp dir, made at once and removed when the test process exits (for suites that make many). */
+export function tempDirRemovedAtExit(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (removedAtExit.length === 0) {
+    process.on('exit', () => {
+      for (const folder of removedAtExit) rmSync(folder, { recursive: true, force: true });
+    });
+  }
+  removedAtExit.push(dir);
+  return dir;
 }
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
-import { tempDir } from '../helpers/temp-dir.ts'
+import { tempDirRemovedAtExit } from '../helpers/workspace.ts'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import { loadPolicy } from '../../lib/policy/load.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
@@ -79,7 +79,7 @@ test('origins say where each setting came from; lists replace, exceptions add up
 })
 
 function tempProject(files: Record<string, unknown>): string {
-  const dir = tempDir('safe-npm-policy-')
+  const dir = tempDirRemovedAtExit('safe-npm-policy-')
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
     writeFileSync(path.join(dir, name), typeof content === 'string' ? content : JSON.stringify(content))
