@@ -7,14 +7,13 @@
 // that lists the version answers for it; the summary is refreshed after
 // maxAge for what can change (deprecation, tags).
 import { createHash } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { INSTALL_SCRIPT_NAMES } from '../heuristics/version-signals.js'
 import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
-import { requireCommonJs } from '../model/commonjs.js'
+import { writeCacheFile } from '../model/cache-file.js'
 
-const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 // 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
 // 3: dependency names (`n`) and maintainers (`m`), written only where they differ from the version before.
@@ -111,9 +110,8 @@ function isPlainStoredVersion(entry: any): entry is StoredVersion {
   )
 }
 
-function checksum(versions: StoredVersion[]): string {
-  return createHash('sha256').update(JSON.stringify(versions)).digest('hex')
-}
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+const checksum = (versions: StoredVersion[]): string => sha256(JSON.stringify(versions))
 
 const joined = (names: string[] | undefined): string | null => (names ? names.join(',') : null)
 const split = (list: string | null): string[] | undefined => (list === null ? undefined : list === '' ? [] : list.split(','))
@@ -218,23 +216,21 @@ export class FactsCache {
     return this.#oldestRead
   }
 
+  /** The folder the summaries are in (a fetch job on another thread writes what it fetched there: fetch-jobs.ts). */
+  get folder(): string {
+    return this.#dir
+  }
+
   /** Best effort: a cache that cannot be written only costs speed next time. */
   async write(summary: PackumentSummary, now: number): Promise<void> {
-    const versions = storeLists(summary.versions)
-    const stored: StoredSummary = {
-      format: FORMAT,
-      name: summary.name,
-      storedAt: now,
-      modified: summary.modified,
-      distTags: summary.distTags,
-      versions,
-      checksum: checksum(versions),
-    }
+    // The versions are serialised once, for the file and for its checksum (a thousand summaries in a cold run).
+    const versions = JSON.stringify(storeLists(summary.versions))
+    const stored: Omit<StoredSummary, 'versions' | 'checksum'> = { format: FORMAT, name: summary.name, storedAt: now, modified: summary.modified, distTags: summary.distTags }
+    const text = `${JSON.stringify(stored).slice(0, -1)},"versions":${versions},"checksum":"${sha256(versions)}"}`
     try {
-      await mkdir(this.#dir, { recursive: true })
       // Atomic so a reader never sees half a summary; no fsync, since a summary
       // lost or damaged in a crash is only fetched again (the checksum catches it).
-      await writeFileAtomic(this.#file(summary.name), JSON.stringify(stored), { fsync: false })
+      await writeCacheFile(this.#file(summary.name), text)
     } catch {
       // read-only cache directory: facts are fetched again next time
     }

@@ -73,14 +73,20 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
     return isCompleteFor(name, sameName, stored) ? { summary: stored, isFromDisk: true } : null
   })
   const lanes = options.lanes ?? new FetchLanes(options.npmOptions)
+  const store = options.summaries ? { folder: options.summaries.folder, now } : undefined
   lanes.expect(local.filter((answer) => answer === null).length)
   try {
     await mapConcurrently(entries, options.concurrency ?? CONCURRENCY, async ([name, sameName], index) => {
       // Then npm's cache, then the registry (fetch-jobs.ts).
       let summary: PackumentSummary | null | undefined = local[index]?.summary
+      // What the lanes fetch is kept on disk by the thread that fetched it; what came from Arborist is written here.
+      let isStored = Boolean(local[index]?.isFromDisk)
       try {
-        if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, false)
-        if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, true)
+        if (!isCompleteFor(name, sameName, summary)) {
+          summary = await lanes.packument(name, false, store)
+          isStored = Boolean(store)
+        }
+        if (!isCompleteFor(name, sameName, summary)) summary = await lanes.packument(name, true, store)
         if (summary.name !== name) throw new Error(`the registry answered for ${name} with the packument of ${summary.name}`)
       } catch (error) {
         for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason: describeError(error) })
@@ -95,7 +101,7 @@ export async function gatherFacts(views: PackageView[], options: FactsOptions): 
         for (const view of sameName) facts.set(view.location, { status: 'unverifiable', reason })
         return
       }
-      if (!local[index]?.isFromDisk) await options.summaries?.write(summary!, now)
+      if (!isStored) await options.summaries?.write(summary!, now)
       for (const view of sameName) {
         if (summary!.byVersion.has(view.version)) facts.set(view.location, factsFrom(summary!, view))
         else facts.set(view.location, { status: 'unverifiable', reason: `the registry does not list version ${view.version}` })

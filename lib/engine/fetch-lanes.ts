@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads'
 import type { TarballFact } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import type { TarballTarget } from '../npm/tarball-manifest.js'
-import { runJob, type FetchJob } from './fetch-jobs.js'
+import { runJob, type FetchJob, type SummaryStore } from './fetch-jobs.js'
 import type { WorkerAnswer } from './fetch-worker.js'
 
 /** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
@@ -78,8 +78,9 @@ export class FetchLanes {
     if (count > this.#jobsBeforeWorker) this.#isBulk = true
   }
 
-  packument(name: string, preferOnline: boolean): Promise<PackumentSummary> {
-    return this.#run({ kind: 'packument', name, preferOnline }) as Promise<PackumentSummary>
+  /** The package's packument summary; with `store`, also written to the facts cache there. */
+  packument(name: string, preferOnline: boolean, store?: SummaryStore): Promise<PackumentSummary> {
+    return this.#run({ kind: 'packument', name, preferOnline, store }) as Promise<PackumentSummary>
   }
 
   tarball(target: TarballTarget): Promise<TarballFact> {

@@ -7,20 +7,20 @@
 // only package.json and notes a binding.gyp; nothing is extracted and no
 // tarball is held in memory.
 import { createHash } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ReadEntry } from 'tar'
 import { describeError } from '../errors.js'
 import { judgeInstallScripts, SCRIPT_CONTENT_ANALYSIS_VERSION, tarballInstallScriptsOf, type ScriptFileAnswer } from '../heuristics/script-content.js'
 import { mapConcurrently } from '../model/concurrency.js'
 import { safeNpmCacheDir } from './npm-config.js'
+import { writeCacheFile } from '../model/cache-file.js'
 import type { DeclaredManifest, TarballFact, TarballManifest } from '../model/rule.js'
 import { requireCommonJs } from '../model/commonjs.js'
 
 const Diff: typeof import('@npmcli/arborist/lib/diff.js') = requireCommonJs('@npmcli/arborist/lib/diff.js')
 const pacote: typeof import('pacote') = requireCommonJs('pacote')
 const semver: typeof import('semver') = requireCommonJs('semver')
-const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 /** One package the install is about to write, and what it was resolved with. */
 export interface TarballTarget {
@@ -271,8 +271,7 @@ class TarballManifestCache {
     const file = this.#file(integrity)
     if (!file) return
     try {
-      await mkdir(path.dirname(file), { recursive: true })
-      await writeFileAtomic(file, JSON.stringify({ format: CACHE_FORMAT, manifest }), { fsync: false })
+      await writeCacheFile(file, JSON.stringify({ format: CACHE_FORMAT, manifest }))
     } catch {
       // a cache that cannot be written only means the tarball is read again next time
     }

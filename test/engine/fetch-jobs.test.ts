@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { fetchPackumentSummary, runJob } from '../../lib/engine/fetch-jobs.ts'
+import { FactsCache } from '../../lib/engine/facts-cache.ts'
 import { fetchOptionsOf, NOT_FOR_FETCHING } from '../../lib/npm/fetch-options.ts'
 import type { TarballTarget } from '../../lib/npm/tarball-manifest.ts'
 import { requireCommonJs } from '../../lib/model/commonjs.ts'
@@ -39,6 +40,29 @@ test('a packument in npm cache is read from it (a scoped name too); one that is 
     registry.requests.length = 0
     await fetchPackumentSummary('with-dep', npmOptions, true)
     assert.equal(packumentRequests(registry), ['/with-dep'])
+  } finally {
+    await registry.close()
+    await removeDirs(dir)
+  }
+})
+
+test('a packument job told where summaries are kept writes its summary there, on the thread that fetched it', async () => {
+  const registry = await startRegistry(loadFixturePackages(NAMES))
+  const dir = await makeTempDir('safe-npm-jobs-')
+  const npmOptions = { registry: registry.url, cache: path.join(dir, '_cacache'), fetchRetries: 0 }
+  const folder = path.join(dir, 'facts')
+  const now = Date.now()
+  try {
+    const stored = await runJob({ kind: 'packument', name: 'with-dep', preferOnline: false, store: { folder, now } }, npmOptions)
+    await runJob({ kind: 'packument', name: 'tiny-dep', preferOnline: false }, npmOptions)
+    const facts = new FactsCache(folder, 60_000)
+    const read = await facts.read('with-dep', now)
+    assert.ok(read, 'the summary was written')
+    // As the facts cache keeps them (a description only when it speaks of security).
+    const kept = (versions: any[]) => versions.map(({ version, publishedAt, integrity, dependencies }) => ({ version, publishedAt, integrity, dependencies }))
+    assert.equal(kept(read!.versions), kept((stored as any).versions))
+    assert.is(await facts.read('tiny-dep', now), null, 'a job without a store writes nothing')
+    assert.equal(readdirSync(folder).length, 1, 'one summary file and no temporary file')
   } finally {
     await registry.close()
     await removeDirs(dir)
