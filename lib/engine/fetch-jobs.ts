@@ -1,6 +1,7 @@
 // The registry jobs fetch-lanes.ts runs on either thread (the main one or the
 // fetch worker, fetch-worker.ts): one package's packument, fetched and
-// summarised, or one tarball's package.json (npm/tarball-manifest.ts).
+// summarised, one tarball's package.json (npm/tarball-manifest.ts), or, on
+// the worker, one of reify's registry tarballs unpacked (npm/arborist-session.ts).
 //
 // npm's cache is read first (a version's publish facts never change), but a
 // packument fetched from the registry is not written to it: the summary on
@@ -34,12 +35,30 @@ export interface SummaryStore {
   now: number
 }
 
-export type FetchJob = { kind: 'packument'; name: string; preferOnline: boolean; store?: SummaryStore } | { kind: 'tarball'; target: TarballTarget }
+/** Reify's call of pacote.extract: the spec, the folder, and the options where they differ from npm's (plain values only). */
+export interface UnpackJob {
+  kind: 'unpack'
+  spec: string
+  dest: string
+  options: Record<string, unknown>
+}
 
-/** The job's work: the same on either thread; `isBulk` once the run has many jobs (see fetchOptionsOf). */
-export function runJob(job: FetchJob, npmOptions: Record<string, any>, isBulk = true): Promise<PackumentSummary | TarballFact> {
+export type FetchJob = { kind: 'packument'; name: string; preferOnline: boolean; store?: SummaryStore } | { kind: 'tarball'; target: TarballTarget } | UnpackJob
+
+export type JobResult = PackumentSummary | TarballFact | null
+
+/**
+ * The job's work: the same on either thread; `isBulk` once the run has many
+ * jobs (see fetchOptionsOf). An unpack job runs here only on the worker: on
+ * the main thread reify's own call stands in for it (fetch-lanes.ts), since
+ * pacote.extract is reify's there while it runs.
+ */
+export async function runJob(job: FetchJob, npmOptions: Record<string, any>, isBulk = true): Promise<JobResult> {
   const options = fetchOptionsOf(npmOptions, isBulk)
-  return job.kind === 'packument' ? fetchAndStore(job.name, options, job.preferOnline, job.store) : readTarballManifest(job.target, options)
+  if (job.kind === 'packument') return fetchAndStore(job.name, options, job.preferOnline, job.store)
+  if (job.kind === 'tarball') return readTarballManifest(job.target, options)
+  await pacote.extract(job.spec, job.dest, { ...options, ...job.options })
+  return null
 }
 
 /**

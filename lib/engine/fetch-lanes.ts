@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads'
 import type { TarballFact } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import type { TarballTarget } from '../npm/tarball-manifest.js'
-import { runJob, type FetchJob, type SummaryStore } from './fetch-jobs.js'
+import { runJob, type FetchJob, type JobResult, type SummaryStore } from './fetch-jobs.js'
 import type { WorkerAnswer } from './fetch-worker.js'
 
 /** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
@@ -25,6 +25,8 @@ const JOBS_BEFORE_WORKER = 24
 
 interface Pending {
   job: FetchJob
+  /** The job's work on this thread, when it is not runJob's (reify's own unpacking). */
+  local?: () => Promise<unknown>
   resolve: (result: any) => void
   reject: (error: unknown) => void
 }
@@ -59,9 +61,10 @@ export class FetchLanes {
   #worker: Worker | null = null
   /** The worker is started at most once: after it stops (or could not start) the main thread does the rest. */
   #hasTriedWorker = false
+  #workerStarted: Promise<void> = Promise.resolve()
   #nextId = 0
   readonly #pending = new Map<number, Pending>()
-  /** How many jobs the worker answered (for tests and measurements). */
+  /** How many jobs the worker answered, with a result or an error (for tests and measurements). */
   workerAnswered = 0
 
   constructor(npmOptions: Record<string, any>, options: LaneOptions = {}) {
@@ -87,6 +90,14 @@ export class FetchLanes {
     return this.#run({ kind: 'tarball', target }) as Promise<TarballFact>
   }
 
+  /**
+   * One of reify's tarballs unpacked: on the worker when it is its turn (with
+   * npm's options and these differences), else by `local`, reify's own call.
+   */
+  async unpack(spec: string, dest: string, options: Record<string, unknown>, local: () => Promise<unknown>): Promise<void> {
+    await this.#run({ kind: 'unpack', spec, dest, options }, local)
+  }
+
   /** Stops the worker: the lanes are done with (a job still in it is not done elsewhere). */
   close(): void {
     const worker = this.#worker
@@ -99,23 +110,29 @@ export class FetchLanes {
     void worker.terminate()
   }
 
-  async #run(job: FetchJob): Promise<PackumentSummary | TarballFact> {
+  async #run(job: FetchJob, local?: () => Promise<unknown>): Promise<JobResult> {
     this.#started++
     if (this.#started > this.#jobsBeforeWorker) this.#isBulk = true
     const isBulk = this.#isBulk
     if (isBulk) await this.#startWorker()
-    if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job)
+    if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job, local)
     this.#mainInFlight++
     try {
-      return await runJob(job, this.#npmOptions, isBulk)
+      return local ? ((await local()) as JobResult) : await runJob(job, this.#npmOptions, isBulk)
     } finally {
       this.#mainInFlight--
     }
   }
 
-  async #startWorker(): Promise<void> {
-    if (this.#hasTriedWorker) return
+  /** Starts the worker once; every job of a bulk run waits for the start, so a burst of jobs is shared from the first. */
+  #startWorker(): Promise<void> {
+    if (this.#hasTriedWorker) return this.#workerStarted
     this.#hasTriedWorker = true
+    this.#workerStarted = this.#launchWorker()
+    return this.#workerStarted
+  }
+
+  async #launchWorker(): Promise<void> {
     // Next to this module: dist/lib/engine/ or dist/bundle/ (esbuild's entry). Run from
     // sources (the .ts files under tsx) there is no compiled worker: one lane only.
     const file = fileURLToPath(new URL('./fetch-worker.js', import.meta.url))
@@ -133,28 +150,28 @@ export class FetchLanes {
     }
   }
 
-  #viaWorker(job: FetchJob): Promise<PackumentSummary | TarballFact> {
+  #viaWorker(job: FetchJob, local?: () => Promise<unknown>): Promise<JobResult> {
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { job, resolve, reject })
+      this.#pending.set(id, { job, local, resolve, reject })
       this.#worker!.postMessage({ id, job })
     })
   }
 
   #answer(answer: WorkerAnswer): void {
-    if ('log' in answer) {
+    if ('logs' in answer) {
       // npm's libraries logged in the worker: as if they had here, where safe-npm listens.
-      ;(process.emit as (event: string, ...args: unknown[]) => boolean)('log', ...answer.log)
+      for (const args of answer.logs) (process.emit as (event: string, ...args: unknown[]) => boolean)('log', ...args)
       return
     }
     const pending = this.#pending.get(answer.id)
     if (!pending) return
     this.#pending.delete(answer.id)
+    this.workerAnswered++
     if ('result' in answer) {
-      this.workerAnswered++
       pending.resolve(answer.result)
     } else {
-      pending.reject(Object.assign(new Error(answer.error.message), answer.error.code ? { code: answer.error.code } : {}))
+      pending.reject(Object.assign(new Error(answer.error.message), answer.error.fields))
     }
   }
 
@@ -163,6 +180,6 @@ export class FetchLanes {
     if (this.#worker === worker) this.#worker = null
     const orphans = [...this.#pending.values()]
     this.#pending.clear()
-    for (const { job, resolve, reject } of orphans) runJob(job, this.#npmOptions, true).then(resolve, reject)
+    for (const { job, local, resolve, reject } of orphans) (local ? local() : runJob(job, this.#npmOptions, true)).then(resolve, reject)
   }
 }

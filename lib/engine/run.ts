@@ -321,8 +321,6 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
     facts?: Map<string, PackageFacts>
   }): Promise<RunOutcome> {
     const { judgement, packages, notes, heldBack, decide } = judged
-    // What is left (reify, scripts) needs no registry facts: the worker's memory goes now.
-    lanes.close()
     const outcome: RunOutcome = {
       mode,
       judgement,
@@ -359,7 +357,10 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
     }
 
     phase(dryRun ? 'computing changes (dry run)' : 'installing the checked tree')
-    const summary = await session.reify({ dryRun })
+    // The fetch worker (when this run started one, or when reify brings many tarballs) unpacks a share of
+    // them; then it stops, since what is left (the scripts) needs no second thread.
+    const summary = await session.reify({ dryRun, unpacker: lanes })
+    lanes.close()
     // Scripts are due only for what reify put on disk now, as npm does; nothing is on disk with --package-lock-only.
     const writesNodeModules = !dryRun && !config.get('package-lock-only')
     const changed = session.changedLocations()

@@ -14,6 +14,7 @@ import { RecordingPackumentCache } from './packument-facts.js'
 import { shortestDependencyPaths, toPackageView, treeHasBundles } from './package-view.js'
 import { parseLockfile, parseProjectManifest } from './registry-data.js'
 import { tarballTargetsOf, type TarballTarget } from './tarball-manifest.js'
+import { unpackingWith, type TarballUnpacker } from './shared-unpacking.js'
 import { requireCommonJs } from '../model/commonjs.js'
 
 const Arborist: typeof import('@npmcli/arborist') = requireCommonJs('@npmcli/arborist')
@@ -465,7 +466,8 @@ export class ArboristSession {
     })
   }
 
-  async reify(options: { dryRun: boolean }): Promise<ReifySummary> {
+  /** Installs the tree; with an `unpacker`, its registry tarballs are unpacked on both cores (shared-unpacking.ts). */
+  async reify(options: { dryRun: boolean; unpacker?: TarballUnpacker }): Promise<ReifySummary> {
     if (this.#session.isCleanInstall && !options.dryRun) await this.#emptyNodeModules()
     const backup = options.dryRun ? null : await ProjectFilesBackup.take(this.path, this.#workspaceDirs())
     let isRolledBack = false
@@ -473,7 +475,8 @@ export class ArboristSession {
     const failure = () => this.#extractionFailure(this.#log.extractionErrors.slice(alreadyLogged), '')
     failExtractingSteps(this.#arborist, failure, () => (isRolledBack = true))
     try {
-      await this.#log.during(() => this.#arborist.reify({ ...this.#options, dryRun: options.dryRun }))
+      const unpacker = options.dryRun ? undefined : options.unpacker
+      await this.#log.during(() => unpackingWith(unpacker, this.#config.flat, () => this.#arborist.reify({ ...this.#options, dryRun: options.dryRun })))
       const unparsable = (await backup?.unparsable()) ?? []
       const extraction = failure()
       if (extraction) throw extraction

@@ -46,6 +46,8 @@ declare module '@npmcli/run-script' {
 declare module 'pacote' {
   export function packument(spec: string, options: Record<string, unknown>): Promise<any>
   export function manifest(spec: string, options: Record<string, unknown>): Promise<any>
+  /** Unpacks the package into `dest` (reify's call for every package it writes). */
+  export function extract(spec: string, dest: string, options: Record<string, unknown>): Promise<unknown>
   export const tarball: {
     /** The whole tarball (integrity checked); the Buffer carries the `integrity` and `resolved` pacote verified. */
     (spec: string, options: Record<string, unknown>): Promise<Buffer & { integrity: string; resolved: string }>
