@@ -339,7 +339,9 @@ export async function tarballTargetsOf(
 function targetsFrom(nodes: Map<string, any>, writes: (location: string) => boolean): TarballTarget[] {
   const targets: TarballTarget[] = []
   for (const [location, node] of nodes) {
-    if (node.isLink || !writes(location)) continue
+    // Inert: an optional package Arborist will not install here (another platform's binary, and
+    // what only it needs); reify's diff leaves it out, so its tarball is neither downloaded nor read.
+    if (node.isLink || node.inert || !writes(location)) continue
     targets.push({
       location,
       name: node.packageName ?? node.name,

@@ -5,6 +5,8 @@
 // a hidden script that ran anyway would fail the run (runSafeNpmInProcess).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { diffSnapshots, snapshot } from '../helpers/workspace.js';
 import { assertExit, assertFinding, assertNoFinding, codes, explain, fetchedTarballs, installedPackages, sandbox, startHarness, type Harness } from './support.js';
 
@@ -113,6 +115,25 @@ confusion('check reads no tarball, so it cannot see manifest confusion (document
   assertExit(result, 0);
   assertNoFinding(result, 'manifest-confusion/dependencies-differ');
   assert.equal(fetchedTarballs(harness.registry), []);
+});
+
+confusion('an optional package for another platform is neither downloaded nor read, by install or by ci', async ({ harness }) => {
+  // Another platform's binary: npm leaves it out here (Arborist marks it inert), so its tarball is not among what reify writes.
+  const otherOs = process.platform === 'aix' ? 'sunos' : 'aix';
+  await harness.registry.publish('native-other', { version: '1.0.0', publishedAt: '-30d', os: [otherOs] });
+  await harness.registry.publish('native-here', { version: '1.0.0', publishedAt: '-30d', os: [process.platform] });
+  await harness.registry.publish('with-natives', { version: '1.0.0', publishedAt: '-30d', optionalDependencies: { 'native-other': '1.0.0', 'native-here': '1.0.0' } });
+  const box = await sandbox(harness, { 'package.json': manifest({ 'with-natives': '^1.0.0' }) });
+  harness.registry.requests.length = 0;
+  assertExit(await box.safeNpm(['install']), 0, 'install');
+  await rm(join(box.dir, 'node_modules'), { recursive: true });
+  const ci = await box.safeNpmJson(['ci']);
+  assertExit(ci, 0, 'ci');
+  const installed = await installedPackages(box.dir);
+  assert.ok(installed.has('node_modules/native-here'));
+  assert.ok(!installed.has('node_modules/native-other'));
+  assert.equal(fetchedTarballs(harness.registry, 'native-other'), [], "the other platform's tarball was never fetched");
+  assert.equal(fetchedTarballs(harness.registry, 'native-here'), ['native-here@1.0.0'], 'the one for this platform once (ci reads it from the cache)');
 });
 
 confusion.run();
