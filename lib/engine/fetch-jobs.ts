@@ -1,7 +1,7 @@
 // The registry jobs fetch-lanes.ts runs on either thread (the main one or the
 // fetch worker, fetch-worker.ts): one package's packument, fetched and
 // summarised, one tarball's package.json (npm/tarball-manifest.ts), or, on
-// the worker, one of reify's registry tarballs unpacked (npm/arborist-session.ts).
+// the worker, one of reify's registry tarballs unpacked (npm/shared-unpacking.ts).
 //
 // npm's cache is read first (a version's publish facts never change), but a
 // packument fetched from the registry is not written to it: the summary on

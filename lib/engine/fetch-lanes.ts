@@ -21,7 +21,7 @@ import type { TarballFact } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import type { TarballTarget } from '../npm/tarball-manifest.js'
 import { runJob, type FetchJob, type JobResult, type SummaryStore } from './fetch-jobs.js'
-import type { WorkerAnswer } from './fetch-worker.js'
+import type { CopiedLogError, WorkerAnswer } from './fetch-worker.js'
 
 /** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
 const JOBS_BEFORE_WORKER = 24
@@ -32,6 +32,16 @@ interface Pending {
   local?: () => Promise<unknown>
   resolve: (result: any) => void
   reject: (error: unknown) => void
+}
+
+/** An error the worker logged, an Error again (with its fields: a tar warning's code, folder and entry). */
+function revivedError(arg: unknown): unknown {
+  const copied = (arg as Partial<CopiedLogError> | null)?.loggedError
+  if (!copied || typeof copied !== 'object') return arg
+  const error = Object.assign(new Error(copied.message), copied.fields)
+  error.name = copied.name
+  if (copied.stack) error.stack = copied.stack
+  return error
 }
 
 export interface LaneOptions {
@@ -164,7 +174,7 @@ export class FetchLanes {
   #answer(answer: WorkerAnswer): void {
     if ('logs' in answer) {
       // npm's libraries logged in the worker: as if they had here, where safe-npm listens.
-      for (const args of answer.logs) (process.emit as (event: string, ...args: unknown[]) => boolean)('log', ...args)
+      for (const args of answer.logs) (process.emit as (event: string, ...args: unknown[]) => boolean)('log', ...args.map(revivedError))
       return
     }
     const pending = this.#pending.get(answer.id)

@@ -33,18 +33,26 @@ function copyError(error: any): CopiedError {
   return { message: String(error?.message ?? error), fields: error && typeof error === 'object' ? plainFields(error) : {} }
 }
 
+/** A logged error as it crosses (a message would keep only its name, message and stack): fetch-lanes.ts makes it an Error again. */
+export interface CopiedLogError {
+  loggedError: { name: string; message: string; stack?: string; fields: Record<string, unknown> }
+}
+
 /** A logged value as a message can carry it: as it is when it can be copied, else its fields, two levels deep. */
 function copyable(value: unknown, depth = 2): unknown {
   if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? undefined : value
-  if (!(value instanceof Error)) {
-    try {
-      return structuredClone(value)
-    } catch {
-      // a stream, a class with private state: its fields below
-    }
+  if (value instanceof Error) {
+    const fields: Record<string, unknown> = {}
+    for (const [key, field] of Object.entries(value)) fields[key] = copyable(field, depth - 1)
+    return { loggedError: { name: value.name, message: value.message, stack: value.stack, fields } } satisfies CopiedLogError
   }
-  if (depth === 0) return undefined
-  const copy: Record<string, unknown> = value instanceof Error ? { name: value.name, message: value.message } : {}
+  try {
+    return structuredClone(value)
+  } catch {
+    // a stream, a class with private state: its fields below
+  }
+  if (depth <= 0) return undefined
+  const copy: Record<string, unknown> = {}
   for (const [key, field] of Object.entries(value)) copy[key] = copyable(field, depth - 1)
   return copy
 }

@@ -87,8 +87,18 @@ test("a tar warning the worker's extraction logs reaches the main thread's captu
     const unpack = (folder: string) => pacote.extract(call.spec, path.join(dir, folder), { ...npmOptions, resolved: call.resolved, integrity: call.integrity, allowRemote: 'all' })
     const shared = new NpmLogCapture()
     // The first job goes to the worker (none in flight anywhere yet).
-    await shared.during(() => unpackingWith(lanes, npmOptions, () => unpack('shared')))
+    const details: unknown[] = []
+    const listener = (level: unknown, title: unknown, ...rest: unknown[]) => level === 'silly' && title === 'tar' && details.push(rest[2])
+    process.on('log', listener)
+    try {
+      await shared.during(() => unpackingWith(lanes, npmOptions, () => unpack('shared')))
+    } finally {
+      process.off('log', listener)
+    }
     assert.is(lanes.workerAnswered, 1)
+    // tar's detail is an Error with its fields, as when logged on this thread.
+    assert.ok(details[0] instanceof Error, 'the detail arrives as an Error')
+    assert.is((details[0] as any).code, 'EEXIST')
     const here = new NpmLogCapture()
     await here.during(() => unpack('here'))
     assert.is(here.extractionErrors.length, 1)
