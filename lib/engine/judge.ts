@@ -107,11 +107,27 @@ export async function prepareRules(rules: Rule[]): Promise<void> {
   await Promise.all(rules.map((rule) => rule.prepare?.()))
 }
 
+/** What each rule of a judge() call reported: per package (in the order judged) and for the run. */
+interface RuleResults {
+  perPackage: RawFinding[][]
+  run: RawFinding[]
+}
+
+/** The rules' results behind a judgement, for judging the same packages again with only some rules rerun. */
+const resultsOf = new WeakMap<Judgement, { packages: PackageView[]; byRule: Map<Rule, RuleResults> }>()
+
+/** Judge again after some facts changed: the rules `rerun` selects run again, the others' results stand. */
+export interface JudgeAgain {
+  previous: Judgement
+  rerun: (rule: Rule) => boolean
+}
+
 export function judge(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
   rules: Rule[],
   context: RuleContext,
+  again?: JudgeAgain,
 ): Judgement {
   const expiredExceptions = context.policy.exceptions.filter((exception) => isExpired(exception, context.now))
   const liveExceptions = context.policy.exceptions.filter((exception) => !isExpired(exception, context.now))
@@ -144,19 +160,28 @@ export function judge(
     }
   }
 
-  for (const pkg of packages) {
-    const packageFacts = factsAt(pkg.location)
-    for (const rule of activeRules) {
-      for (const raw of rule.check(pkg, packageFacts, ruleContext)) record(rule, raw, pkg)
-    }
+  // The results of the same packages judged before (the same list), for the rules not run again.
+  const previous = again ? resultsOf.get(again.previous) : undefined
+  const reusable = previous?.packages === packages ? previous.byRule : undefined
+  const byRule = new Map<Rule, RuleResults>()
+  for (const rule of activeRules) {
+    const kept = again && !again.rerun(rule) ? reusable?.get(rule) : undefined
+    byRule.set(rule, kept ?? {
+      perPackage: packages.map((pkg) => rule.check(pkg, factsAt(pkg.location), ruleContext)),
+      run: rule.checkRun?.(ruleContext) ?? [],
+    })
   }
+  // Recorded package by package, each package's rules in order.
+  packages.forEach((pkg, index) => {
+    for (const rule of activeRules) for (const raw of byRule.get(rule)!.perPackage[index]) record(rule, raw, pkg)
+  })
   const root = projectRootView(context.project)
   for (const rule of activeRules) {
-    for (const raw of rule.checkRun?.(ruleContext) ?? []) record(rule, raw, root)
+    for (const raw of byRule.get(rule)!.run) record(rule, raw, root)
   }
   findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'block' ? -1 : 1))
   const isBlocked = findings.some((finding) => finding.severity === 'block')
-  return {
+  const judgement: Judgement = {
     findings,
     waived,
     expiredExceptions,
@@ -165,4 +190,6 @@ export function judge(
     result: isBlocked ? 'blocked' : findings.length > 0 ? 'warnings' : 'clean',
     packageCount: packages.length,
   }
+  resultsOf.set(judgement, { packages, byRule })
+  return judgement
 }

@@ -278,7 +278,7 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
     const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
     // Nothing read (reify changes nothing): the facts are as judged, so is the judgement.
-    if (read > 0) judgement = judge(packages, facts, RULES, context)
+    if (read > 0) judgement = judge(packages, facts, RULES, context, { previous: judgement, rerun: (rule) => Boolean(rule.meta.readsTarballs) })
   }
   const decide = decideFromFacts(facts, context)
   if (unpacks && !ignoreScripts && !judgement.isBlocked) {

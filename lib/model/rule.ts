@@ -342,6 +342,11 @@ export interface RuleMeta {
   /** What the engine must gather for this rule under a given policy. */
   needs?: (policy: EffectivePolicy) => RuleNeeds
   /**
+   * The rule reads PackageFacts.tarball: once the tarballs are read, only such
+   * rules judge again (every other rule's findings stand).
+   */
+  readsTarballs?: boolean
+  /**
    * Whether the rule judges one version from its packument alone, so the registry-side filter
    * (lib/registry) runs it: true for every message, a list for only these. Absent: client only.
    */

@@ -106,6 +106,7 @@ export const installScriptsRule: Rule = {
     // The text is read only from the tarball reify is about to unpack (install, ci, update…; never check).
     severities: { dropper: { setting: 'scripts.content' } },
     needs: (policy) => ({ facts: true, tarballManifests: policy.scripts.content !== 'off' }),
+    readsTarballs: true,
   },
   explain(pkg, facts, context) {
     return { installScripts: Object.entries(installScriptsOf(pkg, facts)).map(([name, script]) => `${name}: ${script}`), allowance: scriptAllowance(pkg, facts, context) }

