@@ -272,6 +272,19 @@ function removeProject(dir) {
  * Run one command: `tool` is 'npm' or 'safe-npm'. Returns wall time (s),
  * peak RSS (KiB), exit code and the paths of its captured output.
  */
+/** The machine's CPU ticks so far, all and stolen by the hypervisor (/proc/stat's first line); null off Linux. */
+function cpuTicks() {
+  const fields = /^cpu\s+(.*)$/m.exec(readOr('/proc/stat', ''))?.[1]?.trim().split(/\s+/).map(Number)
+  if (!fields || fields.length < 8 || fields.some(Number.isNaN)) return null
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] }
+}
+
+/** The share of the machine's CPU time the hypervisor took between two readings, in percent. */
+function stealBetween(before, after) {
+  if (!before || !after || after.total <= before.total) return null
+  return (100 * (after.steal - before.steal)) / (after.total - before.total)
+}
+
 async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
   const script = tool === 'npm' ? ctx.npmCli : SAFE_NPM
   const logBase = path.join(ctx.logs, `${label}-${tool}`)
@@ -291,6 +304,7 @@ async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
   }
   const out = fs.openSync(stdoutFile, 'w')
   const err = fs.openSync(stderrFile, 'w')
+  const ticks = cpuTicks()
   const t0 = process.hrtime.bigint()
   const code = await new Promise((resolve, reject) => {
     const child = spawn(command, argv, { cwd, env: childEnv, stdio: ['ignore', out, err] })
@@ -298,13 +312,14 @@ async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
     child.on('exit', (status, signal) => resolve(status ?? (signal ? 128 : 1)))
   })
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+  const stealPercent = stealBetween(ticks, cpuTicks())
   fs.closeSync(out)
   fs.closeSync(err)
   // "<max RSS KiB> <user s> <sys s>" (GNU time's last line, or the preload's)
   const usage = /^(\d+) ([\d.]+) ([\d.]+)$/.exec(readOr(rssFile, '').trim().split('\n').pop() ?? '')
   const rssKiB = usage ? Number(usage[1]) : null
   const cpuSeconds = usage ? Number(usage[2]) + Number(usage[3]) : null
-  return { tool, args, cwd, code, seconds, rssKiB, cpuSeconds, stdoutFile, stderrFile }
+  return { tool, args, cwd, code, seconds, rssKiB, cpuSeconds, stealPercent, stdoutFile, stderrFile }
 }
 
 function tail(file, lines = 25) {
@@ -467,6 +482,18 @@ function analyseProfile(file, top = 15) {
 
 // ---------------------------------------------------------------- npm against safe-npm
 
+/** The median of safe-npm / npm within each round (runs in the same position of both lists). */
+function pairRatio(npmRuns, safeRuns) {
+  return median(safeRuns.map((run, index) => run.seconds / npmRuns[index].seconds))
+}
+
+/** The hypervisor's share of the CPU over these runs, as `min–max %`, or n/a. */
+function stealOf(runs) {
+  const shares = runs.map((run) => run.stealPercent).filter((share) => share !== null)
+  if (shares.length === 0) return 'n/a'
+  return `${Math.min(...shares).toFixed(0)}–${Math.max(...shares).toFixed(0)} %`
+}
+
 async function compareWithNpm(options, scenarios) {
   const roundsOf = (scenario) => (scenario.maxRounds ? (options.coldRounds ?? Math.min(options.rounds, scenario.maxRounds)) : options.rounds)
   const allRounds = Math.max(...scenarios.map(roundsOf))
@@ -571,11 +598,17 @@ async function compareWithNpm(options, scenarios) {
       mib(max(safe.map((r) => r.rssKiB))),
       safe.map((r) => r.code).join(','),
       warmup ? `${secs(warmup.npm.seconds)}/${secs(warmup['safe-npm'].seconds)}` : '-',
+      `${pairRatio(npm, safe).toFixed(2)}x`,
+      stealOf([...npm, ...safe]),
     ])
   }
   console.log(`\nResults: median wall time of the timed rounds; CPU = median user+sys time (steadier than wall time on a loaded machine); peak RSS = max over rounds\n`)
   console.log(
-    table(['scenario', 'npm command', 'rounds', 'npm', 'safe-npm', 'ratio', 'ratio of mins', 'npm CPU', 'safe-npm CPU', 'CPU ratio', 'npm RSS', 'safe-npm RSS', 'safe-npm exit', 'warm-up npm/safe'], rows),
+    table(['scenario', 'npm command', 'rounds', 'npm', 'safe-npm', 'ratio', 'ratio of mins', 'npm CPU', 'safe-npm CPU', 'CPU ratio', 'npm RSS', 'safe-npm RSS', 'safe-npm exit', 'warm-up npm/safe', 'pair ratio', 'steal'], rows),
+  )
+  console.log(
+    'pair ratio = median over rounds of safe-npm / npm within a round (the two run back to back, so a slow hour slows both); ' +
+      'steal = the share of the machine\'s CPU the hypervisor took during the runs (min–max over runs, /proc/stat)',
   )
   console.log('\nsafe-npm commands: ' + scenarios.map((s) => `${s.id}: safe-npm ${s.safe.join(' ')}`).join('; '))
   for (const { id, target } of scenarios) {
@@ -585,7 +618,7 @@ async function compareWithNpm(options, scenarios) {
     const ofMins = Math.min(...safe.map((r) => r.seconds)) / Math.min(...npm.map((r) => r.seconds))
     console.log(
       `target: ${id} ratio <= ${target.toFixed(2)}: ${ratio <= target ? 'met' : 'NOT met'} ` +
-        `(median ${ratio.toFixed(2)}x, of fastest runs ${ofMins.toFixed(2)}x)`,
+        `(median ${ratio.toFixed(2)}x, of fastest runs ${ofMins.toFixed(2)}x, median pair ratio ${pairRatio(npm, safe).toFixed(2)}x, steal ${stealOf([...npm, ...safe])})`,
     )
   }
 
