@@ -25,15 +25,6 @@ import type { CopiedLogError, WorkerAnswer } from './fetch-worker.js'
 
 /** Jobs before the worker starts: its start costs about 0.1 s of CPU (on the other core), which a handful of jobs does not repay. */
 const JOBS_BEFORE_WORKER = 24
-/**
- * Jobs in flight on both threads together once the worker runs; the rest wait
- * and go to whichever thread has fewer when a job ends. Reify hands over all
- * of its unpacking at once (1,047 tarballs in the bench app): sent out on
- * arrival they were split half and half, and the main thread, which also runs
- * reify, finished its half 0.7 s after the worker. The packument and tarball
- * passes keep fewer in flight than this themselves.
- */
-const MAX_IN_FLIGHT = 32
 
 interface Pending {
   job: FetchJob
@@ -86,9 +77,6 @@ export class FetchLanes {
   #workerStarted: Promise<void> = Promise.resolve()
   #nextId = 0
   readonly #pending = new Map<number, Pending>()
-  /** Jobs holding one of the MAX_IN_FLIGHT places, and those waiting for one. */
-  #inFlight = 0
-  readonly #waiting: Array<() => void> = []
   /** How many jobs the worker answered, with a result or an error (for tests and measurements). */
   workerAnswered = 0
 
@@ -140,39 +128,13 @@ export class FetchLanes {
     if (this.#started > this.#jobsBeforeWorker) this.#isBulk = true
     const isBulk = this.#isBulk
     if (isBulk) await this.#startWorker()
-    if (!this.#worker) return await this.#onMain(job, local, isBulk)
-    await this.#place()
-    try {
-      if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job, local)
-      return await this.#onMain(job, local, isBulk)
-    } finally {
-      this.#leave()
-    }
-  }
-
-  async #onMain(job: FetchJob, local: (() => Promise<unknown>) | undefined, isBulk: boolean): Promise<JobResult> {
+    if (this.#worker && this.#pending.size <= this.#mainInFlight) return await this.#viaWorker(job, local)
     this.#mainInFlight++
     try {
       return local ? ((await local()) as JobResult) : await runJob(job, this.#npmOptions, isBulk)
     } finally {
       this.#mainInFlight--
     }
-  }
-
-  /** One of the places in flight: at once when one is free, else when a job ends (first come, first served). */
-  #place(): Promise<void> | void {
-    if (this.#inFlight < MAX_IN_FLIGHT) {
-      this.#inFlight++
-      return
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve))
-  }
-
-  /** A job ended: its place goes to the next waiting one. */
-  #leave(): void {
-    const next = this.#waiting.shift()
-    if (next) next()
-    else this.#inFlight--
   }
 
   /** Starts the worker once; every job of a bulk run waits for the start, so a burst of jobs is shared from the first. */

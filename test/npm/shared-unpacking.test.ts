@@ -133,31 +133,4 @@ test('a local tarball is unpacked on this thread; after the work pacote.extract 
   }
 })
 
-test('a burst of unpacking is shared as the threads free up: the faster thread takes more, not half', async () => {
-  const registry = await startRegistry(loadFixturePackages(NAMES))
-  const dir = await makeTempDir('safe-npm-unpack-')
-  const npmOptions = { registry: registry.url, cache: path.join(dir, 'cache'), fetchRetries: 0 }
-  const lanes = new FetchLanes(npmOptions, { jobsBeforeWorker: 0 })
-  try {
-    const call = await reifyCallOf(registry, 'tiny-dep')
-    // As in a reify after the tarball pass: the worker runs and the tarball is in npm's cache.
-    await lanes.unpack(call.spec, path.join(dir, 'first'), { resolved: call.resolved, integrity: call.integrity, allowRemote: 'all' }, () => Promise.reject(new Error('not here')))
-    // The main thread's own unpacking is made slow (as when reify keeps it busy): 120 jobs arrive at once, as reify sends them.
-    const slowHere = () => new Promise((resolve) => setTimeout(resolve, 250))
-    const count = 120
-    const results = await Promise.all(
-      Array.from({ length: count }, (_, index) =>
-        settled(lanes.unpack(call.spec, path.join(dir, 'burst', String(index)), { resolved: call.resolved, integrity: call.integrity, allowRemote: 'all' }, slowHere)),
-      ),
-    )
-    assert.equal(results, Array(count).fill('ok'))
-    // Sent out on arrival, each thread would get 60.
-    assert.ok(lanes.workerAnswered > count * 0.75, `the worker took ${lanes.workerAnswered} of ${count}`)
-  } finally {
-    lanes.close()
-    await registry.close()
-    await removeDirs(dir)
-  }
-})
-
 test.run()
