@@ -268,10 +268,6 @@ function removeProject(dir) {
   spawnSync('sync', [], { stdio: 'ignore' })
 }
 
-/**
- * Run one command: `tool` is 'npm' or 'safe-npm'. Returns wall time (s),
- * peak RSS (KiB), exit code and the paths of its captured output.
- */
 /** The machine's CPU ticks so far, all and stolen by the hypervisor (/proc/stat's first line); null off Linux. */
 function cpuTicks() {
   const fields = /^cpu\s+(.*)$/m.exec(readOr('/proc/stat', ''))?.[1]?.trim().split(/\s+/).map(Number)
@@ -285,6 +281,10 @@ function stealBetween(before, after) {
   return (100 * (after.steal - before.steal)) / (after.total - before.total)
 }
 
+/**
+ * Run one command: `tool` is 'npm' or 'safe-npm'. Returns wall time (s),
+ * peak RSS (KiB), exit code, the hypervisor's steal meanwhile and the paths of its captured output.
+ */
 async function runTool(tool, args, cwd, { nodeFlags = [], env = {}, label }) {
   const script = tool === 'npm' ? ctx.npmCli : SAFE_NPM
   const logBase = path.join(ctx.logs, `${label}-${tool}`)
