@@ -272,7 +272,8 @@ function removeProject(dir) {
 function cpuTicks() {
   const fields = /^cpu\s+(.*)$/m.exec(readOr('/proc/stat', ''))?.[1]?.trim().split(/\s+/).map(Number)
   if (!fields || fields.length < 8 || fields.some(Number.isNaN)) return null
-  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] }
+  // user nice system idle iowait irq softirq steal; guest time is counted in user already
+  return { total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0), steal: fields[7] }
 }
 
 /** The share of the machine's CPU time the hypervisor took between two readings, in percent. */
