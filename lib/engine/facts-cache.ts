@@ -14,7 +14,6 @@ import type { VersionFacts } from '../model/rule.js'
 import type { PackumentSummary } from '../npm/packument-facts.js'
 import { writeCacheFile } from '../model/cache-file.js'
 
-
 // 2: versions carry the registry's integrity (`i`); a format-1 file lacks it and is refetched.
 // 3: dependency names (`n`) and maintainers (`m`), written only where they differ from the version before.
 const FORMAT = 3

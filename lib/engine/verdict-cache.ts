@@ -20,16 +20,15 @@
 // are stored: a block, an unknown or an unread feed is always judged afresh.
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import { readdir, readFile, stat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { EffectivePolicy } from '../model/policy.js'
 import type { Advisory, FeedProblem, PackageFacts, PackageView, Rule, RuleContext } from '../model/rule.js'
 import type { ScriptAllowance } from '../rules/install-scripts.js'
 import type { Judgement } from './judge.js'
-import { requireCommonJs } from '../model/commonjs.js'
+import { writeCacheFile } from '../model/cache-file.js'
 
-const writeFileAtomic: typeof import('write-file-atomic') = requireCommonJs('write-file-atomic')
 
 const FORMAT = 1
 /** Verdicts kept at most; the least recently written go first. */
@@ -216,8 +215,7 @@ export class VerdictCache {
   async write(key: string, verdict: StoredVerdict): Promise<void> {
     const stored: StoredFile = { format: FORMAT, key, checksum: sha256(JSON.stringify(verdict)), verdict }
     try {
-      await mkdir(this.#dir, { recursive: true })
-      await writeFileAtomic(this.#file(key), JSON.stringify(stored), { fsync: false })
+      await writeCacheFile(this.#file(key), JSON.stringify(stored))
       await this.#prune()
     } catch {
       // read-only cache directory: judged again next time
