@@ -101,7 +101,9 @@ function fail(message) {
 // plus an npm cache of its own that is empty, so safe-npm's facts and feed
 // caches beside it, _safe-npm/, are empty too). target: the ratio to meet.
 // maxRounds: timed rounds at most (cold-ci downloads everything every round;
-// --cold-rounds overrides it).
+// --cold-rounds overrides it). forgetsVerdicts: the verdict a safe-npm run
+// stores (_safe-npm/verdicts/ in the shared cache) is removed after it, so
+// the next round judges the tree afresh, from the warm facts cache.
 const SCENARIOS = [
   {
     id: 'noop',
@@ -122,6 +124,10 @@ const SCENARIOS = [
     target: 1.1,
     npm: ['install', '--ignore-scripts', ADD_ONE_SPEC],
     safe: ['install', '--ignore-scripts', ADD_ONE_SPEC],
+    // every round adds the same package to the same tree: without this the
+    // verdict remembered from the round before would answer, which a real
+    // first add of a package never gets (its facts cache is warm, as here)
+    forgetsVerdicts: true,
     verify(dir) {
       const [name, version] = ADD_ONE_SPEC.split('@')
       const installed = JSON.parse(readOr(path.join(dir, 'node_modules', name, 'package.json'), '{}')).version
@@ -375,6 +381,8 @@ async function runScenario(scenario, tool, label, extra = {}) {
     fs.mkdirSync(coldDir, { recursive: true })
     env = { ...env, npm_config_cache: path.join(coldDir, 'npm-cache') }
   }
+  const forgets = scenario.forgetsVerdicts && tool === 'safe-npm' && !coldDir
+  const verdictsBefore = forgets ? verdictFiles() : null
   const result = expectSuccess(await runTool(tool, tool === 'npm' ? scenario.npm : scenario.safe, dir, { ...extra, env, label: `${label}-${scenario.id}` }))
   if (scenario.installs) {
     result.installed = installedCount(dir)
@@ -383,8 +391,19 @@ async function runScenario(scenario, tool, label, extra = {}) {
   const problem = scenario.verify?.(dir)
   if (problem) failRun(result, problem)
   if (coldDir) fs.rmSync(coldDir, { recursive: true, force: true })
+  if (forgets) for (const file of verdictFiles()) if (!verdictsBefore.has(file)) fs.rmSync(file, { force: true })
   removeProject(dir)
   return result
+}
+
+/** The verdicts safe-npm remembers in the shared cache (see forgetsVerdicts). */
+function verdictFiles() {
+  const dir = path.join(ctx.cache, '_safe-npm', 'verdicts')
+  try {
+    return new Set(fs.readdirSync(dir).map((name) => path.join(dir, name)))
+  } catch {
+    return new Set()
+  }
 }
 
 // ---------------------------------------------------------------- formatting
