@@ -122,12 +122,21 @@ export interface JudgeAgain {
   rerun: (rule: Rule) => boolean
 }
 
+/** What each rule reported about one package, by rule id; a rule that reported nothing may be left out. */
+export type PackageRuleResults = Record<string, RawFinding[]>
+
+export interface JudgeOptions {
+  again?: JudgeAgain
+  /** Packages (by location) whose rule results are known already (package-results.ts): no rule is run on them. */
+  known?: Map<string, PackageRuleResults>
+}
+
 export function judge(
   packages: PackageView[],
   facts: Map<string, PackageFacts>,
   rules: Rule[],
   context: RuleContext,
-  again?: JudgeAgain,
+  { again, known }: JudgeOptions = {},
 ): Judgement {
   const expiredExceptions = context.policy.exceptions.filter((exception) => isExpired(exception, context.now))
   const liveExceptions = context.policy.exceptions.filter((exception) => !isExpired(exception, context.now))
@@ -167,7 +176,10 @@ export function judge(
   for (const rule of activeRules) {
     const kept = again && !again.rerun(rule) ? reusable?.get(rule) : undefined
     byRule.set(rule, kept ?? {
-      perPackage: packages.map((pkg) => rule.check(pkg, factsAt(pkg.location), ruleContext)),
+      perPackage: packages.map((pkg) => {
+        const stored = known?.get(pkg.location)
+        return stored ? (stored[rule.meta.id] ?? []) : rule.check(pkg, factsAt(pkg.location), ruleContext)
+      }),
       run: rule.checkRun?.(ruleContext) ?? [],
     })
   }
@@ -192,4 +204,17 @@ export function judge(
   }
   resultsOf.set(judgement, { packages, byRule })
   return judgement
+}
+
+/** What each active rule reported about each package of a judgement, by location (rules that reported nothing left out). */
+export function packageResultsOf(judgement: Judgement): Map<string, PackageRuleResults> {
+  const results = resultsOf.get(judgement)
+  if (!results) throw new Error('packageResultsOf: not a judgement made by judge()')
+  const byLocation = new Map<string, PackageRuleResults>(results.packages.map((pkg) => [pkg.location, {}]))
+  for (const [rule, { perPackage }] of results.byRule) {
+    results.packages.forEach((pkg, index) => {
+      if (perPackage[index].length > 0) byLocation.get(pkg.location)![rule.meta.id] = perPackage[index]
+    })
+  }
+  return byLocation
 }

@@ -15,9 +15,10 @@ import path from 'node:path'
 import { safeNpmCacheDir } from '../npm/npm-config.js'
 import { FetchLanes } from './fetch-lanes.js'
 import { gatherEverything, gatherRunIntel, gatherTarballManifests, neededBy, type PhaseDetail } from './gather.js'
-import { isExpired, judge, prepareRules, type Judgement } from './judge.js'
+import { isExpired, judge, packageResultsOf, prepareRules, type Judgement } from './judge.js'
+import { PackageResults, packageIntel, packageKeys, type PackageResult } from './package-results.js'
 import { configuredRegistries, type Setup } from './setup.js'
-import { intelFingerprint, VerdictCache, verdictKey, verdictValidUntil, type ScriptDecision } from './verdict-cache.js'
+import { intelFingerprint, VerdictCache, verdictBase, verdictKey, verdictValidUntil, type ScriptDecision } from './verdict-cache.js'
 
 /** inspect: the tree the specs would bring into an empty project (with this project's npm config and policy), judged and never installed. */
 export type RunMode = 'install' | 'ci' | 'check' | 'update' | 'uninstall' | 'rebuild' | 'dedupe' | 'inspect'
@@ -112,6 +113,14 @@ function scriptPlan(packages: PackageView[], decide: ScriptDecider, needsTarball
 function canRememberVerdict(needs: ReturnType<typeof neededBy>): boolean {
   // Probe answers and provenance bundles are learned live and are not part of the key.
   return !needs.probe && needs.provenance.length === 0
+}
+
+/** These packages and those their dependencies resolved to (a rule looks at a package's new dependencies: takeover). */
+function withDependencies(these: PackageView[], all: PackageView[]): PackageView[] {
+  if (these.length === all.length) return all
+  const wanted = new Set(these.map((pkg) => pkg.location))
+  for (const pkg of these) for (const location of Object.values(pkg.dependencyLocations ?? {})) wanted.add(location)
+  return all.filter((pkg) => wanted.has(pkg.location))
 }
 
 /** Calls `load` once, on first use. */
@@ -222,7 +231,8 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
   }
   // An unchanged tree judged before under the same policy, feeds and code is not judged again.
   // inspect shows the facts behind every signal: always gathered.
-  const verdicts = canRememberVerdict(needs) && !isInspect ? new VerdictCache(path.join(safeNpmCacheDir(config.flat), 'verdicts')) : null
+  const verdictsDir = path.join(safeNpmCacheDir(config.flat), 'verdicts')
+  const verdicts = canRememberVerdict(needs) && !isInspect ? new VerdictCache(verdictsDir) : null
   const verdictInputs = { mode, readsLockfileOnly: request.readsLockfileOnly, unpacks, packages, context, rules: RULES }
   const key = verdicts ? verdictKey(verdictInputs) : ''
   const intelAsked = gatherRunIntel(packages, policy, RULES, gatherOptions)
@@ -249,11 +259,33 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
       })
     }
   }
-  const [gathered] = await Promise.all([gatherEverything(packages, policy, RULES, gatherOptions, intelAsked), prepareRules(RULES)])
+  /** The stored results that answer for this tree's packages now, by location (see package-results.ts). */
+  async function reusableResults(stored: Map<string, PackageResult>): Promise<Map<string, PackageResult>> {
+    const reusable = new Map<string, PackageResult>()
+    if (stored.size === 0) return reusable
+    const intel = await intelAsked
+    if (intel.problems.length > 0) return reusable
+    const unpacked = unpacks ? new Set((await tarballTargets()).map((target) => target.location)) : new Set<string>()
+    for (const pkg of packages) {
+      const result = stored.get(keys.get(pkg.location)!)
+      if (!result || !(now.getTime() < result.validUntil) || result.intel !== packageIntel(pkg, intel)) continue
+      if (unpacked.has(pkg.location) && !result.tarballRead) continue
+      reusable.set(pkg.location, result)
+    }
+    return reusable
+  }
+  // Packages judged before in the last tree under the same base are not judged again (package-results.ts).
+  const results = verdicts ? new PackageResults(verdictsDir) : null
+  const base = results ? verdictBase(verdictInputs) : ''
+  const keys = results ? packageKeys(base, packages, context.requestedOnCommandLine ?? []) : new Map<string, string>()
+  const reused = results ? await reusableResults(await results.read(base)) : new Map<string, PackageResult>()
+  const judged = reused.size === 0 ? packages : packages.filter((pkg) => !reused.has(pkg.location))
+  const known = new Map([...reused].map(([location, result]) => [location, result.results]))
+  const [gathered] = await Promise.all([gatherEverything(withDependencies(judged, packages), policy, RULES, gatherOptions, intelAsked), prepareRules(RULES)])
   let { facts, run, notes, intel, factsFreshSince } = gathered
   context.run = run
-  phase('judging')
-  let judgement = judge(packages, facts, RULES, context)
+  phase(reused.size > 0 ? `judging ${judged.length} of ${packages.length} packages (the others are as judged before)` : 'judging')
+  let judgement = judge(packages, facts, RULES, context, { known })
   const heldBack: HeldBack[] = []
   // A finding a rule can resolve by resolving a name again (a too-young locked
   // version) is resolved, once, where the command may change the lockfile.
@@ -263,6 +295,8 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
     phase(`holding back ${names.join(', ')} to versions old enough`)
     await session.resolveAgain(remedies.map((finding) => finding.package.location))
     packages = session.packages()
+    // judged afresh, every package (what was reused is not remembered after a hold-back)
+    known.clear()
     ;({ facts, run, notes, intel, factsFreshSince } = await gatherEverything(packages, policy, RULES, gatherOptions))
     context.run = run
     judgement = judge(packages, facts, RULES, context)
@@ -276,15 +310,17 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
   if (unpacks && !judgement.isBlocked && needs.tarballManifests) {
     // Only a tree that passes every other rule is downloaded (never from a
     // registry the policy refuses); then the tarballs' own package.json joins the facts.
-    const read = await gatherTarballManifests(packages, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
+    // (a reused package that reify unpacks was judged with its tarball read: reusableResults)
+    const read = await gatherTarballManifests(packages.filter((pkg) => !known.has(pkg.location)), facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
     // Nothing read (reify changes nothing): the facts are as judged, so is the judgement.
-    if (read > 0) judgement = judge(packages, facts, RULES, context, { previous: judgement, rerun: (rule) => Boolean(rule.meta.readsTarballs) })
+    if (read > 0) judgement = judge(packages, facts, RULES, context, { again: { previous: judgement, rerun: (rule) => Boolean(rule.meta.readsTarballs) }, known })
   }
-  const decide = decideFromFacts(facts, context)
+  const decideFresh = decideFromFacts(facts, context)
+  const decide: ScriptDecider = (pkg) => (known.has(pkg.location) ? reused.get(pkg.location)!.script : decideFresh(pkg))
   if (unpacks && !ignoreScripts && !judgement.isBlocked) {
     // Whatever rules are on, an allowed install script runs only after the
     // tarball's own package.json confirmed it (usually read already above).
-    const unread = scriptPlan(packages, decide).runnable.filter((pkg) => pkg.source === 'registry' && !facts.get(pkg.location)?.tarball)
+    const unread = scriptPlan(packages, decide).runnable.filter((pkg) => pkg.source === 'registry' && !known.has(pkg.location) && !facts.get(pkg.location)?.tarball)
     if (unread.length > 0) await gatherTarballManifests(unread, facts, await tarballTargets(), { npmOptions: config.flat, onPhase: phase, lanes })
   }
   const isRememberable =
@@ -299,14 +335,28 @@ async function runWithLanes(request: RunRequest, lanes: FetchLanes): Promise<Run
       const decision = decide(pkg)
       if (decision) scripts[pkg.location] = decision
     }
+    const isTarballRead = (pkg: PackageView) => (known.has(pkg.location) ? reused.get(pkg.location)!.tarballRead : facts.get(pkg.location)?.tarball !== undefined)
+    const validUntil = (pkgs: PackageView[]) => verdictValidUntil(pkgs, facts, policy, now.getTime(), factsFreshSince)
     await verdicts.write(key, {
       storedAt: now.getTime(),
-      validUntil: verdictValidUntil(packages, facts, policy, now.getTime(), factsFreshSince),
+      validUntil: Math.min(validUntil(packages.filter((pkg) => !known.has(pkg.location))), ...[...reused.values()].map((result) => result.validUntil)),
       intel: intelFingerprint(intel),
       judgement,
-      tarballsRead: packages.filter((pkg) => facts.get(pkg.location)?.tarball !== undefined).map((pkg) => pkg.location),
+      tarballsRead: packages.filter(isTarballRead).map((pkg) => pkg.location),
       scripts,
     })
+    const ruleResults = packageResultsOf(judgement)
+    const stored: Record<string, PackageResult> = {}
+    for (const pkg of packages) {
+      stored[keys.get(pkg.location)!] = {
+        validUntil: reused.get(pkg.location)?.validUntil ?? validUntil([pkg]),
+        intel: packageIntel(pkg, intel),
+        tarballRead: isTarballRead(pkg),
+        script: decide(pkg),
+        results: ruleResults.get(pkg.location) ?? {},
+      }
+    }
+    await results!.write(base, stored)
   }
   return await finish({ judgement, packages, notes, heldBack, decide, facts })
 

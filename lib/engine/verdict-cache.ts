@@ -126,29 +126,35 @@ function safeNpmBuild(): string {
   return (buildId = sha256(parts.join('\n')))
 }
 
+/** Everything a verdict is keyed by but the packages and the names typed on the command line: what a package's own result is keyed by too. */
+function sharedInputs(inputs: Omit<VerdictInputs, 'packages'>) {
+  const { context } = inputs
+  return {
+    format: FORMAT,
+    build: safeNpmBuild(),
+    mode: inputs.mode,
+    readsLockfileOnly: inputs.readsLockfileOnly,
+    unpacks: inputs.unpacks,
+    rules: inputs.rules.map((rule) => [rule.meta.id, rule.meta.defaultSeverity, rule.meta.messages]),
+    policy: context.policy,
+    configuredRegistries: context.configuredRegistries,
+    defaultRegistry: context.defaultRegistry,
+    scopedRegistries: context.scopedRegistries,
+    rewritesNpmjs: context.rewritesNpmjs,
+    npmAllowScripts: context.npmAllowScripts,
+    project: context.project,
+    policyFiles: context.policyFiles ?? [],
+  }
+}
+
 /** The key of a verdict: a hash over everything in VerdictInputs, the rule set and safe-npm's build. */
 export function verdictKey(inputs: VerdictInputs): string {
-  const { context } = inputs
-  return sha256(
-    JSON.stringify({
-      format: FORMAT,
-      build: safeNpmBuild(),
-      mode: inputs.mode,
-      readsLockfileOnly: inputs.readsLockfileOnly,
-      unpacks: inputs.unpacks,
-      rules: inputs.rules.map((rule) => [rule.meta.id, rule.meta.defaultSeverity, rule.meta.messages]),
-      policy: context.policy,
-      configuredRegistries: context.configuredRegistries,
-      defaultRegistry: context.defaultRegistry,
-      scopedRegistries: context.scopedRegistries,
-      rewritesNpmjs: context.rewritesNpmjs,
-      npmAllowScripts: context.npmAllowScripts,
-      project: context.project,
-      requestedOnCommandLine: context.requestedOnCommandLine ?? [],
-      policyFiles: context.policyFiles ?? [],
-      packages: inputs.packages,
-    }),
-  )
+  return sha256(JSON.stringify({ ...sharedInputs(inputs), requestedOnCommandLine: inputs.context.requestedOnCommandLine ?? [], packages: inputs.packages }))
+}
+
+/** The hash of sharedInputs: the trees judged under the same policy, command, context and code share it (package-results.ts). */
+export function verdictBase(inputs: Omit<VerdictInputs, 'packages'>): string {
+  return sha256(JSON.stringify(sharedInputs(inputs)))
 }
 
 /** The feeds' answer as one string: advisories per package (sorted) and the problems. */
@@ -223,10 +229,15 @@ export class VerdictCache {
   }
 
   async #prune(): Promise<void> {
-    const names = (await readdir(this.#dir)).filter((name) => /^[0-9a-f]{64}\.json$/.test(name))
-    if (names.length <= KEEP) return
-    const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(this.#dir, name))).mtimeMs })))
-    dated.sort((a, b) => b.mtime - a.mtime)
-    await Promise.all(dated.slice(KEEP).map(({ name }) => unlink(path.join(this.#dir, name)).catch(() => undefined)))
+    await pruneOldest(this.#dir, /^[0-9a-f]{64}\.json$/, KEEP)
   }
+}
+
+/** Removes the least recently written of the files in `dir` whose name matches, past the `keep` newest. */
+export async function pruneOldest(dir: string, pattern: RegExp, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => pattern.test(name))
+  if (names.length <= keep) return
+  const dated = await Promise.all(names.map(async (name) => ({ name, mtime: (await stat(path.join(dir, name))).mtimeMs })))
+  dated.sort((a, b) => b.mtime - a.mtime)
+  await Promise.all(dated.slice(keep).map(({ name }) => unlink(path.join(dir, name)).catch(() => undefined)))
 }

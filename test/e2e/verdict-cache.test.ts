@@ -12,7 +12,7 @@ import { assertExit, codes, explain, findingsOf, sandbox, startHarness, type Har
 const verdicts = suite<{ harness: Harness }>('e2e: remembered verdicts');
 
 verdicts.before(async (context) => {
-  context.harness = await startHarness(['with-dep', 'tiny-dep']);
+  context.harness = await startHarness(['with-dep', 'tiny-dep', 'left-pad']);
 });
 verdicts.after(async ({ harness }) => {
   await harness.close();
@@ -82,6 +82,33 @@ verdicts('an unchanged tree is judged once; a feed or policy change is judged on
   assertExit(stricter, 1, 'stricter policy');
   assert.ok(findingsOf(stricter.report, 'minimum-release-age/too-young', 'with-dep').length > 0, explain(stricter));
   assert.ok(packumentRequests(harness).length > 0, 'a new policy needs the facts again');
+});
+
+const packumentNames = (harness: Harness) => [...new Set(packumentRequests(harness).map((request) => request.name))].sort();
+
+verdicts('a changed tree judges only what changed; a feed that now lists a kept package is seen', async ({ harness }) => {
+  const box = await sandbox(harness, {
+    'package.json': { name: 'app', version: '1.0.0', private: true, dependencies: { 'with-dep': '^1.0.0' } },
+    [POLICY]: policy(),
+    'deny.txt': '',
+  });
+  assertExit(await box.safeNpmJson(['install']), 0, 'first install (writes the lockfile)');
+  const first = await box.safeNpmJson(['install']);
+  assertExit(first, 0, 'install from the lockfile');
+
+  // One package added: with-dep and tiny-dep are as judged before, so only left-pad's facts are asked for.
+  const added = await installAgain(harness, box, ['left-pad']);
+  assertExit(added, 0, 'install left-pad');
+  assert.equal(packumentNames(harness), ['left-pad'], explain(added));
+  assert.is(added.report.packageCount, 3, 'every package of the tree is judged');
+
+  // A deny list that now names a kept package: that package is judged afresh and blocks.
+  await writeFile(join(box.dir, 'deny.txt'), 'tiny-dep\n');
+  const listed = await installAgain(harness, box);
+  assertExit(listed, 1, 'listed in the deny list');
+  assert.ok(findingsOf(listed.report, 'known-malware/reported', 'tiny-dep').length > 0, explain(listed));
+  // left-pad is judged again too: it was typed on the command line and resolved afresh last time (another view now).
+  assert.equal(packumentNames(harness), ['left-pad', 'tiny-dep'], 'with-dep is as judged before');
 });
 
 verdicts.run();

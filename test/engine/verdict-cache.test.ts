@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { tempDirRemovedAtExit } from '../helpers/workspace.ts'
 import type { Judgement } from '../../lib/engine/judge.ts'
-import { intelFingerprint, VerdictCache, verdictKey, verdictValidUntil, type StoredVerdict, type VerdictInputs } from '../../lib/engine/verdict-cache.ts'
+import { PackageResults, packageKeys, type PackageResult } from '../../lib/engine/package-results.ts'
+import { intelFingerprint, VerdictCache, verdictBase, verdictKey, verdictValidUntil, type StoredVerdict, type VerdictInputs } from '../../lib/engine/verdict-cache.ts'
 import type { Advisory, PackageFacts, PackageView } from '../../lib/model/rule.ts'
 import { mergeWithFloor } from '../../lib/policy/merge.ts'
 import type { PolicyDocument } from '../../lib/policy/schema.ts'
@@ -160,6 +161,37 @@ test('at most 32 verdicts are kept, the newest', async () => {
   for (let index = 0; index < 34; index++) await cache.write(index.toString(16).padStart(64, '0'), verdict())
   assert.is(readdirSync(dir).filter((name) => name.endsWith('.json')).length, 32)
   assert.ok(await cache.read((33).toString(16).padStart(64, '0'), NOW))
+})
+
+test("a package's result key follows its own view, its dependencies' views and whether it was typed, not the rest of the tree", () => {
+  const base = verdictBase(inputs())
+  const withDep = view('with-dep', '1.0.0', { dependencyLocations: { 'tiny-dep': 'node_modules/tiny-dep' } })
+  const tree = [withDep, view('tiny-dep', '1.0.0'), view('left-pad', '1.3.0')]
+  const keys = packageKeys(base, tree, [])
+  assert.is(new Set(keys.values()).size, 3)
+  // another package added: the others keep their keys
+  const grown = packageKeys(base, [...tree, view('kleur', '4.1.5')], ['kleur@4.1.5'])
+  for (const location of keys.keys()) assert.is(grown.get(location), keys.get(location), location)
+  // a dependency that changed changes its dependent's key, not an unrelated one
+  const bumped = packageKeys(base, [withDep, view('tiny-dep', '1.0.1', { location: 'node_modules/tiny-dep' }), tree[2]], [])
+  assert.is.not(bumped.get('node_modules/with-dep'), keys.get('node_modules/with-dep'))
+  assert.is(bumped.get('node_modules/left-pad'), keys.get('node_modules/left-pad'))
+  // typed on the command line (a typosquat's hint differs), another policy or command: other keys
+  assert.is.not(packageKeys(base, tree, ['left-pad']).get('node_modules/left-pad'), keys.get('node_modules/left-pad'))
+  assert.is.not(packageKeys(verdictBase(inputs({}, { minimumReleaseAge: { age: '9d' } })), tree, []).get('node_modules/left-pad'), keys.get('node_modules/left-pad'))
+  assert.is.not(packageKeys(verdictBase(inputs({ mode: 'ci' })), tree, []).get('node_modules/left-pad'), keys.get('node_modules/left-pad'))
+})
+
+test('stored package results read back under their base; a damaged file answers nothing', async () => {
+  const dir = cacheDir()
+  const results = new PackageResults(dir)
+  const result: PackageResult = { validUntil: NOW + DAY, intel: '[null,null]', tarballRead: false, script: null, results: { deprecated: [{ messageId: 'deprecated', args: { name: 'a' } }] } }
+  await results.write('b'.repeat(64), { k1: result })
+  assert.equal([...(await results.read('b'.repeat(64)))], [['k1', result]])
+  assert.is((await results.read('c'.repeat(64))).size, 0, 'another base')
+  const file = path.join(dir, `${'b'.repeat(64)}.packages.json`)
+  writeFileSync(file, readFileSync(file, 'utf8').replace('deprecated"', 'deprecateD"'))
+  assert.is((await results.read('b'.repeat(64))).size, 0, 'an edited file')
 })
 
 test.run()

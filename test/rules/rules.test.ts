@@ -282,7 +282,7 @@ test('judging again once tarballs are read: only the rules that read them run ag
   // The tarballs arrive: one runs a script its registry manifest does not show, one carries a dropper.
   known.set(confused.location, withTarball({ scripts: { preinstall: 'node steal.js' } }))
   known.set(scripted.location, withTarball({ name: 'runs', scripts: { postinstall: 'node x.js' }, scriptContent: DROPPER }, { scripts: { postinstall: 'node x.js' }, hasScriptList: true }, SCRIPTED_OLD))
-  const again = judge(packages, known, RULES, context, { previous: first, rerun: (rule) => (rule.meta.readsTarballs ? (rerun.push(rule.meta.id), true) : false) })
+  const again = judge(packages, known, RULES, context, { again: { previous: first, rerun: (rule) => (rule.meta.readsTarballs ? (rerun.push(rule.meta.id), true) : false) } })
   assert.equal(again, judge(packages, known, RULES, context))
   assert.ok(again.findings.some((finding) => finding.code.startsWith('manifest-confusion/')), 'the tarball findings are there')
   assert.ok(again.findings.some((finding) => finding.code.startsWith('minimum-release-age/')), 'the others stand')
